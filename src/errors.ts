@@ -1,0 +1,107 @@
+/**
+ * Every error datacache throws on purpose is a `DataCacheError` with a stable `code`,
+ * so callers can branch on `error.code` instead of parsing messages.
+ *
+ * @example
+ * try {
+ *   await storage.store({ url: '', ... });
+ * } catch (error) {
+ *   if (error instanceof DataCacheError && error.code === 'ERR_DATACACHE_INVALID_ARGUMENT') { ... }
+ * }
+ */
+export class DataCacheError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** An argument of a public function is missing, of the wrong type or out of range. Nothing was changed. */
+export class InvalidArgumentError extends DataCacheError {
+  constructor(message: string) {
+    super('ERR_DATACACHE_INVALID_ARGUMENT', message);
+  }
+}
+
+/** The database file is not SQLite or is damaged. Open with `onCorruptDatabase: 'reset'` to move it aside. */
+export class DatabaseCorruptError extends DataCacheError {
+  readonly databasePath: string;
+
+  constructor(databasePath: string, cause: unknown) {
+    super(
+      'ERR_DATACACHE_DATABASE_CORRUPT',
+      `${databasePath} is not a SQLite database or is corrupt (${describeCause(cause)}). ` +
+        `Open the cache with { onCorruptDatabase: 'reset' } to move the file aside and start with an empty cache.`,
+      { cause },
+    );
+    this.databasePath = databasePath;
+  }
+}
+
+/** The database was written by a newer datacache whose schema this version does not understand. */
+export class SchemaVersionError extends DataCacheError {
+  readonly databaseVersion: number;
+  readonly supportedVersion: number;
+
+  constructor(databasePath: string, databaseVersion: number, supportedVersion: number) {
+    super(
+      'ERR_DATACACHE_SCHEMA_TOO_NEW',
+      `${databasePath} has schema version ${databaseVersion}, but this datacache understands versions up to ` +
+        `${supportedVersion}. Upgrade datacache, or point it at another cache directory.`,
+    );
+    this.databaseVersion = databaseVersion;
+    this.supportedVersion = supportedVersion;
+  }
+}
+
+/** Another process held the database lock for longer than `lockTimeoutMs`. */
+export class DatabaseBusyError extends DataCacheError {
+  constructor(operation: string, waitedMs: number, cause?: unknown) {
+    super(
+      'ERR_DATACACHE_DATABASE_BUSY',
+      `${operation}: the cache database stayed locked by another process for ${Math.round(waitedMs)} ms. ` +
+        `Raise lockTimeoutMs, or look for a process holding a long write transaction.`,
+      { cause },
+    );
+  }
+}
+
+/** The cache could not be written: disk full, read-only file system or directory, or another I/O failure. */
+export class StorageWriteError extends DataCacheError {
+  constructor(message: string, cause?: unknown) {
+    super('ERR_DATACACHE_STORAGE_WRITE', `${message} (${describeCause(cause)})`, { cause });
+  }
+}
+
+/** A blob file could not be read for a reason that says nothing about its content (permissions, EIO). */
+export class StorageReadError extends DataCacheError {
+  constructor(message: string, cause?: unknown) {
+    super('ERR_DATACACHE_STORAGE_READ', `${message} (${describeCause(cause)})`, { cause });
+  }
+}
+
+/** The database could not be opened or read for a reason other than corruption (permissions, a missing directory, I/O). */
+export class DatabaseUnavailableError extends DataCacheError {
+  constructor(message: string, cause?: unknown) {
+    super('ERR_DATACACHE_DATABASE_UNAVAILABLE', `${message} (${describeCause(cause)})`, { cause });
+  }
+}
+
+/** A method was called after `close()`. */
+export class StorageClosedError extends DataCacheError {
+  constructor(operation: string) {
+    super('ERR_DATACACHE_CLOSED', `${operation}: this DataStorage has been closed; open a new one.`);
+  }
+}
+
+/** A short, human description of an underlying error, for messages. */
+export function describeCause(cause: unknown): string {
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code;
+    return typeof code === 'string' && !cause.message.includes(code) ? `${code}: ${cause.message}` : cause.message;
+  }
+  return String(cause);
+}

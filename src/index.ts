@@ -1,0 +1,32 @@
+/**
+ * datacache: one cache for music data. The public API, re-exported from its layers.
+ */
+export { DataStorage, INLINE_LIMIT_BYTES } from './storage/data-storage.js';
+export type { DataStorageOptions } from './storage/options.js';
+export type {
+  CacheStorage,
+  EntryCount,
+  IdentifierQuery,
+  MaintenanceReport,
+  PurgeFilter,
+  RetrieveOptions,
+  StorageStats,
+  StoreRequest,
+} from './storage/cache-storage.js';
+export { CachedEntry, CachedEntrySummary } from './storage/cached-entry.js';
+export type { StorableJson, StorableValue, ValueType } from './storage/value-codec.js';
+export { defaultCacheDirectory } from './storage/cache-directory.js';
+export { ManualClock, systemClock, type Clock } from './clock.js';
+export { silentLogger, type Logger } from './logger.js';
+export type { JsonObject, JsonValue } from './validation.js';
+export {
+  DatabaseBusyError,
+  DatabaseCorruptError,
+  DatabaseUnavailableError,
+  DataCacheError,
+  InvalidArgumentError,
+  SchemaVersionError,
+  StorageClosedError,
+  StorageReadError,
+  StorageWriteError,
+} from './errors.js';

@@ -1,0 +1,375 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { StorageClosedError } from '../errors.js';
+import { AccessRecorder } from './access-recorder.js';
+import { evictToLowWaterMark, type EvictionResult } from './budget.js';
+import type {
+  CacheStorage,
+  IdentifierQuery,
+  MaintenanceReport,
+  PurgeFilter,
+  RetrieveOptions,
+  StorageStats,
+  StoreRequest,
+} from './cache-storage.js';
+import { CachedEntry, CachedEntrySummary } from './cached-entry.js';
+import { sha256Hex } from './content/hash.js';
+import { resolveBlobPath } from './content/paths.js';
+import { readBlob } from './content/read.js';
+import { removeBlobs } from './content/remove.js';
+import { writeBlob } from './content/write.js';
+import { claimScheduledMaintenance, runMaintenancePass } from './maintenance.js';
+import { resolveStorageOptions, type DataStorageOptions, type ResolvedStorageOptions } from './options.js';
+import { purgeEntries } from './purge.js';
+import {
+  validateIdentifierQuery,
+  validatePurgeFilter,
+  validateRetrieveOptions,
+  validateStoreRequest,
+  validateUrl,
+  type ValidatedStore,
+} from './request-validation.js';
+import type { SqliteConnection } from './sqlite/connection.js';
+import { prepareEntryStatements, type EntryRow, type EntryStatements } from './sqlite/entry-statements.js';
+import { prepareHousekeepingStatements, type HousekeepingStatements } from './sqlite/housekeeping-statements.js';
+import { DATABASE_FILE_NAME, openDatabase } from './sqlite/open-database.js';
+import { collectStats } from './stats.js';
+import type { StorageInternals } from './storage-internals.js';
+
+/** Values up to this many bytes live in the database row; larger ones in a blob file. */
+export const INLINE_LIMIT_BYTES = 16 * 1024;
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The SQLite storage engine: one database (`datacache.sqlite`) plus blob files in a cache
+ * directory, safe to share between processes.
+ *
+ * @example
+ * const storage = await DataStorage.open({ cacheDir: './cache' });
+ * await storage.store({ url: 'https://example.org/a.json', identifier: 'daft punk', dataType: 'api',
+ *                       provider: 'example', value: { hello: 'world' }, ttlSeconds: 3600 });
+ * const entry = await storage.retrieveByUrl('https://example.org/a.json');
+ * entry?.json(); // { hello: 'world' }
+ * await storage.close();
+ */
+export class DataStorage implements CacheStorage {
+  /** The cache directory, absolute. */
+  readonly cacheDir: string;
+  readonly databasePath: string;
+  private readonly options: ResolvedStorageOptions;
+  private readonly connection: SqliteConnection;
+  private readonly statements: EntryStatements;
+  private readonly internals: StorageInternals;
+  private readonly accessRecorder: AccessRecorder;
+  private readonly knownDirectories = new Set<string>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closing = false;
+  private closed: Promise<void> | undefined;
+  private budgetEnforcement: Promise<EvictionResult> | undefined;
+  private maintenanceRun: Promise<MaintenanceReport> | undefined;
+  private maintenanceTimer: NodeJS.Timeout | undefined;
+
+  private constructor(options: ResolvedStorageOptions, connection: SqliteConnection) {
+    this.options = options;
+    this.cacheDir = options.cacheDir;
+    this.databasePath = join(options.cacheDir, DATABASE_FILE_NAME);
+    this.connection = connection;
+    this.statements = prepareEntryStatements(connection.database);
+    const housekeeping: HousekeepingStatements = prepareHousekeepingStatements(connection.database);
+    this.accessRecorder = new AccessRecorder(connection, this.statements, options.accessFlushIntervalMs, options.logger);
+    this.internals = {
+      options,
+      databasePath: this.databasePath,
+      connection,
+      statements: this.statements,
+      housekeeping,
+      accessRecorder: this.accessRecorder,
+      isClosing: () => this.closing,
+    };
+  }
+
+  /**
+   * Opens the cache in `options.cacheDir` (created if needed), migrating an older database.
+   * When maintenance is due it starts in the background; `idle()` waits for it.
+   */
+  static async open(options?: DataStorageOptions): Promise<DataStorage> {
+    const resolved = resolveStorageOptions(options);
+    const connection = await openDatabase(resolved.cacheDir, {
+      busyTimeoutMs: resolved.busyTimeoutMs,
+      lockTimeoutMs: resolved.lockTimeoutMs,
+      onCorruptDatabase: resolved.onCorruptDatabase,
+      logger: resolved.logger,
+      now: () => resolved.clock.now(),
+    });
+    const storage = new DataStorage(resolved, connection);
+    storage.scheduleMaintenance();
+    return storage;
+  }
+
+  /** Stores a value under `url`, replacing what was there, and resolves to the stored entry. */
+  async store(request: StoreRequest): Promise<CachedEntry> {
+    this.assertOpen('store');
+    const validated = validateStoreRequest(request);
+    return this.track(this.storeValidated(validated));
+  }
+
+  /** The entry for `url`, or null. An expired entry is a miss unless `allowStale` is set. */
+  async retrieveByUrl(url: string, options?: RetrieveOptions): Promise<CachedEntry | null> {
+    this.assertOpen('retrieveByUrl');
+    validateUrl(url);
+    const allowStale = validateRetrieveOptions(options);
+    const row = await this.connection.read('retrieveByUrl', () => this.statements.selectByUrl.get(url));
+    return row === undefined ? null : this.answer(row, allowStale, true);
+  }
+
+  /** The entry with this cachekey, or null. */
+  async retrieveByCachekey(cachekey: string, options?: RetrieveOptions): Promise<CachedEntry | null> {
+    this.assertOpen('retrieveByCachekey');
+    validateUrl(cachekey);
+    const allowStale = validateRetrieveOptions(options);
+    const row = await this.connection.read('retrieveByCachekey', () => this.statements.selectByCachekey.get(cachekey));
+    return row === undefined ? null : this.answer(row, allowStale, true);
+  }
+
+  /** The live status-200 entries for an identifier and data type, newest first, without their data. */
+  async retrieveByIdentifier(query: IdentifierQuery): Promise<CachedEntrySummary[]> {
+    this.assertOpen('retrieveByIdentifier');
+    const { identifier, dataType, provider } = validateIdentifierQuery(query);
+    const now = this.options.clock.now();
+    const rows = await this.connection.read('retrieveByIdentifier', () =>
+      provider === undefined
+        ? this.statements.summaries.all(identifier, dataType, now)
+        : this.statements.summariesOfProvider.all(identifier, dataType, provider, now),
+    );
+    return rows.map((row) => new CachedEntrySummary(row, false));
+  }
+
+  /**
+   * One live status-200 entry for the identifier and data type, chosen uniformly at random,
+   * with its data. If the chosen entry's file is broken, another is tried.
+   */
+  async retrieveRandom(query: IdentifierQuery): Promise<CachedEntry | null> {
+    this.assertOpen('retrieveRandom');
+    const { identifier, dataType, provider } = validateIdentifierQuery(query);
+    const now = this.options.clock.now();
+    const candidates = await this.connection.read('retrieveRandom', () =>
+      provider === undefined
+        ? this.statements.candidateIds.all(identifier, dataType, now)
+        : this.statements.candidateIdsOfProvider.all(identifier, dataType, provider, now),
+    );
+    while (candidates.length > 0) {
+      const index = Math.floor(Math.random() * candidates.length);
+      const id = candidates[index]!;
+      candidates[index] = candidates[candidates.length - 1]!;
+      candidates.pop();
+      const row = await this.connection.read('retrieveRandom', () => this.statements.selectById.get(id));
+      if (row === undefined) continue; // deleted since we listed it
+      const entry = await this.answer(row, false, false);
+      if (entry !== null) return entry;
+    }
+    return null;
+  }
+
+  /** Removes the entry for `url`; resolves to whether there was one. */
+  async delete(url: string): Promise<boolean> {
+    this.assertOpen('delete');
+    validateUrl(url);
+    return this.track(
+      (async () => {
+        const row = await this.connection.write('delete', () => this.statements.deleteByUrl.get(url));
+        if (row?.filePath) await removeBlobs(this.cacheDir, [row.filePath], this.options.logger);
+        return row !== undefined;
+      })(),
+    );
+  }
+
+  /**
+   * Removes every entry matching the filter and resolves to how many were removed.
+   * @example await storage.purge({ provider: 'musicbrainz' })
+   */
+  async purge(filter: PurgeFilter): Promise<number> {
+    this.assertOpen('purge');
+    return this.track(purgeEntries(this.internals, validatePurgeFilter(filter)));
+  }
+
+  /** Entries and bytes, by provider and data type, expired entries and the budget. */
+  async stats(): Promise<StorageStats> {
+    this.assertOpen('stats');
+    return collectStats(this.internals);
+  }
+
+  /**
+   * Runs maintenance now: removes long-expired entries, repairs orphans in both directions,
+   * enforces the budget, vacuums free pages and checkpoints the WAL. If a run is already in
+   * progress in this instance, resolves with that run's report.
+   */
+  async runMaintenance(): Promise<MaintenanceReport> {
+    this.assertOpen('runMaintenance');
+    return this.startMaintenance();
+  }
+
+  /** Resolves when background work started by this instance (maintenance, eviction, read recording) is done. */
+  async idle(): Promise<void> {
+    while (this.maintenanceRun || this.budgetEnforcement || this.inFlight.size > 0) {
+      await Promise.allSettled([this.maintenanceRun, this.budgetEnforcement, ...this.inFlight]);
+    }
+    await this.accessRecorder.flush();
+  }
+
+  /** Finishes pending writes, stops background work and closes the database. Safe to call twice. */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      this.closing = true;
+      clearInterval(this.maintenanceTimer);
+      await Promise.allSettled([this.maintenanceRun, this.budgetEnforcement, ...this.inFlight]);
+      await this.accessRecorder.flush();
+      this.connection.close();
+    })();
+    return this.closed;
+  }
+
+  private async storeValidated(request: ValidatedStore): Promise<CachedEntry> {
+    const checksum = await sha256Hex(request.data);
+    const inline = request.data.length <= INLINE_LIMIT_BYTES;
+    // Re-storing identical content (a cover re-stored on every play) reuses the existing file.
+    let filePath = inline ? null : await this.reusableFile(request.url, checksum);
+    let wroteFile = false;
+    for (;;) {
+      if (!inline && filePath === null) {
+        filePath = await writeBlob(this.cacheDir, request.data, checksum, this.knownDirectories);
+        wroteFile = true;
+      }
+      const now = this.options.clock.now();
+      const chosenFile = filePath;
+      let outcome: { row: EntryRow; previousFile: string | null; totalBytes: number } | 'file changed';
+      try {
+        outcome = await this.connection.write('store', () => {
+          const previousFile = this.statements.selectFileOfUrl.get(request.url)?.filePath ?? null;
+          // The file we meant to reuse was replaced by another process meanwhile: write our own.
+          if (!wroteFile && chosenFile !== null && previousFile !== chosenFile) return 'file changed';
+          const row = this.statements.upsert.get({
+            url: request.url,
+            cachekey: randomUUID(),
+            identifier: request.identifier,
+            dataType: request.dataType,
+            provider: request.provider,
+            statusCode: request.statusCode,
+            storedType: request.storedType,
+            inlineData: inline ? request.data : null,
+            filePath: chosenFile,
+            size: request.data.length,
+            checksum,
+            mimeType: request.mimeType,
+            metadata: request.metadata,
+            etag: request.etag,
+            lastModified: request.lastModified,
+            now,
+            expiresAt: now + request.ttlMilliseconds,
+          })!;
+          return { row, previousFile, totalBytes: this.statements.totals.get()!.bytes };
+        });
+      } catch (error) {
+        // Our file is uniquely named and no committed row names it: safe to delete.
+        if (wroteFile && filePath !== null) await removeBlobs(this.cacheDir, [filePath], this.options.logger);
+        throw error;
+      }
+      if (outcome === 'file changed') {
+        filePath = null;
+        continue;
+      }
+      if (outcome.previousFile !== null && outcome.previousFile !== filePath) {
+        await removeBlobs(this.cacheDir, [outcome.previousFile], this.options.logger);
+      }
+      if (outcome.totalBytes > this.options.maxSizeBytes) await this.enforceBudget();
+      return new CachedEntry(outcome.row, request.data, false);
+    }
+  }
+
+  private async reusableFile(url: string, checksum: string): Promise<string | null> {
+    const current = await this.connection.read('store', () => this.statements.selectFileOfUrl.get(url));
+    return current !== undefined && current.checksum === checksum ? current.filePath : null;
+  }
+
+  /**
+   * Turns a row into an answer: a miss when expired (unless stale answers are allowed), the
+   * inline data, or the verified file. A missing or corrupt file removes its row; when the
+   * read was by URL or key, the row is looked up once more, in case another process had just
+   * re-stored it with a new file.
+   */
+  private async answer(row: EntryRow, allowStale: boolean, lookAgainOnBrokenFile: boolean): Promise<CachedEntry | null> {
+    const now = this.options.clock.now();
+    const stale = row.expiresAt <= now;
+    if (stale && !allowStale) return null;
+    if (row.filePath === null) {
+      this.accessRecorder.record(row.url, now);
+      return new CachedEntry(row, row.inlineData ?? EMPTY, stale);
+    }
+    const absolutePath = resolveBlobPath(this.cacheDir, row.filePath);
+    const result = absolutePath === undefined ? { problem: 'corrupt' as const } : await readBlob(absolutePath, row.size, row.checksum);
+    if ('data' in result) {
+      this.accessRecorder.record(row.url, now);
+      return new CachedEntry(row, result.data, stale);
+    }
+    if (this.closing) return null;
+    const filePath = row.filePath;
+    const deleted = await this.connection.write('removing an entry whose file is broken', () =>
+      this.statements.deleteIfFileUnchanged.get(row.id, filePath),
+    );
+    if (deleted !== undefined) {
+      this.options.logger.warn(`datacache: a cached file was ${result.problem}; the entry was removed`, {
+        url: row.url,
+        filePath,
+      });
+      if (result.problem === 'corrupt') await removeBlobs(this.cacheDir, [filePath], this.options.logger);
+      return null;
+    }
+    if (!lookAgainOnBrokenFile) return null;
+    const current = await this.connection.read('retrieveByUrl', () => this.statements.selectByUrl.get(row.url));
+    return current === undefined || current.filePath === filePath ? null : this.answer(current, allowStale, false);
+  }
+
+  /** Evicts down to the low-water mark; concurrent callers in this process share one run. */
+  private enforceBudget(): Promise<EvictionResult> {
+    this.budgetEnforcement ??= evictToLowWaterMark(this.internals).finally(() => (this.budgetEnforcement = undefined));
+    return this.budgetEnforcement;
+  }
+
+  private startMaintenance(): Promise<MaintenanceReport> {
+    this.maintenanceRun ??= runMaintenancePass(this.internals).finally(() => (this.maintenanceRun = undefined));
+    return this.maintenanceRun;
+  }
+
+  /** Runs maintenance now if it is due, and checks again every interval while the storage is open. */
+  private scheduleMaintenance(): void {
+    const intervalSeconds = this.options.maintenanceIntervalSeconds;
+    if (intervalSeconds === 0) return;
+    const runIfDue = (): void => {
+      if (this.closing || this.maintenanceRun) return;
+      void this.track(
+        claimScheduledMaintenance(this.internals)
+          .then((claimed) => (claimed && !this.closing ? this.startMaintenance() : undefined))
+          .catch((error: unknown) => {
+            this.options.logger.warn('datacache: background maintenance failed; it will be tried again', {
+              error: String(error),
+            });
+          }),
+      );
+    };
+    runIfDue();
+    this.maintenanceTimer = setInterval(runIfDue, Math.min(intervalSeconds * 1000, 2 ** 31 - 1)).unref();
+  }
+
+  private track<T>(operation: Promise<T>): Promise<T> {
+    this.inFlight.add(operation);
+    void operation.then(
+      () => this.inFlight.delete(operation),
+      () => this.inFlight.delete(operation),
+    );
+    return operation;
+  }
+
+  private assertOpen(operation: string): void {
+    if (this.closing) throw new StorageClosedError(operation);
+  }
+}

@@ -1,0 +1,108 @@
+import Database from 'better-sqlite3';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DatabaseBusyError } from '../../errors.js';
+import { isBusyError, translateSqliteError } from './sqlite-errors.js';
+
+export interface ConnectionOptions {
+  /**
+   * How long SQLite itself may wait for a lock, synchronously, before giving the wait back
+   * to us. Kept to a few milliseconds: a longer wait would freeze the caller's event loop.
+   */
+  busyTimeoutMs: number;
+  /** How long we keep retrying, asynchronously, before giving up with `DatabaseBusyError`. */
+  lockTimeoutMs: number;
+}
+
+/**
+ * One long-lived better-sqlite3 connection with the settings every datacache connection
+ * needs, and the two ways we use it:
+ *
+ * - `read(…)` runs a query at once and returns its result synchronously; only when another
+ *   process holds a lock does it return a Promise that retries with jittered backoff;
+ * - `write(…)` runs a function inside `BEGIN IMMEDIATE` (the write lock taken up front, so a
+ *   read-then-write never fails half-way with SQLITE_BUSY), with the same retry.
+ *
+ * A connection per operation measured about 11x slower per lookup, and reusing one avoids
+ * the file-descriptor exhaustion other SQLite caches hit.
+ */
+export class SqliteConnection {
+  readonly database: Database.Database;
+  readonly path: string;
+  private readonly lockTimeoutMs: number;
+
+  constructor(path: string, options: ConnectionOptions) {
+    this.path = path;
+    this.lockTimeoutMs = options.lockTimeoutMs;
+    this.database = new Database(path, { timeout: options.busyTimeoutMs });
+  }
+
+  /** Per-connection settings; `journal_mode=WAL` also persists in the file. */
+  async configure(): Promise<void> {
+    await this.retryWhileBusy('opening the cache', true, () => {
+      // Must come before the first table is created; a no-op on an existing database.
+      this.database.pragma('auto_vacuum = INCREMENTAL');
+      this.database.pragma('journal_mode = WAL');
+    }, 'try now');
+    this.database.pragma('synchronous = NORMAL');
+    this.database.pragma('foreign_keys = ON');
+    this.database.pragma('temp_store = MEMORY');
+    this.database.pragma('cache_size = -16000'); // 16 MB of page cache for this connection
+  }
+
+  /**
+   * Runs a read. Returns the value itself when no lock is in the way (the usual case: WAL
+   * readers do not wait for writers), or a Promise when it had to wait.
+   */
+  read<T>(operation: string, query: () => T): T | Promise<T> {
+    try {
+      return query();
+    } catch (error) {
+      if (isBusyError(error)) return this.retryWhileBusy(operation, false, query, 'wait first');
+      throw translateSqliteError(error, operation, this.path, false);
+    }
+  }
+
+  /** Runs `body` in a `BEGIN IMMEDIATE` transaction, retrying while another process holds the write lock. */
+  async write<T>(operation: string, body: () => T): Promise<T> {
+    const transaction = this.database.transaction(body);
+    try {
+      return transaction.immediate();
+    } catch (error) {
+      if (isBusyError(error)) return this.retryWhileBusy(operation, true, () => transaction.immediate(), 'wait first');
+      throw translateSqliteError(error, operation, this.path, true);
+    }
+  }
+
+  /** Runs a statement that must not be inside a transaction (`VACUUM`, checkpoints), with retry. */
+  outsideTransaction<T>(operation: string, body: () => T): Promise<T> {
+    return this.retryWhileBusy(operation, true, body, 'try now');
+  }
+
+  close(): void {
+    if (this.database.open) this.database.close();
+  }
+
+  private async retryWhileBusy<T>(
+    operation: string,
+    writing: boolean,
+    body: () => T,
+    start: 'try now' | 'wait first',
+  ): Promise<T> {
+    const started = performance.now();
+    let delayMs = 2;
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0 || start === 'wait first') {
+        // Full jitter: processes that collided do not collide again in step.
+        await sleep(delayMs / 2 + Math.random() * (delayMs / 2));
+        delayMs = Math.min(delayMs * 2, 100);
+      }
+      try {
+        return body();
+      } catch (error) {
+        if (!isBusyError(error)) throw translateSqliteError(error, operation, this.path, writing);
+        const waited = performance.now() - started;
+        if (waited >= this.lockTimeoutMs) throw new DatabaseBusyError(operation, waited, error);
+      }
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import type Database from 'better-sqlite3';
+import type { DeletedRow } from './entry-statements.js';
+
+/** A row considered for eviction. */
+export interface EvictionCandidate {
+  id: number;
+  size: number;
+  filePath: string | null;
+}
+
+/** A file-backed row, as the orphan check walks them. */
+export interface FileRow {
+  id: number;
+  filePath: string;
+}
+
+export interface GroupCount {
+  provider: string;
+  dataType: string;
+  entries: number;
+  bytes: number;
+  inlineBytes: number;
+  negativeEntries: number;
+}
+
+type Statement<Parameters extends unknown[], Row = unknown> = Database.Statement<Parameters, Row>;
+
+export interface HousekeepingStatements {
+  deleteExpiredBefore: Statement<[number, number], DeletedRow>;
+  expiredCandidates: Statement<[number, number], EvictionCandidate>;
+  leastRecentlyUsed: Statement<[number], EvictionCandidate>;
+  deleteById: Statement<[number], DeletedRow>;
+  fileRowsAfter: Statement<[number, number], FileRow>;
+  isFileReferenced: Statement<[string], number>;
+  idsAfter: Statement<[number, number], { id: number; provider: string; identifier: string; dataType: string }>;
+  groupCounts: Statement<[], GroupCount>;
+  expiredCount: Statement<[number], { entries: number; bytes: number }>;
+  freePages: Statement<[], number>;
+  readMeta: Statement<[string], string>;
+  writeMeta: Statement<[string, string]>;
+}
+
+/**
+ * Statements for the work that keeps the cache in shape: expiry, eviction, purge, orphan
+ * checks, statistics and maintenance bookkeeping. Every deletion re-checks its condition in
+ * the same statement or transaction that deletes, so a row another process has just
+ * refreshed is never removed on the strength of an older look.
+ */
+export function prepareHousekeepingStatements(database: Database.Database): HousekeepingStatements {
+  return {
+    deleteExpiredBefore: database.prepare<[number, number], DeletedRow>(`
+      DELETE FROM entries WHERE id IN (
+        SELECT id FROM entries WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)
+      RETURNING file_path AS filePath, size`),
+    expiredCandidates: database.prepare<[number, number], EvictionCandidate>(
+      'SELECT id, size, file_path AS filePath FROM entries WHERE expires_at <= ? ORDER BY expires_at, id LIMIT ?',
+    ),
+    leastRecentlyUsed: database.prepare<[number], EvictionCandidate>(
+      'SELECT id, size, file_path AS filePath FROM entries ORDER BY last_accessed, id LIMIT ?',
+    ),
+    deleteById: database.prepare<[number], DeletedRow>(
+      'DELETE FROM entries WHERE id = ? RETURNING file_path AS filePath, size',
+    ),
+    fileRowsAfter: database.prepare<[number, number], FileRow>(
+      'SELECT id, file_path AS filePath FROM entries WHERE file_path IS NOT NULL AND id > ? ORDER BY id LIMIT ?',
+    ),
+    isFileReferenced: database
+      .prepare<[string], number>('SELECT 1 FROM entries WHERE file_path = ? LIMIT 1')
+      .pluck(),
+    idsAfter: database.prepare<[number, number], { id: number; provider: string; identifier: string; dataType: string }>(
+      'SELECT id, provider, identifier, data_type AS dataType FROM entries WHERE id > ? ORDER BY id LIMIT ?',
+    ),
+    groupCounts: database.prepare<[], GroupCount>(`
+      SELECT provider, data_type AS dataType, count(*) AS entries, total(size) AS bytes,
+             total(CASE WHEN file_path IS NULL THEN size ELSE 0 END) AS inlineBytes,
+             total(CASE WHEN status_code = 200 THEN 0 ELSE 1 END) AS negativeEntries
+      FROM entries GROUP BY provider, data_type`),
+    expiredCount: database.prepare<[number], { entries: number; bytes: number }>(
+      'SELECT count(*) AS entries, total(size) AS bytes FROM entries WHERE expires_at <= ?',
+    ),
+    freePages: database.prepare<[], number>('PRAGMA freelist_count').pluck(),
+    readMeta: database.prepare<[string], string>('SELECT value FROM meta WHERE key = ?').pluck(),
+    writeMeta: database.prepare<[string, string]>(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    ),
+  };
+}
+

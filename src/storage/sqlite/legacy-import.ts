@@ -1,0 +1,114 @@
+import type Database from 'better-sqlite3';
+import { createHash, randomUUID } from 'node:crypto';
+
+/**
+ * Adopts a cache written by whats-now-playing's Python `datacache` module (its `cached_data`
+ * table, schema "version 0": no `user_version`), so a user pointing datacache at that
+ * directory keeps what it had downloaded.
+ *
+ * What is kept: URLs, cache keys, identifiers, types, providers, status codes, metadata, MIME
+ * types and times (seconds become milliseconds). Its blob files stay where they are
+ * (`blobs/xx/yy/<hash>.bin`, the same two-level layout) and are verified by checksum when read.
+ * What is dropped: rows whose blob has no recorded checksum (they could not be verified, so
+ * maintenance sweeps their files), and rows whose `file_path` is not a plain `blobs/…` path,
+ * which could otherwise point outside the cache directory. Its `pending_requests` table is
+ * left alone.
+ */
+export function importLegacyCache(database: Database.Database): number {
+  const legacyTable = database
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'cached_data'")
+    .get();
+  if (legacyTable === undefined) return 0;
+
+  const columns = new Set(
+    (database.prepare('SELECT name FROM pragma_table_info(?)').all('cached_data') as { name: string }[]).map(
+      (column) => column.name,
+    ),
+  );
+  const optional = (name: string, fallback: string): string => (columns.has(name) ? name : `${fallback} AS ${name}`);
+  const select = database.prepare(`
+    SELECT url, cachekey, identifier, data_type, provider, data_value, file_path, metadata,
+           created_at, expires_at, access_count, last_accessed, data_size,
+           ${optional('status_code', '200')}, ${optional('mime_type', 'NULL')}, ${optional('content_checksum', 'NULL')}
+    FROM cached_data`);
+  const insert = database.prepare(`
+    INSERT OR IGNORE INTO entries (url, cachekey, identifier, data_type, provider, status_code, value_type,
+      inline_data, file_path, size, checksum, mime_type, metadata, created_at, stored_at, expires_at,
+      last_accessed, access_count)
+    VALUES (@url, @cachekey, @identifier, @dataType, @provider, @statusCode, 'bytes',
+      @inlineData, @filePath, @size, @checksum, @mimeType, @metadata, @createdAt, @createdAt, @expiresAt,
+      @lastAccessed, @accessCount)`);
+
+  let imported = 0;
+  for (const row of select.iterate() as Iterable<LegacyRow>) {
+    const converted = convertRow(row);
+    if (converted !== undefined && insert.run(converted).changes === 1) imported++;
+  }
+  database.exec('DROP TABLE cached_data');
+  return imported;
+}
+
+interface LegacyRow {
+  url: string;
+  cachekey: string | null;
+  identifier: string;
+  data_type: string;
+  provider: string;
+  data_value: Buffer | string | null;
+  file_path: string | null;
+  metadata: string | null;
+  created_at: number;
+  expires_at: number;
+  access_count: number | null;
+  last_accessed: number;
+  data_size: number;
+  status_code: number;
+  mime_type: string | null;
+  content_checksum: string | null;
+}
+
+const legacyBlobPath = /^blobs\/[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{1,64}\.bin$/;
+
+function convertRow(row: LegacyRow): Record<string, unknown> | undefined {
+  const seconds = (value: number): number => Math.round(value * 1000);
+  let inlineData: Buffer | null = null;
+  let filePath: string | null = null;
+  let checksum = row.content_checksum;
+  let size = row.data_size;
+  if (row.file_path !== null) {
+    filePath = row.file_path.replaceAll('\\', '/');
+    if (!legacyBlobPath.test(filePath) || checksum === null) return undefined;
+  } else {
+    inlineData = row.data_value === null ? Buffer.alloc(0) : Buffer.from(row.data_value);
+    checksum = createHash('sha256').update(inlineData).digest('hex');
+    size = inlineData.length;
+  }
+  return {
+    url: row.url,
+    cachekey: row.cachekey ?? randomUUID(),
+    identifier: row.identifier,
+    dataType: row.data_type,
+    provider: row.provider,
+    statusCode: row.status_code,
+    inlineData,
+    filePath,
+    size,
+    checksum: checksum.toLowerCase(),
+    mimeType: row.mime_type,
+    metadata: isJsonObjectText(row.metadata) ? row.metadata : null,
+    createdAt: seconds(row.created_at),
+    expiresAt: seconds(row.expires_at),
+    lastAccessed: seconds(row.last_accessed),
+    accessCount: row.access_count ?? 0,
+  };
+}
+
+function isJsonObjectText(text: string | null): boolean {
+  if (text === null) return false;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+  } catch {
+    return false;
+  }
+}

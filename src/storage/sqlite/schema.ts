@@ -1,0 +1,120 @@
+import type Database from 'better-sqlite3';
+import { SchemaVersionError } from '../../errors.js';
+import { importLegacyCache } from './legacy-import.js';
+
+/**
+ * The database layout, versioned with `PRAGMA user_version`.
+ *
+ * Each migration moves the schema one version forward. A database at an older version is
+ * migrated when it is opened (inside one `BEGIN IMMEDIATE` transaction, so two processes
+ * opening it at once cannot both migrate); one at a newer version is refused.
+ *
+ * Times are INTEGER milliseconds since the Unix epoch. `file_path` is relative to the cache
+ * directory with `/` separators, so a cache directory can move between machines.
+ */
+export const CURRENT_SCHEMA_VERSION = 1;
+
+interface Migration {
+  toVersion: number;
+  description: string;
+  apply(database: Database.Database): void;
+}
+
+const createVersion1 = `
+  CREATE TABLE entries (
+    id            INTEGER PRIMARY KEY,
+    url           TEXT    NOT NULL UNIQUE,
+    cachekey      TEXT    NOT NULL UNIQUE,
+    identifier    TEXT    NOT NULL,
+    data_type     TEXT    NOT NULL,
+    provider      TEXT    NOT NULL,
+    status_code   INTEGER NOT NULL,
+    value_type    TEXT    NOT NULL,
+    inline_data   BLOB,
+    file_path     TEXT,
+    size          INTEGER NOT NULL,
+    checksum      TEXT    NOT NULL,
+    mime_type     TEXT,
+    metadata      TEXT,
+    etag          TEXT,
+    last_modified TEXT,
+    created_at    INTEGER NOT NULL,
+    stored_at     INTEGER NOT NULL,
+    expires_at    INTEGER NOT NULL,
+    last_accessed INTEGER NOT NULL,
+    access_count  INTEGER NOT NULL DEFAULT 0
+  );
+  -- Random image and listing reads: every column they filter on, so the index alone answers them.
+  CREATE INDEX entries_by_identifier ON entries (identifier, data_type, status_code, provider, expires_at);
+  CREATE INDEX entries_by_expiry ON entries (expires_at);
+  CREATE INDEX entries_by_last_access ON entries (last_accessed);
+  CREATE INDEX entries_by_provider ON entries (provider);
+  CREATE INDEX entries_by_file ON entries (file_path) WHERE file_path IS NOT NULL;
+
+  -- Running totals kept by triggers, so the byte budget is checked in O(1) after every store
+  -- by every process, instead of summing a million rows.
+  CREATE TABLE totals (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    entries    INTEGER NOT NULL,
+    bytes      INTEGER NOT NULL,
+    file_bytes INTEGER NOT NULL
+  );
+  INSERT INTO totals (id, entries, bytes, file_bytes) VALUES (1, 0, 0, 0);
+
+  CREATE TRIGGER entries_count_insert AFTER INSERT ON entries BEGIN
+    UPDATE totals SET entries = entries + 1, bytes = bytes + NEW.size,
+      file_bytes = file_bytes + (CASE WHEN NEW.file_path IS NULL THEN 0 ELSE NEW.size END) WHERE id = 1;
+  END;
+  CREATE TRIGGER entries_count_delete AFTER DELETE ON entries BEGIN
+    UPDATE totals SET entries = entries - 1, bytes = bytes - OLD.size,
+      file_bytes = file_bytes - (CASE WHEN OLD.file_path IS NULL THEN 0 ELSE OLD.size END) WHERE id = 1;
+  END;
+  CREATE TRIGGER entries_count_update AFTER UPDATE OF size, file_path ON entries BEGIN
+    UPDATE totals SET bytes = bytes - OLD.size + NEW.size,
+      file_bytes = file_bytes - (CASE WHEN OLD.file_path IS NULL THEN 0 ELSE OLD.size END)
+                              + (CASE WHEN NEW.file_path IS NULL THEN 0 ELSE NEW.size END) WHERE id = 1;
+  END;
+
+  -- Small shared settings and bookkeeping (when maintenance last ran, …).
+  CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) WITHOUT ROWID;
+`;
+
+const migrations: Migration[] = [
+  {
+    toVersion: 1,
+    description: 'entries, totals and meta tables; imports a whats-now-playing cached_data table if present',
+    apply(database) {
+      database.exec(createVersion1);
+      importLegacyCache(database);
+    },
+  },
+];
+
+export function readSchemaVersion(database: Database.Database): number {
+  return database.pragma('user_version', { simple: true }) as number;
+}
+
+/** Refuses a database written by a newer datacache, before anything touches it. */
+export function assertSchemaSupported(database: Database.Database, databasePath: string): void {
+  const version = readSchemaVersion(database);
+  if (version > CURRENT_SCHEMA_VERSION) throw new SchemaVersionError(databasePath, version, CURRENT_SCHEMA_VERSION);
+}
+
+/**
+ * Applies the migrations the database still needs. Call inside a `BEGIN IMMEDIATE`
+ * transaction: the version is read again under the write lock. Returns the versions applied.
+ */
+export function migrate(database: Database.Database, databasePath: string): number[] {
+  assertSchemaSupported(database, databasePath);
+  const applied: number[] = [];
+  for (const migration of migrations) {
+    if (readSchemaVersion(database) >= migration.toVersion) continue;
+    migration.apply(database);
+    database.pragma(`user_version = ${migration.toVersion}`);
+    applied.push(migration.toVersion);
+  }
+  return applied;
+}

@@ -1,0 +1,23 @@
+import type { AccessRecorder } from './access-recorder.js';
+import type { ResolvedStorageOptions } from './options.js';
+import type { SqliteConnection } from './sqlite/connection.js';
+import type { EntryStatements } from './sqlite/entry-statements.js';
+import type { HousekeepingStatements } from './sqlite/housekeeping-statements.js';
+
+/**
+ * The parts of an open DataStorage that its housekeeping jobs (budget, maintenance, purge,
+ * statistics) work with. Passed explicitly so each job lives in its own small file.
+ */
+export interface StorageInternals {
+  readonly options: ResolvedStorageOptions;
+  readonly databasePath: string;
+  readonly connection: SqliteConnection;
+  readonly statements: EntryStatements;
+  readonly housekeeping: HousekeepingStatements;
+  readonly accessRecorder: AccessRecorder;
+  /** True once close() has begun: long jobs stop between chunks. */
+  isClosing(): boolean;
+}
+
+/** Rows deleted per write transaction by housekeeping: small enough to hold the lock for about a millisecond. */
+export const HOUSEKEEPING_CHUNK = 200;
