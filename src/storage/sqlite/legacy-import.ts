@@ -26,11 +26,13 @@ export function importLegacyCache(database: Database.Database): number {
     ),
   );
   const optional = (name: string, fallback: string): string => (columns.has(name) ? name : `${fallback} AS ${name}`);
-  const select = database.prepare(`
-    SELECT url, cachekey, identifier, data_type, provider, data_value, file_path, metadata,
+  // Read in chunks by rowid: better-sqlite3 cannot insert while a SELECT is still iterating,
+  // and a whole legacy table in memory at once could be large.
+  const select = database.prepare<[number], LegacyRow>(`
+    SELECT rowid, url, cachekey, identifier, data_type, provider, data_value, file_path, metadata,
            created_at, expires_at, access_count, last_accessed, data_size,
            ${optional('status_code', '200')}, ${optional('mime_type', 'NULL')}, ${optional('content_checksum', 'NULL')}
-    FROM cached_data`);
+    FROM cached_data WHERE rowid > ? ORDER BY rowid LIMIT 500`);
   const insert = database.prepare(`
     INSERT OR IGNORE INTO entries (url, cachekey, identifier, data_type, provider, status_code, value_type,
       inline_data, file_path, size, checksum, mime_type, metadata, created_at, stored_at, expires_at,
@@ -40,15 +42,18 @@ export function importLegacyCache(database: Database.Database): number {
       @lastAccessed, @accessCount)`);
 
   let imported = 0;
-  for (const row of select.iterate() as Iterable<LegacyRow>) {
-    const converted = convertRow(row);
-    if (converted !== undefined && insert.run(converted).changes === 1) imported++;
+  for (let rows = select.all(0); rows.length > 0; rows = select.all(rows[rows.length - 1]!.rowid)) {
+    for (const row of rows) {
+      const converted = convertRow(row);
+      if (converted !== undefined && insert.run(converted).changes === 1) imported++;
+    }
   }
   database.exec('DROP TABLE cached_data');
   return imported;
 }
 
 interface LegacyRow {
+  rowid: number;
   url: string;
   cachekey: string | null;
   identifier: string;

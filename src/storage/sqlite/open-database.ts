@@ -50,9 +50,10 @@ async function openAndMigrate(databasePath: string, options: OpenDatabaseOptions
   let connection: SqliteConnection | undefined;
   try {
     connection = new SqliteConnection(databasePath, options);
+    // Before anything writes (switching to WAL rewrites the header): a newer database stays untouched.
+    assertSchemaSupported(connection.database, databasePath);
     await connection.configure();
     const opened = connection;
-    assertSchemaSupported(opened.database, databasePath);
     const applied = await opened.write('migrating the cache database', () => migrate(opened.database, databasePath));
     if (applied.length > 0) options.logger.info('datacache: migrated the cache database', { databasePath, applied });
     return opened;

@@ -1,0 +1,44 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface ChildResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a TypeScript file in a real child process (through tsx), as another process of a
+ * DJ's app would use the cache. Resolves when it exits.
+ */
+export function runTypeScript(script: string, args: string[] = [], options: { timeoutMs?: number } = {}): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), ...args], {
+      cwd: projectRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** Parses the last line a child printed as JSON: how children report what they did. */
+export function lastJsonLine<T>(result: ChildResult): T {
+  const lines = result.stdout.trim().split('\n');
+  const last = lines[lines.length - 1];
+  if (result.code !== 0 || last === undefined || last === '') {
+    throw new Error(`child failed (code ${result.code}, signal ${result.signal}):\n${result.stderr}\n${result.stdout}`);
+  }
+  return JSON.parse(last) as T;
+}

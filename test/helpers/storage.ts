@@ -1,0 +1,42 @@
+import { afterEach } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
+import { DataStorage, type DataStorageOptions, type StoreRequest } from '../../src/index.js';
+import { temporaryDirectory } from './temporary-directory.js';
+
+const opened: DataStorage[] = [];
+
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((storage) => storage.close()));
+});
+
+/**
+ * A DataStorage on a fresh directory with a manual clock and no automatic maintenance
+ * (tests run it when they mean to). Closed after the test.
+ */
+export async function openTestStorage(options: DataStorageOptions = {}): Promise<{ storage: DataStorage; clock: ManualClock; cacheDir: string }> {
+  // Starts at the real time: blob file ages come from real file modification times.
+  const clock = options.clock instanceof ManualClock ? options.clock : new ManualClock(Date.now());
+  const cacheDir = options.cacheDir ?? (await temporaryDirectory());
+  const storage = await DataStorage.open({ maintenanceIntervalSeconds: 0, ...options, cacheDir, clock });
+  opened.push(storage);
+  return { storage, clock, cacheDir };
+}
+
+/** Keeps a storage opened elsewhere in the list of those closed after the test. */
+export function closeAfterTest(storage: DataStorage): DataStorage {
+  opened.push(storage);
+  return storage;
+}
+
+/** A valid store request; override what the test is about. */
+export function request(overrides: Partial<StoreRequest> = {}): StoreRequest {
+  return {
+    url: 'https://example.org/artist/1',
+    identifier: 'daft punk',
+    dataType: 'api',
+    provider: 'example',
+    value: { name: 'Daft Punk' },
+    ttlSeconds: 3600,
+    ...overrides,
+  };
+}

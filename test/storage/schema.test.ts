@@ -1,0 +1,136 @@
+import Database from 'better-sqlite3';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
+import { DatabaseCorruptError, DataStorage, SchemaVersionError, defaultCacheDirectory } from '../../src/index.js';
+import { CURRENT_SCHEMA_VERSION } from '../../src/storage/sqlite/schema.js';
+import { legacyImage, legacyNow, writeLegacyCache } from '../fixtures/whats-now-playing-cache.js';
+import { closeAfterTest, openTestStorage, request } from '../helpers/storage.js';
+import { temporaryDirectory } from '../helpers/temporary-directory.js';
+
+describe('schema versions', () => {
+  it('creates a new database at the current version with incremental auto-vacuum', async () => {
+    const { storage } = await openTestStorage();
+    const database = new Database(storage.databasePath, { readonly: true });
+    expect(database.pragma('user_version', { simple: true })).toBe(CURRENT_SCHEMA_VERSION);
+    expect(database.pragma('auto_vacuum', { simple: true })).toBe(2);
+    expect(database.pragma('journal_mode', { simple: true })).toBe('wal');
+    database.close();
+  });
+
+  it("migrates a whats-now-playing cache on open, keeping its entries, keys and files", async () => {
+    const cacheDir = await temporaryDirectory();
+    await writeLegacyCache(cacheDir);
+    const clock = new ManualClock(legacyNow * 1000 + 200_000); // the Discogs row expired 100 s ago
+    const storage = closeAfterTest(await DataStorage.open({ cacheDir, clock, maintenanceIntervalSeconds: 0 }));
+
+    const api = await storage.retrieveByUrl('https://www.theaudiodb.com/api/v1/json/2/search.php?s=daft+punk');
+    expect(api).toMatchObject({ cachekey: '11111111-1111-4111-8111-111111111111', provider: 'theaudiodb', dataType: 'api_response', accessCount: 3 });
+    expect(api!.json()).toEqual({ artists: [{ idArtist: '111', strArtist: 'Daft Punk' }] });
+    expect(api!.createdAt).toBe(legacyNow * 1000 + 250);
+
+    const image = await storage.retrieveByCachekey('22222222-2222-4222-8222-222222222222');
+    expect(image!.data.equals(legacyImage)).toBe(true);
+    expect(image).toMatchObject({ mimeType: 'image/png', metadata: { artist: 'Daft Punk' } });
+
+    expect(await storage.retrieveByUrl('https://webservice.fanart.tv/v3/music/none')).toMatchObject({ statusCode: 404, size: 0 });
+    expect(await storage.retrieveByUrl('https://api.discogs.com/artists/1')).toBeNull(); // expired
+    expect(await storage.retrieveByUrl('https://api.discogs.com/artists/1', { allowStale: true })).toMatchObject({ stale: true });
+    // Unverifiable and unsafe rows are dropped rather than trusted.
+    expect(await storage.retrieveByUrl('https://r2.theaudiodb.com/images/no-checksum.png')).toBeNull();
+    expect(await storage.retrieveByUrl('https://evil.example/escape')).toBeNull();
+    expect((await storage.stats()).entries).toBe(4);
+
+    const database = new Database(storage.databasePath, { readonly: true });
+    const tables = database.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
+    expect(tables).not.toContain('cached_data');
+    expect(tables).toContain('pending_requests');
+    expect(database.pragma('user_version', { simple: true })).toBe(CURRENT_SCHEMA_VERSION);
+    database.close();
+
+    // The file of the dropped row is an orphan now, swept once old enough.
+    clock.set(Date.now() + 3_600_000);
+    const report = await storage.runMaintenance();
+    expect(report.orphanFilesRemoved).toBe(1);
+    expect((await readdir(join(cacheDir, 'blobs/aa/bb'))).length).toBe(1);
+  });
+
+  it('refuses a database from a newer datacache with a clear error, and leaves it untouched', async () => {
+    const cacheDir = await temporaryDirectory();
+    const database = new Database(join(cacheDir, 'datacache.sqlite'));
+    database.pragma('user_version = 99');
+    database.close();
+    const before = await readFile(join(cacheDir, 'datacache.sqlite'));
+    const opening = DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0 });
+    await expect(opening).rejects.toThrow(SchemaVersionError);
+    await expect(DataStorage.open({ cacheDir })).rejects.toThrow(/schema version 99, but this datacache understands versions up to 1/);
+    expect((await readFile(join(cacheDir, 'datacache.sqlite'))).equals(before)).toBe(true);
+  });
+});
+
+describe('a corrupt database file', () => {
+  it('fails to open with DatabaseCorruptError naming the reset option', async () => {
+    const cacheDir = await temporaryDirectory();
+    await writeFile(join(cacheDir, 'datacache.sqlite'), 'this is not a database, it is a shopping list\n'.repeat(200));
+    const error = await DataStorage.open({ cacheDir }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DatabaseCorruptError);
+    expect((error as Error).message).toMatch(/onCorruptDatabase: 'reset'/);
+    expect((error as DatabaseCorruptError).code).toBe('ERR_DATACACHE_DATABASE_CORRUPT');
+  });
+
+  it("is moved aside with onCorruptDatabase: 'reset', and the cache starts empty", async () => {
+    const cacheDir = await temporaryDirectory();
+    const garbage = 'garbage '.repeat(1000);
+    await writeFile(join(cacheDir, 'datacache.sqlite'), garbage);
+    const clock = new ManualClock(Date.now());
+    const storage = closeAfterTest(await DataStorage.open({ cacheDir, clock, onCorruptDatabase: 'reset', maintenanceIntervalSeconds: 0 }));
+    await storage.store(request());
+    expect(await storage.retrieveByUrl(request().url)).not.toBeNull();
+    const aside = (await readdir(cacheDir)).filter((name) => name.startsWith('datacache.sqlite.corrupt-'));
+    expect(aside).toEqual([`datacache.sqlite.corrupt-${clock.now()}`]);
+    expect(await readFile(join(cacheDir, aside[0]!), 'utf8')).toBe(garbage);
+  });
+
+  it('reports damage found after opening as DatabaseCorruptError, not a raw SQLite error', async () => {
+    const { storage, cacheDir } = await openTestStorage();
+    for (let index = 0; index < 300; index++) await storage.store(request({ url: `k:${index}`, value: 'x'.repeat(3000) }));
+    await storage.close();
+    const path = join(cacheDir, 'datacache.sqlite');
+    const size = (await stat(path)).size;
+    const bytes = await readFile(path);
+    // Keep the header and schema page; scribble over the rest.
+    bytes.fill(0xa5, 8192, size);
+    await writeFile(path, bytes);
+    const reopened = await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0 }).then(
+      (opened) => closeAfterTest(opened),
+      (error: unknown) => error,
+    );
+    if (reopened instanceof DataStorage) {
+      await expect(reopened.retrieveByUrl('k:150')).rejects.toThrow(DatabaseCorruptError);
+    } else {
+      expect(reopened).toBeInstanceOf(DatabaseCorruptError);
+    }
+  });
+});
+
+describe('the cache directory', () => {
+  it('comes from DATACACHE_DIR, else the user cache folder', () => {
+    expect(defaultCacheDirectory({ DATACACHE_DIR: '/srv/dj-cache' })).toBe('/srv/dj-cache');
+    const saved = process.env.XDG_CACHE_HOME;
+    process.env.XDG_CACHE_HOME = '/home/dj/.cache-elsewhere';
+    try {
+      if (process.platform === 'linux') expect(defaultCacheDirectory({})).toBe('/home/dj/.cache-elsewhere/datacache');
+      expect(defaultCacheDirectory({ DATACACHE_DIR: '  ' })).toMatch(/datacache$/);
+    } finally {
+      if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+      else process.env.XDG_CACHE_HOME = saved;
+    }
+  });
+
+  it('is created when missing, with its parents', async () => {
+    const parent = await temporaryDirectory();
+    const { storage } = await openTestStorage({ cacheDir: join(parent, 'deeper', 'still', 'cache') });
+    expect((await stat(storage.cacheDir)).isDirectory()).toBe(true);
+  });
+});
