@@ -69,11 +69,26 @@ export class DatabaseBusyError extends DataCacheError {
   }
 }
 
+/** Why a write failed: the disk is full, the files are read-only, or another I/O error. */
+export type WriteFailureReason = 'disk-full' | 'read-only' | 'io';
+
 /** The cache could not be written: disk full, read-only file system or directory, or another I/O failure. */
 export class StorageWriteError extends DataCacheError {
-  constructor(message: string, cause?: unknown) {
+  readonly reason: WriteFailureReason;
+
+  constructor(message: string, cause?: unknown, reason: WriteFailureReason = writeFailureReason(cause)) {
     super('ERR_DATACACHE_STORAGE_WRITE', `${message} (${describeCause(cause)})`, { cause });
+    this.reason = reason;
   }
+}
+
+function writeFailureReason(cause: unknown): WriteFailureReason {
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL') return 'disk-full';
+  if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM' || (typeof code === 'string' && code.startsWith('SQLITE_READONLY'))) {
+    return 'read-only';
+  }
+  return 'io';
 }
 
 /** A blob file could not be read for a reason that says nothing about its content (permissions, EIO). */

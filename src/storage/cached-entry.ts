@@ -116,7 +116,6 @@ export class CachedEntry extends CachedEntrySummary {
    * as Buffers; for bytes or text (an HTTP body, say) the bytes are parsed as UTF-8 JSON.
    * Throws a SyntaxError when the data is not JSON.
    */
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- lets callers name the shape they expect
   json<T = unknown>(): T {
     return (this.storedType === 'json-tagged' ? decodeValue(this.data, this.storedType) : JSON.parse(this.text())) as T;
   }

@@ -17,6 +17,7 @@ import { sha256Hex } from './content/hash.js';
 import { resolveBlobPath } from './content/paths.js';
 import { readBlob } from './content/read.js';
 import { removeBlobs } from './content/remove.js';
+import { deleteChosenEntries } from './deletion.js';
 import { writeBlob } from './content/write.js';
 import { claimScheduledMaintenance, runMaintenancePass } from './maintenance.js';
 import { resolveStorageOptions, type DataStorageOptions, type ResolvedStorageOptions } from './options.js';
@@ -175,13 +176,13 @@ export class DataStorage implements CacheStorage {
   async delete(url: string): Promise<boolean> {
     this.assertOpen('delete');
     validateUrl(url);
-    return this.track(
-      (async () => {
-        const row = await this.connection.write('delete', () => this.statements.deleteByUrl.get(url));
-        if (row?.filePath) await removeBlobs(this.cacheDir, [row.filePath], this.options.logger);
-        return row !== undefined;
-      })(),
+    const deleted = this.track(
+      deleteChosenEntries(this.internals, 'delete', () => {
+        const row = this.internals.housekeeping.idOfUrl.get(url);
+        return row === undefined ? [] : [row];
+      }),
     );
+    return (await deleted).length > 0;
   }
 
   /**

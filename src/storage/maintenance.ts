@@ -1,10 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { evictToLowWaterMark, filePathsOf } from './budget.js';
+import { evictToLowWaterMark } from './budget.js';
 import type { MaintenanceReport } from './cache-storage.js';
 import { listBlobFiles, listTemporaryFiles, type BlobFile } from './content/list.js';
 import { resolveBlobPath } from './content/paths.js';
 import { removeBlobs } from './content/remove.js';
+import { deleteChosenEntries } from './deletion.js';
 import { HOUSEKEEPING_CHUNK, type StorageInternals } from './storage-internals.js';
 
 /** Meta keys shared by every process of a cache. */
@@ -90,16 +91,14 @@ export async function runMaintenancePass(internals: StorageInternals): Promise<M
 
 /** Deletes entries expired for longer than the stale-retention period, with their files. */
 async function removeExpired(internals: StorageInternals): Promise<number> {
-  const { connection, housekeeping, options } = internals;
+  const { housekeeping, options } = internals;
   let removed = 0;
   while (!internals.isClosing()) {
-    const cutoff = options.clock.now() - options.staleRetentionSeconds * 1000;
-    const rows = await connection.write('removing expired entries', () =>
-      housekeeping.deleteExpiredBefore.all(cutoff, HOUSEKEEPING_CHUNK),
+    const rows = await deleteChosenEntries(internals, 'removing expired entries', () =>
+      housekeeping.expiredCandidates.all(options.clock.now() - options.staleRetentionSeconds * 1000, HOUSEKEEPING_CHUNK),
     );
     if (rows.length === 0) break;
     removed += rows.length;
-    await removeBlobs(options.cacheDir, filePathsOf(rows), options.logger);
     await yieldToEventLoop();
   }
   return removed;

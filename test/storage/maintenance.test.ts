@@ -102,7 +102,14 @@ describe('automatic maintenance', () => {
     let runs = 0;
     const ignore = (): void => undefined;
     return {
-      logger: { debug: ignore, warn: ignore, error: ignore, info: (message) => void (message.includes('maintenance finished') && runs++) },
+      logger: {
+        debug: ignore,
+        warn: ignore,
+        error: ignore,
+        info: (message) => {
+          if (message.includes('maintenance finished')) runs++;
+        },
+      },
       runs: () => runs,
     };
   }

@@ -33,8 +33,22 @@ export async function writeBlob(
   }
 }
 
+/**
+ * Creates a folder and any missing parents, one level at a time: a recursive mkdir reports a
+ * read-only file system as ENOENT, which would hide the real reason from the user.
+ */
 async function ensureDirectory(directory: string, knownDirectories: Set<string>): Promise<void> {
   if (knownDirectories.has(directory)) return;
-  await mkdir(directory, { recursive: true });
+  try {
+    await mkdir(directory);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && dirname(directory) !== directory) {
+      await ensureDirectory(dirname(directory), knownDirectories);
+      await ensureDirectory(directory, knownDirectories);
+    } else if (code !== 'EEXIST') {
+      throw error;
+    }
+  }
   knownDirectories.add(directory);
 }

@@ -62,7 +62,6 @@ export interface EntryStatements {
   summaries: Statement<[string, string, number], EntryFields>;
   summariesOfProvider: Statement<[string, string, string, number], EntryFields>;
   upsert: Statement<[UpsertParameters], EntryRow>;
-  deleteByUrl: Statement<[string], DeletedRow>;
   deleteIfFileUnchanged: Statement<[number, string], DeletedRow>;
   recordAccess: Statement<[number, number, string]>;
   totals: Statement<[], Totals>;
@@ -113,9 +112,6 @@ export function prepareEntryStatements(database: Database.Database): EntryStatem
         etag = excluded.etag, last_modified = excluded.last_modified, stored_at = excluded.stored_at,
         expires_at = excluded.expires_at, last_accessed = excluded.last_accessed
       RETURNING ${entryColumns}`),
-    deleteByUrl: database.prepare<[string], DeletedRow>(
-      'DELETE FROM entries WHERE url = ? RETURNING file_path AS filePath, size',
-    ),
     // Deletes a row whose file proved broken, unless another process has re-stored the URL
     // with a new file since we read it.
     deleteIfFileUnchanged: database.prepare<[number, string], DeletedRow>(

@@ -26,13 +26,13 @@ export interface GroupCount {
 type Statement<Parameters extends unknown[], Row = unknown> = Database.Statement<Parameters, Row>;
 
 export interface HousekeepingStatements {
-  deleteExpiredBefore: Statement<[number, number], DeletedRow>;
   expiredCandidates: Statement<[number, number], EvictionCandidate>;
   leastRecentlyUsed: Statement<[number], EvictionCandidate>;
   deleteById: Statement<[number], DeletedRow>;
   fileRowsAfter: Statement<[number, number], FileRow>;
   isFileReferenced: Statement<[string], number>;
-  idsAfter: Statement<[number, number], { id: number; provider: string; identifier: string; dataType: string }>;
+  idsAfter: Statement<[number, number], { id: number; filePath: string | null; provider: string; identifier: string; dataType: string }>;
+  idOfUrl: Statement<[string], { id: number; filePath: string | null }>;
   groupCounts: Statement<[], GroupCount>;
   expiredCount: Statement<[number], { entries: number; bytes: number }>;
   freePages: Statement<[], number>;
@@ -48,10 +48,6 @@ export interface HousekeepingStatements {
  */
 export function prepareHousekeepingStatements(database: Database.Database): HousekeepingStatements {
   return {
-    deleteExpiredBefore: database.prepare<[number, number], DeletedRow>(`
-      DELETE FROM entries WHERE id IN (
-        SELECT id FROM entries WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)
-      RETURNING file_path AS filePath, size`),
     expiredCandidates: database.prepare<[number, number], EvictionCandidate>(
       'SELECT id, size, file_path AS filePath FROM entries WHERE expires_at <= ? ORDER BY expires_at, id LIMIT ?',
     ),
@@ -67,8 +63,11 @@ export function prepareHousekeepingStatements(database: Database.Database): Hous
     isFileReferenced: database
       .prepare<[string], number>('SELECT 1 FROM entries WHERE file_path = ? LIMIT 1')
       .pluck(),
-    idsAfter: database.prepare<[number, number], { id: number; provider: string; identifier: string; dataType: string }>(
-      'SELECT id, provider, identifier, data_type AS dataType FROM entries WHERE id > ? ORDER BY id LIMIT ?',
+    idsAfter: database.prepare<[number, number], { id: number; filePath: string | null; provider: string; identifier: string; dataType: string }>(
+      'SELECT id, file_path AS filePath, provider, identifier, data_type AS dataType FROM entries WHERE id > ? ORDER BY id LIMIT ?',
+    ),
+    idOfUrl: database.prepare<[string], { id: number; filePath: string | null }>(
+      'SELECT id, file_path AS filePath FROM entries WHERE url = ?',
     ),
     groupCounts: database.prepare<[], GroupCount>(`
       SELECT provider, data_type AS dataType, count(*) AS entries, total(size) AS bytes,

@@ -38,7 +38,14 @@ export function translateSqliteError(error: unknown, operation: string, database
   if (code.startsWith('SQLITE_READONLY')) {
     return new StorageWriteError(`${operation}: ${databasePath} cannot be written (read-only file or directory); nothing was written`, error);
   }
-  if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_PERM') {
+  if (code.startsWith('SQLITE_CANTOPEN')) {
+    return new DatabaseUnavailableError(
+      `${operation}: ${databasePath} could not be opened; the cache directory must exist and be writable, ` +
+        `because SQLite keeps its -wal and -shm files beside the database`,
+      error,
+    );
+  }
+  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_PERM') {
     return writing
       ? new StorageWriteError(`${operation}: writing ${databasePath} failed; nothing was written`, error)
       : new DatabaseUnavailableError(`${operation}: ${databasePath} could not be read`, error);

@@ -1,0 +1,147 @@
+import Database from 'better-sqlite3';
+import { execFileSync } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DataStorage, StorageWriteError } from '../../src/index.js';
+import { closeAfterTest, request } from '../helpers/storage.js';
+import { temporaryDirectory } from '../helpers/temporary-directory.js';
+
+/**
+ * Real file-system faults: a tiny tmpfs that fills up, and one remounted read-only under an
+ * open cache. Mounting needs root (CI runs as root); elsewhere these tests are skipped with
+ * the reason printed.
+ */
+const mounted: string[] = [];
+
+function mountTmpfs(directory: string, size: string): void {
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', directory], { stdio: 'pipe' });
+  mounted.push(directory);
+}
+
+const privilegedToolsUnavailable = await (async () => {
+  const probe = await import('node:fs/promises').then((fs) => fs.mkdtemp('/tmp/datacache-mount-probe-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'pipe' });
+    execFileSync('umount', [probe], { stdio: 'pipe' });
+    return undefined;
+  } catch (error) {
+    return String(error);
+  } finally {
+    await import('node:fs/promises').then((fs) => fs.rm(probe, { recursive: true, force: true }));
+  }
+})();
+if (privilegedToolsUnavailable !== undefined) {
+  console.warn(`disk-faults: skipped, this machine cannot mount a tmpfs or set immutable files (both need root): ${privilegedToolsUnavailable.split('\n')[0] ?? ''}`);
+}
+
+afterEach(() => {
+  for (const directory of mounted.splice(0)) {
+    try {
+      execFileSync('umount', ['-l', directory], { stdio: 'pipe' });
+    } catch {
+      // already unmounted
+    }
+  }
+});
+
+async function openOnTmpfs(size: string): Promise<{ storage: DataStorage; cacheDir: string }> {
+  const cacheDir = await temporaryDirectory();
+  mountTmpfs(cacheDir, size);
+  const storage = closeAfterTest(await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0 }));
+  return { storage, cacheDir };
+}
+
+function integrityOf(databasePath: string): string {
+  const database = new Database(databasePath, { readonly: true });
+  try {
+    return database.pragma('integrity_check', { simple: true }) as string;
+  } finally {
+    database.close();
+  }
+}
+
+describe.skipIf(privilegedToolsUnavailable !== undefined)('a full disk', () => {
+  it('makes store reject with StorageWriteError, leaves no partial file, and recovers when space is freed', async () => {
+    const { storage, cacheDir } = await openOnTmpfs('2m');
+    const stored: string[] = [];
+    let failure: unknown;
+    for (let index = 0; index < 100 && failure === undefined; index++) {
+      const url = `https://images.example/${index}.jpg`;
+      try {
+        await storage.store(request({ url, dataType: 'fanart', value: Buffer.alloc(100_000, index) }));
+        stored.push(url);
+      } catch (error) {
+        failure = error;
+      }
+    }
+    expect(failure).toBeInstanceOf(StorageWriteError);
+    expect((failure as Error).message).toMatch(/nothing was stored|nothing was written/);
+    expect(stored.length).toBeGreaterThan(3);
+    expect(await readdir(join(cacheDir, 'blobs/tmp'))).toEqual([]);
+    for (const url of stored) expect((await storage.retrieveByUrl(url))!.data.length).toBe(100_000);
+
+    expect(await storage.purge({ all: true })).toBe(stored.length);
+    await expect(storage.store(request({ url: 'https://images.example/after.jpg', value: Buffer.alloc(100_000, 1) }))).resolves.toBeDefined();
+    expect(integrityOf(storage.databasePath)).toBe('ok');
+  });
+
+  it('reports SQLite running out of space as StorageWriteError too, keeping earlier entries', async () => {
+    const { storage } = await openOnTmpfs('1m');
+    let failure: unknown;
+    let stored = 0;
+    for (let index = 0; index < 500 && failure === undefined; index++) {
+      try {
+        await storage.store(request({ url: `k:${index}`, value: 'x'.repeat(15_000) })); // inline rows
+        stored++;
+      } catch (error) {
+        failure = error;
+      }
+    }
+    expect(failure).toBeInstanceOf(StorageWriteError);
+    expect(stored).toBeGreaterThan(5);
+    expect((await storage.retrieveByUrl('k:0'))!.text()).toBe('x'.repeat(15_000));
+  });
+});
+
+/**
+ * A directory cannot be remounted read-only while SQLite holds it open for writing (EBUSY), so
+ * the files are made immutable instead (`chattr +i`, which binds root too). The -shm file is
+ * left alone: SQLite maps it into memory, and a write to a mapped immutable page is SIGBUS,
+ * a fault no real disk produces.
+ */
+const immutableFiles = (cacheDir: string): string[] =>
+  ['datacache.sqlite', 'datacache.sqlite-wal', '.', 'blobs', 'blobs/tmp'].map((name) => join(cacheDir, name));
+
+describe.skipIf(privilegedToolsUnavailable !== undefined)('a cache directory that becomes read-only', () => {
+  it('makes store reject with StorageWriteError, writing nothing, while reads keep working; writes resume afterwards', async () => {
+    const cacheDir = await temporaryDirectory();
+    const storage = closeAfterTest(await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0 }));
+    await storage.store(request({ url: 'k:small' }));
+    await storage.store(request({ url: 'k:large', value: Buffer.alloc(50_000, 7) }));
+    execFileSync('chattr', ['+i', ...immutableFiles(cacheDir)]);
+    try {
+      await expect(storage.store(request({ url: 'k:new', value: Buffer.alloc(50_000, 1) }))).rejects.toThrow(StorageWriteError);
+      await expect(storage.store(request({ url: 'k:new-inline' }))).rejects.toThrow(StorageWriteError);
+      expect(await storage.retrieveByUrl('k:small')).not.toBeNull();
+      expect((await storage.retrieveByUrl('k:large'))!.data.equals(Buffer.alloc(50_000, 7))).toBe(true);
+    } finally {
+      execFileSync('chattr', ['-i', ...immutableFiles(cacheDir)]);
+    }
+    expect(await storage.retrieveByUrl('k:new')).toBeNull();
+    expect(await readdir(join(cacheDir, 'blobs/tmp'))).toEqual([]);
+    await expect(storage.store(request({ url: 'k:new', value: Buffer.alloc(50_000, 1) }))).resolves.toBeDefined();
+    expect((await storage.stats()).entries).toBe(3);
+    expect(integrityOf(storage.databasePath)).toBe('ok');
+  });
+
+  it('makes open fail with a message saying the directory must be writable', async () => {
+    const cacheDir = await temporaryDirectory();
+    execFileSync('chattr', ['+i', cacheDir]);
+    try {
+      await expect(DataStorage.open({ cacheDir })).rejects.toThrow(/must exist and be writable/);
+    } finally {
+      execFileSync('chattr', ['-i', cacheDir]);
+    }
+  });
+});
