@@ -62,7 +62,7 @@ export class DatabaseBusyError extends DataCacheError {
   constructor(operation: string, waitedMs: number, cause?: unknown) {
     super(
       'ERR_DATACACHE_DATABASE_BUSY',
-      `${operation}: the cache database stayed locked by another process for ${Math.round(waitedMs)} ms. ` +
+      `${operation}: the cache database stayed locked by another process${waitedMs > 0 ? ` for ${Math.round(waitedMs)} ms` : ''}. ` +
         `Raise lockTimeoutMs, or look for a process holding a long write transaction.`,
       { cause },
     );

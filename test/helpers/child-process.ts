@@ -42,3 +42,47 @@ export function lastJsonLine<T>(result: ChildResult): T {
   }
   return JSON.parse(last) as T;
 }
+
+/** A child still running, for tests that act while it holds a lock or does work. */
+export interface RunningChild {
+  /** Resolves once the child has printed `text`. */
+  printed(text: string): Promise<void>;
+  exited: Promise<ChildResult>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+export function startTypeScript(script: string, args: string[] = []): RunningChild {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), ...args], {
+    cwd: projectRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const waiters: { text: string; resolve: () => void }[] = [];
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    for (const waiter of waiters.filter((candidate) => stdout.includes(candidate.text))) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<ChildResult>((resolve) => {
+    child.on('exit', (code, signal) => {
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  return {
+    printed: (text) =>
+      stdout.includes(text)
+        ? Promise.resolve()
+        : new Promise<void>((resolve, reject) => {
+            waiters.push({ text, resolve });
+            void exited.then((result) => {
+              reject(new Error(`child exited before printing "${text}": ${result.stderr}`));
+            });
+          }),
+    exited,
+    kill: (signal = 'SIGKILL') => child.kill(signal),
+  };
+}

@@ -50,10 +50,12 @@ async function openAndMigrate(databasePath: string, options: OpenDatabaseOptions
   let connection: SqliteConnection | undefined;
   try {
     connection = new SqliteConnection(databasePath, options);
-    // Before anything writes (switching to WAL rewrites the header): a newer database stays untouched.
-    assertSchemaSupported(connection.database, databasePath);
-    await connection.configure();
     const opened = connection;
+    // Before anything writes (switching to WAL rewrites the header): a newer database stays
+    // untouched. Retried: until the first process has switched a new file to WAL, readers can
+    // find it locked.
+    await opened.read('opening the cache', () => assertSchemaSupported(opened.database, databasePath));
+    await opened.configure();
     const applied = await opened.write('migrating the cache database', () => migrate(opened.database, databasePath));
     if (applied.length > 0) options.logger.info('datacache: migrated the cache database', { databasePath, applied });
     return opened;

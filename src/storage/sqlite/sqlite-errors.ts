@@ -1,4 +1,5 @@
 import {
+  DatabaseBusyError,
   DatabaseCorruptError,
   DatabaseUnavailableError,
   StorageWriteError,
@@ -32,6 +33,8 @@ export function translateSqliteError(error: unknown, operation: string, database
   const code = sqliteCode(error);
   if (code === undefined) return error;
   if (isCorruptionError(error)) return new DatabaseCorruptError(databasePath, error);
+  // Busy errors are normally retried before they get here; one that does is still typed.
+  if (isBusyError(error)) return new DatabaseBusyError(operation, 0, error);
   if (code === 'SQLITE_FULL') {
     return new StorageWriteError(`${operation}: the disk holding ${databasePath} is full; nothing was written`, error);
   }
