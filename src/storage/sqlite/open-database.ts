@@ -54,7 +54,7 @@ async function openAndMigrate(databasePath: string, options: OpenDatabaseOptions
     // Before anything writes (switching to WAL rewrites the header): a newer database stays
     // untouched. Retried: until the first process has switched a new file to WAL, readers can
     // find it locked.
-    await opened.read('opening the cache', () => assertSchemaSupported(opened.database, databasePath));
+    await opened.read('opening the cache', () => { assertSchemaSupported(opened.database, databasePath); });
     await opened.configure();
     const applied = await opened.write('migrating the cache database', () => migrate(opened.database, databasePath));
     if (applied.length > 0) options.logger.info('datacache: migrated the cache database', { databasePath, applied });
