@@ -34,8 +34,26 @@ import type { SqliteConnection } from './sqlite/connection.js';
 import { prepareEntryStatements, type EntryRow, type EntryStatements } from './sqlite/entry-statements.js';
 import { prepareHousekeepingStatements, type HousekeepingStatements } from './sqlite/housekeeping-statements.js';
 import { DATABASE_FILE_NAME, openDatabase } from './sqlite/open-database.js';
+import { WalCheckpointer } from './sqlite/wal-checkpointer.js';
 import { collectStats } from './stats.js';
 import type { StorageInternals } from './storage-internals.js';
+
+/**
+ * Starts the background checkpointer and turns off SQLite's checkpoints on the main thread;
+ * where a worker thread cannot start, keeps SQLite's own (stalling, but working) checkpoints.
+ */
+function startCheckpointer(databasePath: string, connection: SqliteConnection, options: ResolvedStorageOptions): WalCheckpointer | undefined {
+  try {
+    const checkpointer = WalCheckpointer.start(databasePath, options.logger);
+    connection.database.pragma('wal_autocheckpoint = 0');
+    return checkpointer;
+  } catch (error) {
+    options.logger.warn('datacache: could not start the checkpoint worker; SQLite will checkpoint on the main thread', {
+      error: String(error),
+    });
+    return undefined;
+  }
+}
 
 /** Values up to this many bytes live in the database row; larger ones in a blob file. */
 export const INLINE_LIMIT_BYTES = 16 * 1024;
@@ -70,6 +88,7 @@ export class DataStorage implements CacheStorage {
   private budgetEnforcement: Promise<EvictionResult> | undefined;
   private maintenanceRun: Promise<MaintenanceReport> | undefined;
   private maintenanceTimer: NodeJS.Timeout | undefined;
+  private readonly checkpointer: WalCheckpointer | undefined;
 
   private constructor(options: ResolvedStorageOptions, connection: SqliteConnection) {
     this.options = options;
@@ -79,6 +98,7 @@ export class DataStorage implements CacheStorage {
     this.statements = prepareEntryStatements(connection.database);
     const housekeeping: HousekeepingStatements = prepareHousekeepingStatements(connection.database);
     this.accessRecorder = new AccessRecorder(connection, this.statements, options.accessFlushIntervalMs, options.logger);
+    this.checkpointer = startCheckpointer(this.databasePath, connection, options);
     this.internals = {
       options,
       databasePath: this.databasePath,
@@ -86,6 +106,7 @@ export class DataStorage implements CacheStorage {
       statements: this.statements,
       housekeeping,
       accessRecorder: this.accessRecorder,
+      checkpoint: (mode) => (this.checkpointer ? this.checkpointer.checkpoint(mode) : Promise.resolve(connection.checkpointHere(mode))),
       isClosing: () => this.closing,
     };
   }
@@ -226,6 +247,8 @@ export class DataStorage implements CacheStorage {
       await Promise.allSettled([this.maintenanceRun, this.budgetEnforcement, ...this.inFlight]);
       await this.accessRecorder.flush();
       this.connection.close();
+      // Closed last, the worker's connection does the final checkpoint, off the main thread.
+      await this.checkpointer?.close();
     })();
     return this.closed;
   }

@@ -45,7 +45,7 @@ export async function deleteChosenEntries(
       rows: candidates.length,
     });
     await removeBlobs(options.cacheDir, filePathsOf(candidates), options.logger);
-    await connection.outsideTransaction(operation, () => connection.database.pragma('wal_checkpoint(TRUNCATE)')).catch(() => undefined);
+    await internals.checkpoint('TRUNCATE');
     deleted = await deleteChosen();
   }
   await removeBlobs(options.cacheDir, filePathsOf(deleted), options.logger);

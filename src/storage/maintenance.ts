@@ -187,14 +187,10 @@ async function vacuumFreePages(internals: StorageInternals): Promise<number> {
  * has grown large (readers in other processes can starve checkpoints), TRUNCATE resets it.
  */
 async function checkpointWal(internals: StorageInternals): Promise<boolean> {
-  const { connection, databasePath } = internals;
-  const walBytes = await stat(`${databasePath}-wal`).then(
+  const walBytes = await stat(`${internals.databasePath}-wal`).then(
     (details) => details.size,
     () => 0,
   );
-  const mode = walBytes > LARGE_WAL_BYTES ? 'TRUNCATE' : 'PASSIVE';
-  const [result] = (await connection.outsideTransaction('checkpointing the write-ahead log', () =>
-    connection.database.pragma(`wal_checkpoint(${mode})`),
-  )) as { busy: number; log: number; checkpointed: number }[];
-  return result !== undefined && result.busy === 0 && result.log === result.checkpointed;
+  const result = await internals.checkpoint(walBytes > LARGE_WAL_BYTES ? 'TRUNCATE' : 'RESTART');
+  return result.complete;
 }

@@ -24,7 +24,11 @@ export interface DataStorageOptions {
   orphanGraceSeconds?: number;
   /** Reads are recorded (for LRU eviction) in batches at most this often. Default 1000 ms. */
   accessFlushIntervalMs?: number;
-  /** How long SQLite may block the event loop waiting for a lock before we wait asynchronously instead. Default 5 ms. */
+  /**
+   * How long SQLite may block the event loop waiting for a lock before we wait asynchronously
+   * instead. Default 1 ms: SQLite's busy handler sleeps on the calling thread, so every retry
+   * would cost the event loop this much while a checkpoint holds the lock.
+   */
   busyTimeoutMs?: number;
   /** How long an operation keeps waiting for another process's lock before failing with DatabaseBusyError. Default 30 000 ms. */
   lockTimeoutMs?: number;
@@ -63,7 +67,7 @@ export function resolveStorageOptions(input: unknown): ResolvedStorageOptions {
     maintenanceIntervalSeconds: optionalFiniteNumber('maintenanceIntervalSeconds', options.maintenanceIntervalSeconds, 3600, { min: 0 }),
     orphanGraceSeconds: optionalFiniteNumber('orphanGraceSeconds', options.orphanGraceSeconds, 900, { min: 0 }),
     accessFlushIntervalMs: optionalFiniteNumber('accessFlushIntervalMs', options.accessFlushIntervalMs, 1000, { min: 1 }),
-    busyTimeoutMs: optionalFiniteNumber('busyTimeoutMs', options.busyTimeoutMs, 5, { min: 0, max: 1000, integer: true }),
+    busyTimeoutMs: optionalFiniteNumber('busyTimeoutMs', options.busyTimeoutMs, 1, { min: 0, max: 1000, integer: true }),
     lockTimeoutMs: optionalFiniteNumber('lockTimeoutMs', options.lockTimeoutMs, 30_000, { min: 0 }),
     onCorruptDatabase,
     clock,

@@ -3,6 +3,7 @@ import type { ResolvedStorageOptions } from './options.js';
 import type { SqliteConnection } from './sqlite/connection.js';
 import type { EntryStatements } from './sqlite/entry-statements.js';
 import type { HousekeepingStatements } from './sqlite/housekeeping-statements.js';
+import type { CheckpointMode, CheckpointResult } from './sqlite/wal-checkpointer.js';
 
 /**
  * The parts of an open DataStorage that its housekeeping jobs (budget, maintenance, purge,
@@ -15,6 +16,8 @@ export interface StorageInternals {
   readonly statements: EntryStatements;
   readonly housekeeping: HousekeepingStatements;
   readonly accessRecorder: AccessRecorder;
+  /** Copies the write-ahead log into the database, off the main thread when possible. */
+  checkpoint(mode: CheckpointMode): Promise<CheckpointResult>;
   /** True once close() has begun: long jobs stop between chunks. */
   isClosing(): boolean;
 }

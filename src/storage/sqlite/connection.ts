@@ -49,6 +49,16 @@ export class SqliteConnection {
     this.database.pragma('cache_size = -16000'); // 16 MB of page cache for this connection
   }
 
+  /** Copies the write-ahead log into the database on this thread (the fallback when no worker can run). */
+  checkpointHere(mode: 'PASSIVE' | 'RESTART' | 'TRUNCATE'): { complete: boolean; logFrames: number; checkpointedFrames: number } {
+    try {
+      const [row] = this.database.pragma(`wal_checkpoint(${mode})`) as { busy: number; log: number; checkpointed: number }[];
+      return { complete: row !== undefined && row.busy === 0 && row.log === row.checkpointed, logFrames: row?.log ?? 0, checkpointedFrames: row?.checkpointed ?? 0 };
+    } catch {
+      return { complete: false, logFrames: 0, checkpointedFrames: 0 };
+    }
+  }
+
   /**
    * Runs a read. Returns the value itself when no lock is in the way (the usual case: WAL
    * readers do not wait for writers), or a Promise when it had to wait.
@@ -71,11 +81,6 @@ export class SqliteConnection {
       if (isBusyError(error)) return this.retryWhileBusy(operation, true, () => transaction.immediate(), 'wait first');
       throw translateSqliteError(error, operation, this.path, true);
     }
-  }
-
-  /** Runs a statement that must not be inside a transaction (`VACUUM`, checkpoints), with retry. */
-  outsideTransaction<T>(operation: string, body: () => T): Promise<T> {
-    return this.retryWhileBusy(operation, true, body, 'try now');
   }
 
   close(): void {

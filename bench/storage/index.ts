@@ -1,0 +1,5 @@
+import type { Benchmark } from '../harness.js';
+import { eventLoopUnderWriters } from './event-loop-under-writers.js';
+import { readLatency } from './read-latency.js';
+
+export const storageBenchmarks: Benchmark[] = [readLatency, eventLoopUnderWriters];
