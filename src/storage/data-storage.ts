@@ -14,6 +14,7 @@ import type {
 } from './cache-storage.js';
 import { CachedEntry, CachedEntrySummary } from './cached-entry.js';
 import { sha256Hex } from './content/hash.js';
+import { BlobMemoryCache } from './content/memory-cache.js';
 import { resolveBlobPath } from './content/paths.js';
 import { readBlob } from './content/read.js';
 import { removeBlobs } from './content/remove.js';
@@ -81,6 +82,7 @@ export class DataStorage implements CacheStorage {
   private readonly statements: EntryStatements;
   private readonly internals: StorageInternals;
   private readonly accessRecorder: AccessRecorder;
+  private readonly blobMemory: BlobMemoryCache;
   private readonly knownDirectories = new Set<string>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private closing = false;
@@ -99,6 +101,7 @@ export class DataStorage implements CacheStorage {
     const housekeeping: HousekeepingStatements = prepareHousekeepingStatements(connection.database);
     this.accessRecorder = new AccessRecorder(connection, this.statements, options.accessFlushIntervalMs, options.logger);
     this.checkpointer = startCheckpointer(this.databasePath, connection, options);
+    this.blobMemory = new BlobMemoryCache(options.memoryCacheBytes);
     this.internals = {
       options,
       databasePath: this.databasePath,
@@ -106,6 +109,7 @@ export class DataStorage implements CacheStorage {
       statements: this.statements,
       housekeeping,
       accessRecorder: this.accessRecorder,
+      blobMemory: this.blobMemory,
       checkpoint: (mode) => (this.checkpointer ? this.checkpointer.checkpoint(mode) : Promise.resolve(connection.checkpointHere(mode))),
       isClosing: () => this.closing,
     };
@@ -303,6 +307,7 @@ export class DataStorage implements CacheStorage {
         continue;
       }
       if (outcome.previousFile !== null && outcome.previousFile !== filePath) {
+        this.blobMemory.delete(outcome.previousFile);
         await removeBlobs(this.cacheDir, [outcome.previousFile], this.options.logger);
       }
       if (outcome.totalBytes > this.options.maxSizeBytes) await this.enforceBudget();
@@ -329,10 +334,16 @@ export class DataStorage implements CacheStorage {
       this.accessRecorder.record(row.url, now);
       return new CachedEntry(row, row.inlineData ?? EMPTY, stale);
     }
+    const remembered = this.blobMemory.get(row.filePath);
+    if (remembered !== undefined) {
+      this.accessRecorder.record(row.url, now);
+      return new CachedEntry(row, remembered, stale);
+    }
     const absolutePath = resolveBlobPath(this.cacheDir, row.filePath);
     const result = absolutePath === undefined ? { problem: 'corrupt' as const } : await readBlob(absolutePath, row.size, row.checksum);
     if ('data' in result) {
       this.accessRecorder.record(row.url, now);
+      this.blobMemory.set(row.filePath, result.data);
       return new CachedEntry(row, result.data, stale);
     }
     if (this.closing) return null;

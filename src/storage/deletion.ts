@@ -48,7 +48,9 @@ export async function deleteChosenEntries(
     await internals.checkpoint('TRUNCATE');
     deleted = await deleteChosen();
   }
-  await removeBlobs(options.cacheDir, filePathsOf(deleted), options.logger);
+  const files = filePathsOf(deleted);
+  for (const file of files) internals.blobMemory.delete(file);
+  await removeBlobs(options.cacheDir, files, options.logger);
   return deleted;
 }
 

@@ -34,6 +34,12 @@ export interface DataStorageOptions {
   lockTimeoutMs?: number;
   /** What to do when the database file is not SQLite or is corrupt: throw (default), or move it aside and start empty. */
   onCorruptDatabase?: 'error' | 'reset';
+  /**
+   * Bytes of recently read blob files kept in memory, verified, for repeated hits (an overlay
+   * rotating the same images). Default 64 MiB; 0 turns it off. A file over 1/8 of this is
+   * never kept.
+   */
+  memoryCacheBytes?: number;
   /** Source of time; tests pass a ManualClock. */
   clock?: Clock;
   logger?: Logger;
@@ -69,6 +75,7 @@ export function resolveStorageOptions(input: unknown): ResolvedStorageOptions {
     accessFlushIntervalMs: optionalFiniteNumber('accessFlushIntervalMs', options.accessFlushIntervalMs, 1000, { min: 1 }),
     busyTimeoutMs: optionalFiniteNumber('busyTimeoutMs', options.busyTimeoutMs, 1, { min: 0, max: 1000, integer: true }),
     lockTimeoutMs: optionalFiniteNumber('lockTimeoutMs', options.lockTimeoutMs, 30_000, { min: 0 }),
+    memoryCacheBytes: optionalFiniteNumber('memoryCacheBytes', options.memoryCacheBytes, 64 * 1024 * 1024, { min: 0 }),
     onCorruptDatabase,
     clock,
     logger,

@@ -1,4 +1,5 @@
 import type { AccessRecorder } from './access-recorder.js';
+import type { BlobMemoryCache } from './content/memory-cache.js';
 import type { ResolvedStorageOptions } from './options.js';
 import type { SqliteConnection } from './sqlite/connection.js';
 import type { EntryStatements } from './sqlite/entry-statements.js';
@@ -16,6 +17,7 @@ export interface StorageInternals {
   readonly statements: EntryStatements;
   readonly housekeeping: HousekeepingStatements;
   readonly accessRecorder: AccessRecorder;
+  readonly blobMemory: BlobMemoryCache;
   /** Copies the write-ahead log into the database, off the main thread when possible. */
   checkpoint(mode: CheckpointMode): Promise<CheckpointResult>;
   /** True once close() has begun: long jobs stop between chunks. */
