@@ -36,7 +36,7 @@ describe('BlobMemoryCache', () => {
 });
 
 describe('file hits through the memory tier', () => {
-  async function fileOf(databasePath: string, url: string): Promise<string> {
+  function fileOf(databasePath: string, url: string): string {
     const database = new Database(databasePath, { readonly: true });
     const row = database.prepare('SELECT file_path FROM entries WHERE url = ?').get(url) as { file_path: string };
     database.close();
@@ -50,7 +50,7 @@ describe('file hits through the memory tier', () => {
     const first = await storage.retrieveByUrl('k:fanart');
     first!.data.fill(0); // a careless caller
     // Gone from disk after it was verified: memory still holds exactly what the row names.
-    await unlink(join(cacheDir, await fileOf(storage.databasePath, 'k:fanart')));
+    await unlink(join(cacheDir, fileOf(storage.databasePath, 'k:fanart')));
     const second = await storage.retrieveByUrl('k:fanart');
     expect(second!.data.equals(image)).toBe(true);
   });
@@ -59,7 +59,7 @@ describe('file hits through the memory tier', () => {
     const { storage, cacheDir } = await openTestStorage({ memoryCacheBytes: 0 });
     await storage.store(request({ url: 'k:fanart', dataType: 'fanart', value: Buffer.alloc(200_000, 9) }));
     expect(await storage.retrieveByUrl('k:fanart')).not.toBeNull();
-    await unlink(join(cacheDir, await fileOf(storage.databasePath, 'k:fanart')));
+    await unlink(join(cacheDir, fileOf(storage.databasePath, 'k:fanart')));
     expect(await storage.retrieveByUrl('k:fanart')).toBeNull();
   });
 
