@@ -32,7 +32,7 @@ import {
   type ValidatedStore,
 } from './request-validation.js';
 import type { SqliteConnection } from './sqlite/connection.js';
-import { prepareEntryStatements, type EntryRow, type EntryStatements } from './sqlite/entry-statements.js';
+import { prepareEntryStatements, type EntryRow, type EntryStatements, type Statement } from './sqlite/entry-statements.js';
 import { prepareHousekeepingStatements, type HousekeepingStatements } from './sqlite/housekeeping-statements.js';
 import { DATABASE_FILE_NAME, openDatabase } from './sqlite/open-database.js';
 import { WalCheckpointer } from './sqlite/wal-checkpointer.js';
@@ -161,13 +161,7 @@ export class DataStorage implements CacheStorage {
   /** The live status-200 entries for an identifier and data type, newest first, without their data. */
   async retrieveByIdentifier(query: IdentifierQuery): Promise<CachedEntrySummary[]> {
     this.assertOpen('retrieveByIdentifier');
-    const { identifier, dataType, provider } = validateIdentifierQuery(query);
-    const now = this.options.clock.now();
-    const rows = await this.connection.read('retrieveByIdentifier', () =>
-      provider === undefined
-        ? this.statements.summaries.all(identifier, dataType, now)
-        : this.statements.summariesOfProvider.all(identifier, dataType, provider, now),
-    );
+    const rows = await this.liveRowsOf('retrieveByIdentifier', query, this.statements.summaries, this.statements.summariesOfProvider);
     return rows.map((row) => new CachedEntrySummary(row, false));
   }
 
@@ -177,13 +171,7 @@ export class DataStorage implements CacheStorage {
    */
   async retrieveRandom(query: IdentifierQuery): Promise<CachedEntry | null> {
     this.assertOpen('retrieveRandom');
-    const { identifier, dataType, provider } = validateIdentifierQuery(query);
-    const now = this.options.clock.now();
-    const candidates = await this.connection.read('retrieveRandom', () =>
-      provider === undefined
-        ? this.statements.candidateIds.all(identifier, dataType, now)
-        : this.statements.candidateIdsOfProvider.all(identifier, dataType, provider, now),
-    );
+    const candidates = await this.liveRowsOf('retrieveRandom', query, this.statements.candidateIds, this.statements.candidateIdsOfProvider);
     while (candidates.length > 0) {
       const index = Math.floor(Math.random() * candidates.length);
       const id = candidates[index]!;
@@ -362,6 +350,20 @@ export class DataStorage implements CacheStorage {
     if (!lookAgainOnBrokenFile) return null;
     const current = await this.connection.read('retrieveByUrl', () => this.statements.selectByUrl.get(row.url));
     return current === undefined || current.filePath === filePath ? null : this.answer(current, allowStale, false);
+  }
+
+  /** Runs the with- or without-provider form of an identifier query over live status-200 rows. */
+  private liveRowsOf<Row>(
+    operation: string,
+    query: IdentifierQuery,
+    anyProvider: Statement<[string, string, number], Row>,
+    oneProvider: Statement<[string, string, string, number], Row>,
+  ): Row[] | Promise<Row[]> {
+    const { identifier, dataType, provider } = validateIdentifierQuery(query);
+    const now = this.options.clock.now();
+    return this.connection.read(operation, () =>
+      provider === undefined ? anyProvider.all(identifier, dataType, now) : oneProvider.all(identifier, dataType, provider, now),
+    );
   }
 
   /** Evicts down to the low-water mark; concurrent callers in this process share one run. */

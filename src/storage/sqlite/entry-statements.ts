@@ -50,7 +50,8 @@ const entryColumns = `
 
 const summaryColumns = entryColumns.replace(', inline_data AS inlineData, file_path AS filePath', '');
 
-type Statement<Parameters extends unknown[], Row = unknown> = Database.Statement<Parameters, Row>;
+/** A prepared statement taking `Parameters` and giving rows of type `Row`. */
+export type Statement<Parameters extends unknown[], Row = unknown> = Database.Statement<Parameters, Row>;
 
 export interface EntryStatements {
   selectByUrl: Statement<[string], EntryRow>;

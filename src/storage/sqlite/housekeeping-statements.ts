@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { DeletedRow } from './entry-statements.js';
+import type { DeletedRow, Statement } from './entry-statements.js';
 
 /** A row considered for eviction. */
 export interface EvictionCandidate {
@@ -22,8 +22,6 @@ export interface GroupCount {
   inlineBytes: number;
   negativeEntries: number;
 }
-
-type Statement<Parameters extends unknown[], Row = unknown> = Database.Statement<Parameters, Row>;
 
 export interface HousekeepingStatements {
   expiredCandidates: Statement<[number, number], EvictionCandidate>;
