@@ -298,8 +298,15 @@ export class DataStorage implements CacheStorage {
         this.blobMemory.delete(outcome.previousFile);
         await removeBlobs(this.cacheDir, [outcome.previousFile], this.options.logger);
       }
-      if (outcome.totalBytes > this.options.maxSizeBytes) await this.enforceBudget();
-      return new CachedEntry(outcome.row, request.data, false);
+      if (outcome.totalBytes > this.options.maxSizeBytes) {
+        // The entry is committed: a failure to evict is reported, not thrown at this caller.
+        await this.enforceBudget().catch((error: unknown) => {
+          this.options.logger.warn('datacache: could not bring the cache under its byte budget; the next store or maintenance will retry', {
+            error: String(error),
+          });
+        });
+      }
+      return new CachedEntry(outcome.row, request.data, outcome.row.expiresAt <= now);
     }
   }
 

@@ -176,7 +176,7 @@ describe('expiry', () => {
 
   it('treats a TTL of zero as stale from the start', async () => {
     const { storage } = await openTestStorage();
-    await storage.store(request({ ttlSeconds: 0 }));
+    expect(await storage.store(request({ ttlSeconds: 0 }))).toMatchObject({ stale: true });
     expect(await storage.retrieveByUrl(request().url)).toBeNull();
     expect(await storage.retrieveByUrl(request().url, { allowStale: true })).not.toBeNull();
   });
