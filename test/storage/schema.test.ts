@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { DatabaseCorruptError, DataStorage, SchemaVersionError, defaultCacheDirectory } from '../../src/index.js';
-import { CURRENT_SCHEMA_VERSION } from '../../src/storage/sqlite/schema.js';
+import { CURRENT_SCHEMA_VERSION, migrate } from '../../src/storage/sqlite/schema.js';
 import { legacyImage, legacyNow, writeLegacyCache } from '../fixtures/whats-now-playing-cache.js';
 import { closeAfterTest, openTestStorage, request } from '../helpers/storage.js';
 import { temporaryDirectory } from '../helpers/temporary-directory.js';
@@ -56,6 +56,37 @@ describe('schema versions', () => {
     expect((await readdir(join(cacheDir, 'blobs/aa/bb'))).length).toBe(1);
   });
 
+  it('migrates a version-1 database to totals per provider and data type, keeping every count', async () => {
+    const cacheDir = await temporaryDirectory();
+    const databasePath = join(cacheDir, 'datacache.sqlite');
+    const database = new Database(databasePath);
+    database.pragma('auto_vacuum = INCREMENTAL');
+    database.pragma('journal_mode = WAL');
+    database.transaction(() => migrate(database, databasePath, 1)).immediate();
+    const insert = database.prepare(`INSERT INTO entries (url, cachekey, identifier, data_type, provider, status_code, value_type,
+      inline_data, file_path, size, checksum, created_at, stored_at, expires_at, last_accessed)
+      VALUES (?, ?, 'air', ?, ?, ?, 'bytes', ?, NULL, ?, 'x', 0, 0, ?, 0)`);
+    insert.run('k:1', 'c1', 'api', 'musicbrainz', 200, Buffer.alloc(10), 10, 4e12);
+    insert.run('k:2', 'c2', 'api', 'musicbrainz', 404, Buffer.alloc(0), 0, 4e12);
+    insert.run('k:3', 'c3', 'fanart', 'cdn', 200, Buffer.alloc(30), 30, 1);
+    expect(database.pragma('user_version', { simple: true })).toBe(1);
+    database.close();
+
+    const storage = closeAfterTest(await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0 }));
+    const stats = await storage.stats();
+    expect(stats).toMatchObject({ entries: 3, bytes: 40, inlineBytes: 40, negativeEntries: 1, expiredEntries: 1, expiredBytes: 30 });
+    expect({ ...stats.byProvider }).toEqual({ musicbrainz: { entries: 2, bytes: 10 }, cdn: { entries: 1, bytes: 30 } });
+    // The triggers keep counting after the migration.
+    await storage.store(request({ url: 'k:4', provider: 'cdn', dataType: 'fanart', value: Buffer.alloc(20_000) }));
+    await storage.delete('k:1');
+    const after = await storage.stats();
+    expect({ ...after.byProvider }).toEqual({ musicbrainz: { entries: 1, bytes: 0 }, cdn: { entries: 2, bytes: 20_030 } });
+    expect(after.fileBytes).toBe(20_000);
+    const migrated = new Database(databasePath, { readonly: true });
+    expect(migrated.pragma('user_version', { simple: true })).toBe(2);
+    migrated.close();
+  });
+
   it('refuses a database from a newer datacache with a clear error, and leaves it untouched', async () => {
     const cacheDir = await temporaryDirectory();
     const database = new Database(join(cacheDir, 'datacache.sqlite'));
@@ -64,7 +95,9 @@ describe('schema versions', () => {
     const before = await readFile(join(cacheDir, 'datacache.sqlite'));
     const opening = DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0 });
     await expect(opening).rejects.toThrow(SchemaVersionError);
-    await expect(DataStorage.open({ cacheDir })).rejects.toThrow(/schema version 99, but this datacache understands versions up to 1/);
+    await expect(DataStorage.open({ cacheDir })).rejects.toThrow(
+      new RegExp(`schema version 99, but this datacache understands versions up to ${CURRENT_SCHEMA_VERSION}`),
+    );
     expect((await readFile(join(cacheDir, 'datacache.sqlite'))).equals(before)).toBe(true);
   });
 });

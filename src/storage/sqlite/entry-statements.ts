@@ -121,7 +121,9 @@ export function prepareEntryStatements(database: Database.Database): EntryStatem
     recordAccess: database.prepare<[number, number, string]>(
       'UPDATE entries SET access_count = access_count + ?, last_accessed = max(last_accessed, ?) WHERE url = ?',
     ),
-    totals: database.prepare<[], Totals>('SELECT entries, bytes, file_bytes AS fileBytes FROM totals WHERE id = 1'),
+    totals: database.prepare<[], Totals>(
+      'SELECT total(entries) AS entries, total(bytes) AS bytes, total(file_bytes) AS fileBytes FROM group_totals',
+    ),
   };
 }
 

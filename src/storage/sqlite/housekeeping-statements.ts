@@ -68,10 +68,9 @@ export function prepareHousekeepingStatements(database: Database.Database): Hous
       'SELECT id, file_path AS filePath FROM entries WHERE url = ?',
     ),
     groupCounts: database.prepare<[], GroupCount>(`
-      SELECT provider, data_type AS dataType, count(*) AS entries, total(size) AS bytes,
-             total(CASE WHEN file_path IS NULL THEN size ELSE 0 END) AS inlineBytes,
-             total(CASE WHEN status_code = 200 THEN 0 ELSE 1 END) AS negativeEntries
-      FROM entries GROUP BY provider, data_type`),
+      SELECT provider, data_type AS dataType, entries, bytes, bytes - file_bytes AS inlineBytes,
+             negative_entries AS negativeEntries
+      FROM group_totals WHERE entries > 0`),
     expiredCount: database.prepare<[number], { entries: number; bytes: number }>(
       'SELECT count(*) AS entries, total(size) AS bytes FROM entries WHERE expires_at <= ?',
     ),

@@ -12,7 +12,7 @@ import { importLegacyCache } from './legacy-import.js';
  * Times are INTEGER milliseconds since the Unix epoch. `file_path` is relative to the cache
  * directory with `/` separators, so a cache directory can move between machines.
  */
-export const CURRENT_SCHEMA_VERSION = 1;
+export const CURRENT_SCHEMA_VERSION = 2;
 
 interface Migration {
   toVersion: number;
@@ -82,6 +82,66 @@ const createVersion1 = `
   ) WITHOUT ROWID;
 `;
 
+// Version 2: totals per provider and data type instead of one grand total, so that stats()
+// reads a few dozen rows instead of grouping every entry (1.5-1.9 s, synchronously, at a
+// million entries); and an expiry index that covers `size`, so counting expired bytes never
+// reads the table.
+const moveToGroupTotals = `
+  DROP TRIGGER entries_count_insert;
+  DROP TRIGGER entries_count_delete;
+  DROP TRIGGER entries_count_update;
+  DROP TABLE totals;
+
+  CREATE TABLE group_totals (
+    provider         TEXT    NOT NULL,
+    data_type        TEXT    NOT NULL,
+    entries          INTEGER NOT NULL,
+    bytes            INTEGER NOT NULL,
+    file_bytes       INTEGER NOT NULL,
+    negative_entries INTEGER NOT NULL,
+    PRIMARY KEY (provider, data_type)
+  ) WITHOUT ROWID;
+  INSERT INTO group_totals (provider, data_type, entries, bytes, file_bytes, negative_entries)
+    SELECT provider, data_type, count(*), total(size),
+           total(CASE WHEN file_path IS NULL THEN 0 ELSE size END),
+           total(CASE WHEN status_code = 200 THEN 0 ELSE 1 END)
+    FROM entries GROUP BY provider, data_type;
+
+  CREATE TRIGGER entries_count_insert AFTER INSERT ON entries BEGIN
+    INSERT INTO group_totals (provider, data_type, entries, bytes, file_bytes, negative_entries)
+      VALUES (NEW.provider, NEW.data_type, 1, NEW.size,
+              CASE WHEN NEW.file_path IS NULL THEN 0 ELSE NEW.size END,
+              CASE WHEN NEW.status_code = 200 THEN 0 ELSE 1 END)
+      ON CONFLICT (provider, data_type) DO UPDATE SET
+        entries = entries + 1, bytes = bytes + excluded.bytes,
+        file_bytes = file_bytes + excluded.file_bytes, negative_entries = negative_entries + excluded.negative_entries;
+  END;
+  CREATE TRIGGER entries_count_delete AFTER DELETE ON entries BEGIN
+    UPDATE group_totals SET
+      entries = entries - 1, bytes = bytes - OLD.size,
+      file_bytes = file_bytes - (CASE WHEN OLD.file_path IS NULL THEN 0 ELSE OLD.size END),
+      negative_entries = negative_entries - (CASE WHEN OLD.status_code = 200 THEN 0 ELSE 1 END)
+    WHERE provider = OLD.provider AND data_type = OLD.data_type;
+  END;
+  CREATE TRIGGER entries_count_update AFTER UPDATE OF provider, data_type, size, file_path, status_code ON entries BEGIN
+    UPDATE group_totals SET
+      entries = entries - 1, bytes = bytes - OLD.size,
+      file_bytes = file_bytes - (CASE WHEN OLD.file_path IS NULL THEN 0 ELSE OLD.size END),
+      negative_entries = negative_entries - (CASE WHEN OLD.status_code = 200 THEN 0 ELSE 1 END)
+    WHERE provider = OLD.provider AND data_type = OLD.data_type;
+    INSERT INTO group_totals (provider, data_type, entries, bytes, file_bytes, negative_entries)
+      VALUES (NEW.provider, NEW.data_type, 1, NEW.size,
+              CASE WHEN NEW.file_path IS NULL THEN 0 ELSE NEW.size END,
+              CASE WHEN NEW.status_code = 200 THEN 0 ELSE 1 END)
+      ON CONFLICT (provider, data_type) DO UPDATE SET
+        entries = entries + 1, bytes = bytes + excluded.bytes,
+        file_bytes = file_bytes + excluded.file_bytes, negative_entries = negative_entries + excluded.negative_entries;
+  END;
+
+  DROP INDEX entries_by_expiry;
+  CREATE INDEX entries_by_expiry ON entries (expires_at, size);
+`;
+
 const migrations: Migration[] = [
   {
     toVersion: 1,
@@ -89,6 +149,13 @@ const migrations: Migration[] = [
     apply(database) {
       database.exec(createVersion1);
       importLegacyCache(database);
+    },
+  },
+  {
+    toVersion: 2,
+    description: 'totals per provider and data type; an expiry index covering size',
+    apply(database) {
+      database.exec(moveToGroupTotals);
     },
   },
 ];
@@ -104,13 +171,15 @@ export function assertSchemaSupported(database: Database.Database, databasePath:
 }
 
 /**
- * Applies the migrations the database still needs. Call inside a `BEGIN IMMEDIATE`
- * transaction: the version is read again under the write lock. Returns the versions applied.
+ * Applies the migrations the database still needs, up to `targetVersion` (the current one
+ * unless a test builds an older database). Call inside a `BEGIN IMMEDIATE` transaction: the
+ * version is read again under the write lock. Returns the versions applied.
  */
-export function migrate(database: Database.Database, databasePath: string): number[] {
+export function migrate(database: Database.Database, databasePath: string, targetVersion = CURRENT_SCHEMA_VERSION): number[] {
   assertSchemaSupported(database, databasePath);
   const applied: number[] = [];
   for (const migration of migrations) {
+    if (migration.toVersion > targetVersion) break;
     if (readSchemaVersion(database) >= migration.toVersion) continue;
     migration.apply(database);
     database.pragma(`user_version = ${migration.toVersion}`);
