@@ -105,6 +105,38 @@ export class DatabaseUnavailableError extends DataCacheError {
   }
 }
 
+/** A live request would have had to wait longer than its `maxWaitMs` for the provider's rate limit. */
+export class RateLimitWaitError extends DataCacheError {
+  readonly provider: string;
+  readonly waitMs: number;
+
+  constructor(provider: string, waitMs: number, maxWaitMs: number) {
+    super(
+      'ERR_DATACACHE_RATE_LIMITED',
+      `${provider}: the next request allowed by its rate limit is ${Math.ceil(waitMs)} ms away, more than maxWaitMs (${maxWaitMs} ms). ` +
+        'Queue it for the background, or allow a longer wait.',
+    );
+    this.provider = provider;
+    this.waitMs = waitMs;
+  }
+}
+
+/** The provider asked every client to back off (429 or 503 with Retry-After); live requests fail fast until then. */
+export class ProviderCoolingDownError extends DataCacheError {
+  readonly provider: string;
+  /** Epoch milliseconds when requests may resume. */
+  readonly until: number;
+
+  constructor(provider: string, until: number, reason: string | null) {
+    super(
+      'ERR_DATACACHE_COOLING_DOWN',
+      `${provider} asked clients to back off${reason ? ` (${reason})` : ''}; requests resume at ${new Date(until).toISOString()}.`,
+    );
+    this.provider = provider;
+    this.until = until;
+  }
+}
+
 /** A method was called after `close()`. */
 export class StorageClosedError extends DataCacheError {
   constructor(operation: string) {

@@ -16,6 +16,8 @@ export type {
 export { CachedEntry, CachedEntrySummary } from './storage/cached-entry.js';
 export type { StorableJson, StorableValue, ValueType } from './storage/value-codec.js';
 export { defaultCacheDirectory } from './storage/cache-directory.js';
+export { SharedRateLimiter, type AcquireOptions, type Cooldown, type Grant, type RequestPriority } from './ratelimit/shared-rate-limiter.js';
+export { DEFAULT_RATE_LIMITS, FALLBACK_RATE_LIMIT, resolveRateLimits, type RateLimit } from './ratelimit/provider-limits.js';
 export { ManualClock, systemClock, type Clock } from './clock.js';
 export { silentLogger, type Logger } from './logger.js';
 export type { JsonObject, JsonValue } from './validation.js';
@@ -25,6 +27,8 @@ export {
   DatabaseUnavailableError,
   DataCacheError,
   InvalidArgumentError,
+  ProviderCoolingDownError,
+  RateLimitWaitError,
   SchemaVersionError,
   StorageClosedError,
   StorageReadError,

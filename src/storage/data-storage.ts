@@ -223,6 +223,15 @@ export class DataStorage implements CacheStorage {
     return this.startMaintenance();
   }
 
+  /**
+   * The database connection, for datacache's own layers (rate limits, the queue) that keep
+   * their tables in the same file: one connection per process, one lock protocol.
+   */
+  sharedConnection(): SqliteConnection {
+    this.assertOpen('sharedConnection');
+    return this.connection;
+  }
+
   /** Resolves when background work started by this instance (maintenance, eviction, read recording) is done. */
   async idle(): Promise<void> {
     while (this.maintenanceRun || this.budgetEnforcement || this.inFlight.size > 0) {

@@ -83,7 +83,7 @@ describe('schema versions', () => {
     expect({ ...after.byProvider }).toEqual({ musicbrainz: { entries: 1, bytes: 0 }, cdn: { entries: 2, bytes: 20_030 } });
     expect(after.fileBytes).toBe(20_000);
     const migrated = new Database(databasePath, { readonly: true });
-    expect(migrated.pragma('user_version', { simple: true })).toBe(2);
+    expect(migrated.pragma('user_version', { simple: true })).toBe(CURRENT_SCHEMA_VERSION);
     migrated.close();
   });
 

@@ -12,7 +12,7 @@ import { importLegacyCache } from './legacy-import.js';
  * Times are INTEGER milliseconds since the Unix epoch. `file_path` is relative to the cache
  * directory with `/` separators, so a cache directory can move between machines.
  */
-export const CURRENT_SCHEMA_VERSION = 2;
+export const CURRENT_SCHEMA_VERSION = 3;
 
 interface Migration {
   toVersion: number;
@@ -142,6 +142,17 @@ const moveToGroupTotals = `
   CREATE INDEX entries_by_expiry ON entries (expires_at, size);
 `;
 
+// Version 3: the rate limits every process shares (see src/ratelimit/).
+const addRateLimits = `
+  CREATE TABLE rate_limits (
+    provider        TEXT    PRIMARY KEY,
+    -- GCRA's theoretical arrival time: when the next request would be due, epoch ms.
+    next_due_at     REAL    NOT NULL,
+    cooldown_until  INTEGER NOT NULL DEFAULT 0,
+    cooldown_reason TEXT
+  ) WITHOUT ROWID;
+`;
+
 const migrations: Migration[] = [
   {
     toVersion: 1,
@@ -156,6 +167,13 @@ const migrations: Migration[] = [
     description: 'totals per provider and data type; an expiry index covering size',
     apply(database) {
       database.exec(moveToGroupTotals);
+    },
+  },
+  {
+    toVersion: 3,
+    description: 'shared rate limits and cool-downs',
+    apply(database) {
+      database.exec(addRateLimits);
     },
   },
 ];

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { ProviderCoolingDownError, RateLimitWaitError } from '../../src/index.js';
+import { DEFAULT_RATE_LIMITS, resolveRateLimits } from '../../src/ratelimit/provider-limits.js';
+import { SharedRateLimiter, type Grant } from '../../src/ratelimit/shared-rate-limiter.js';
+import { lastJsonLine, runTypeScript } from '../helpers/child-process.js';
+import { openTestStorage } from '../helpers/storage.js';
+import { systemClock } from '../../src/clock.js';
+
+async function limiterFor(limits: Parameters<typeof resolveRateLimits>[0], cacheDir?: string): Promise<{ limiter: SharedRateLimiter; cacheDir: string }> {
+  const opened = await openTestStorage(cacheDir === undefined ? {} : { cacheDir });
+  // Real time: the limiter sleeps until its slots.
+  return { limiter: new SharedRateLimiter(opened.storage.sharedConnection(), resolveRateLimits(limits), systemClock), cacheDir: opened.cacheDir };
+}
+
+/** The most grants in any window [t, t + windowMs) that starts at a grant. */
+function busiestWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let most = 0;
+  for (let start = 0, end = 0; start < sorted.length; start++) {
+    while (end < sorted.length && sorted[end]! < sorted[start]! + windowMs) end++;
+    most = Math.max(most, end - start);
+  }
+  return most;
+}
+
+describe('SharedRateLimiter', () => {
+  it('spaces the slots of one provider by 1 / rate', async () => {
+    const { limiter } = await limiterFor({ test: { ratePerSecond: 20, burst: 1 } });
+    const grants: Grant[] = [];
+    for (let index = 0; index < 8; index++) grants.push(await limiter.acquire('test'));
+    for (let index = 1; index < grants.length; index++) {
+      expect(grants[index]!.slotAt - grants[index - 1]!.slotAt).toBeGreaterThanOrEqual(50 - 1e-6);
+      expect(grants[index]!.grantedAt).toBeGreaterThanOrEqual(grants[index]!.slotAt); // never early
+    }
+  });
+
+  it('lets a burst through at once, then spaces the rest', async () => {
+    const { limiter } = await limiterFor({ test: { ratePerSecond: 1, burst: 3 } });
+    const first = await Promise.all([limiter.acquire('test'), limiter.acquire('test'), limiter.acquire('test')]);
+    expect(Math.max(...first.map((grant) => grant.waitedMs))).toBeLessThan(500);
+    const error = await limiter.acquire('test', { maxWaitMs: 100 }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RateLimitWaitError);
+    expect((error as RateLimitWaitError).waitMs).toBeGreaterThan(800);
+  });
+
+  it('serves live requests before background work that was waiting', async () => {
+    const { limiter } = await limiterFor({ test: { ratePerSecond: 10, burst: 1 } });
+    const order: string[] = [];
+    const take = (name: string, priority: 'live' | 'background'): Promise<void> =>
+      limiter.acquire('test', { priority }).then(() => {
+        order.push(name);
+      });
+    const waiting = [take('live 1', 'live'), take('live 2', 'live'), take('background', 'background')];
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    waiting.push(take('live 3, asked later', 'live'));
+    await Promise.all(waiting);
+    expect(order).toEqual(['live 1', 'live 2', 'live 3, asked later', 'background']);
+  });
+
+  it('hands back the slot of an aborted wait', async () => {
+    const { limiter } = await limiterFor({ test: { ratePerSecond: 2, burst: 1 } });
+    await limiter.acquire('test');
+    const controller = new AbortController();
+    const aborted = limiter.acquire('test', { signal: controller.signal });
+    setTimeout(() => { controller.abort(new Error('the track changed')); }, 20);
+    await expect(aborted).rejects.toThrow('the track changed');
+    const next = await limiter.acquire('test');
+    expect(next.waitedMs).toBeLessThan(520); // the freed slot, not the one after it
+  });
+
+  it('does not limit a provider whose rate is Infinity', async () => {
+    const { limiter } = await limiterFor({ mirror: { ratePerSecond: Infinity } });
+    const grants = await Promise.all(Array.from({ length: 50 }, () => limiter.acquire('mirror')));
+    expect(Math.max(...grants.map((grant) => grant.waitedMs))).toBeLessThan(1000);
+  });
+
+  it('makes live requests fail fast during a cool-down set by another process', async () => {
+    const { limiter, cacheDir } = await limiterFor({});
+    const until = Date.now() + 60_000;
+    const child = await runTypeScript('../fixtures/rate-limit-client.ts', [cacheDir, 'theaudiodb', '0.5', '0', '0', 'live', String(until)]);
+    expect(child.code, child.stderr).toBe(0);
+    const error = await limiter.acquire('theaudiodb').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ProviderCoolingDownError);
+    expect(error).toMatchObject({ provider: 'theaudiodb', until, code: 'ERR_DATACACHE_COOLING_DOWN' });
+    expect(await limiter.cooldownOf('theaudiodb')).toEqual({ until, reason: 'told to by the test' });
+    await limiter.setCooldown('theaudiodb', until - 30_000); // an earlier deadline does not shorten it
+    expect((await limiter.cooldownOf('theaudiodb'))?.until).toBe(until);
+    await limiter.clearCooldown('theaudiodb');
+    await expect(limiter.acquire('theaudiodb')).resolves.toMatchObject({ provider: 'theaudiodb' });
+  });
+
+  it('rejects bad arguments with typed errors', async () => {
+    const { limiter } = await limiterFor({});
+    await expect(limiter.acquire('')).rejects.toThrow(/provider must not be empty/);
+    await expect(limiter.acquire('x', { priority: 'urgent' as never })).rejects.toThrow(/priority must be 'live' or 'background'/);
+    await expect(limiter.acquire('x', { maxWaitMs: -1 })).rejects.toThrow(/maxWaitMs must be at least 0/);
+    expect(() => resolveRateLimits({ musicbrainz: { ratePerSecond: 0 } })).toThrow(/ratePerSecond must be at least/);
+    expect(() => resolveRateLimits({ musicbrainz: { burst: 1.5 } })).toThrow(/burst must be a whole number/);
+  });
+
+  it('has the documented defaults, and keeps them for providers an override does not name', () => {
+    const limits = resolveRateLimits({ discogs: { ratePerSecond: 3 } });
+    expect(limits('musicbrainz')).toEqual({ ratePerSecond: 1, burst: 1 });
+    expect(limits('discogs')).toEqual({ ratePerSecond: 3, burst: DEFAULT_RATE_LIMITS.discogs!.burst });
+    expect(limits('someone-else')).toEqual({ ratePerSecond: 1, burst: 1 });
+  });
+});
+
+describe('four processes sharing one limit', () => {
+  it('stay within 2 per second together for 5 s, and use it', async () => {
+    const { cacheDir } = await openTestStorage();
+    const startAt = Date.now() + 4000; // after every child has started
+    const children = await Promise.all(
+      Array.from({ length: 4 }, () => runTypeScript('../fixtures/rate-limit-client.ts', [cacheDir, 'shared', '2', String(startAt), '5000'], { timeoutMs: 30_000 })),
+    );
+    const grants = children.flatMap((child) => lastJsonLine<{ slotAt: number; grantedAt: number }[]>(child));
+    expect(grants.length).toBeLessThanOrEqual(2 * 5 + 1);
+    expect(grants.length).toBeGreaterThanOrEqual(Math.floor(0.95 * 2 * 5));
+    expect(busiestWindow(grants.map((grant) => grant.slotAt), 1000)).toBeLessThanOrEqual(2);
+    for (const grant of grants) expect(grant.grantedAt).toBeGreaterThanOrEqual(grant.slotAt);
+  });
+});
