@@ -18,6 +18,18 @@ export type { StorableJson, StorableValue, ValueType } from './storage/value-cod
 export { defaultCacheDirectory } from './storage/cache-directory.js';
 export { SharedRateLimiter, type AcquireOptions, type Cooldown, type Grant, type RequestPriority } from './ratelimit/shared-rate-limiter.js';
 export { DEFAULT_RATE_LIMITS, FALLBACK_RATE_LIMIT, resolveRateLimits, type RateLimit } from './ratelimit/provider-limits.js';
+export { HttpClient, type Download, type DownloadRequest, type HttpClientOptions } from './http/http-client.js';
+export {
+  ChecksumMismatchError,
+  DownloadError,
+  DownloadTimeoutError,
+  HttpStatusError,
+  NetworkError,
+  ResponseTooLargeError,
+  TooManyRedirectsError,
+} from './http/http-errors.js';
+export { parseRetryAfter } from './http/retry-after.js';
+export { DEFAULT_USER_AGENT } from './http/user-agent.js';
 export { ManualClock, systemClock, type Clock } from './clock.js';
 export { silentLogger, type Logger } from './logger.js';
 export type { JsonObject, JsonValue } from './validation.js';

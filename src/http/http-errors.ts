@@ -1,0 +1,79 @@
+import { DataCacheError } from '../errors.js';
+
+/**
+ * Why a download failed, with what a caller needs to decide what to do next: whether trying
+ * again can help (`retryable`), and how long the origin asked us to wait (`retryAfterMs`).
+ */
+export abstract class DownloadError extends DataCacheError {
+  abstract readonly retryable: boolean;
+  readonly url: string;
+
+  constructor(code: string, url: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.url = url;
+  }
+}
+
+/** The origin answered with a status we do not treat as content: 4xx (final, but for 408 and 429) or 5xx (retryable). */
+export class HttpStatusError extends DownloadError {
+  readonly status: number;
+  readonly retryable: boolean;
+  /** From Retry-After, when the origin sent one we could read. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(url: string, status: number, retryAfterMs: number | undefined) {
+    super('ERR_DATACACHE_HTTP_STATUS', url, `${url} answered HTTP ${status}`);
+    this.status = status;
+    this.retryAfterMs = retryAfterMs;
+    this.retryable = status >= 500 || status === 408 || status === 429;
+  }
+}
+
+/** The connection failed: refused, reset, cut mid-body, a DNS failure. Worth another try. */
+export class NetworkError extends DownloadError {
+  readonly retryable = true;
+
+  constructor(url: string, cause: unknown) {
+    super('ERR_DATACACHE_NETWORK', url, `${url} could not be fetched: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/** No complete answer within the timeout. Worth another try. */
+export class DownloadTimeoutError extends DownloadError {
+  readonly retryable = true;
+
+  constructor(url: string, timeoutMs: number) {
+    super('ERR_DATACACHE_TIMEOUT', url, `${url} did not answer completely within ${timeoutMs} ms`);
+  }
+}
+
+/** The body was larger than `maxBytes`; the download was stopped and nothing kept. */
+export class ResponseTooLargeError extends DownloadError {
+  readonly retryable = false;
+
+  constructor(url: string, maxBytes: number) {
+    super('ERR_DATACACHE_TOO_LARGE', url, `${url} sent more than maxBytes (${maxBytes} bytes); nothing was kept`);
+  }
+}
+
+/** The body's SHA-256 differs from `expectedChecksum`; nothing was kept. */
+export class ChecksumMismatchError extends DownloadError {
+  readonly retryable = false;
+  readonly expected: string;
+  readonly actual: string;
+
+  constructor(url: string, expected: string, actual: string) {
+    super('ERR_DATACACHE_CHECKSUM_MISMATCH', url, `${url} sent content with SHA-256 ${actual}, not the expected ${expected}; nothing was kept`);
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** Redirects went on past the limit (a loop, usually). */
+export class TooManyRedirectsError extends DownloadError {
+  readonly retryable = false;
+
+  constructor(url: string, maxRedirections: number) {
+    super('ERR_DATACACHE_TOO_MANY_REDIRECTS', url, `${url} redirected more than ${maxRedirections} times`);
+  }
+}

@@ -1,0 +1,55 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach } from 'vitest';
+
+export interface RecordedRequest {
+  path: string;
+  headers: IncomingMessage['headers'];
+  /** The client's port: the same one twice means a kept-alive connection was reused. */
+  remotePort: number | undefined;
+  at: number;
+}
+
+export type Route = (request: IncomingMessage, response: ServerResponse) => void;
+
+export interface TestServer {
+  url(path: string): string;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+const servers: Server[] = [];
+
+afterEach(async () => {
+  await Promise.all(
+    servers.splice(0).map(
+      (server) =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => {
+            resolve();
+          });
+        }),
+    ),
+  );
+});
+
+/** A real HTTP server on 127.0.0.1 (a free port), answering by path; closed after the test. */
+export async function startServer(routes: Record<string, Route>): Promise<TestServer> {
+  const requests: RecordedRequest[] = [];
+  const server = createServer((request, response) => {
+    const path = request.url ?? '/';
+    requests.push({ path, headers: request.headers, remotePort: request.socket.remotePort, at: Date.now() });
+    const route = routes[path.split('?')[0]!];
+    if (route) route(request, response);
+    else response.writeHead(404).end('not found');
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: (path) => `http://127.0.0.1:${port}${path}`,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => { resolve(); })),
+  };
+}
