@@ -12,7 +12,7 @@ import { importLegacyCache } from './legacy-import.js';
  * Times are INTEGER milliseconds since the Unix epoch. `file_path` is relative to the cache
  * directory with `/` separators, so a cache directory can move between machines.
  */
-export const CURRENT_SCHEMA_VERSION = 3;
+export const CURRENT_SCHEMA_VERSION = 4;
 
 interface Migration {
   toVersion: number;
@@ -153,6 +153,28 @@ const addRateLimits = `
   ) WITHOUT ROWID;
 `;
 
+// Version 4: the queue of fetches any process's worker may run (see src/queue/).
+const addQueue = `
+  CREATE TABLE queue_jobs (
+    id           INTEGER PRIMARY KEY,
+    url          TEXT    NOT NULL UNIQUE,
+    provider     TEXT    NOT NULL,
+    priority     INTEGER NOT NULL,
+    -- Everything needed to run the job, as JSON: headers, TTLs, checksum, metadata, …
+    request      TEXT    NOT NULL,
+    state        TEXT    NOT NULL CHECK (state IN ('pending', 'running', 'done', 'failed')),
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    available_at INTEGER NOT NULL,
+    lease_owner  TEXT,
+    lease_until  INTEGER,
+    last_error   TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+  );
+  CREATE INDEX queue_by_state ON queue_jobs (state, priority, id);
+  CREATE INDEX queue_by_lease ON queue_jobs (state, lease_until);
+`;
+
 const migrations: Migration[] = [
   {
     toVersion: 1,
@@ -174,6 +196,13 @@ const migrations: Migration[] = [
     description: 'shared rate limits and cool-downs',
     apply(database) {
       database.exec(addRateLimits);
+    },
+  },
+  {
+    toVersion: 4,
+    description: 'the queue of background fetches',
+    apply(database) {
+      database.exec(addQueue);
     },
   },
 ];

@@ -1,0 +1,282 @@
+import { systemClock, type Clock } from '../clock.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { SqliteConnection } from '../storage/sqlite/connection.js';
+import type { Statement } from '../storage/sqlite/entry-statements.js';
+import { describeValue, isPlainObject, optionalFiniteNumber, requireName, requireString, type JsonObject } from '../validation.js';
+
+export type JobState = 'pending' | 'running' | 'done' | 'failed';
+
+/** Lower runs first. Live (the track playing now) is 1, batch pre-caching 2; any whole number works. */
+export const PRIORITY = { live: 1, batch: 2 } as const;
+
+export interface QueuedJob {
+  id: number;
+  url: string;
+  provider: string;
+  priority: number;
+  /** What the job needs to run, as given to enqueue(). */
+  request: JsonObject;
+  state: JobState;
+  /** Claims so far, this one included while running. */
+  attempts: number;
+  availableAt: number;
+  leaseOwner: string | null;
+  leaseUntil: number | null;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface EnqueueOptions {
+  url: string;
+  provider: string;
+  request: JsonObject;
+  /** Default PRIORITY.batch. */
+  priority?: number;
+}
+
+export interface QueueOptions {
+  clock?: Clock;
+  /** How long a claim holds a job before another worker may take it. Default 60 s. */
+  leaseMs?: number;
+  /** Claims before a job is marked failed. Default 5. */
+  maxAttempts?: number;
+  /** First retry delay, doubled each attempt (with jitter) up to backoffMaxMs. Default 2 s. */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** Finished and failed jobs are removed after this long. Default 24 h. */
+  retentionMs?: number;
+}
+
+interface JobRow {
+  id: number;
+  url: string;
+  provider: string;
+  priority: number;
+  request: string;
+  state: JobState;
+  attempts: number;
+  availableAt: number;
+  leaseOwner: string | null;
+  leaseUntil: number | null;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+const jobColumns = `id, url, provider, priority, request, state, attempts, available_at AS availableAt,
+  lease_owner AS leaseOwner, lease_until AS leaseUntil, last_error AS lastError, created_at AS createdAt, updated_at AS updatedAt`;
+
+/**
+ * A queue of fetches in the cache database that any process may fill and any process's
+ * worker may drain, with each job run once.
+ *
+ * - One row per URL. Enqueueing a URL already waiting or running keeps that row and raises
+ *   its priority if the new one is more urgent; a finished or failed URL is queued afresh.
+ * - A claim is one `BEGIN IMMEDIATE` transaction: leases that ran out go back to pending
+ *   (a worker that died loses its jobs to the others, nothing to restart), then
+ *   `UPDATE … RETURNING` takes the most urgent jobs, oldest first within a priority.
+ * - A claim holds a lease; only its owner can complete, fail, release or extend the job, so
+ *   a worker whose lease ran out cannot finish a job someone else now runs.
+ * - Failures retry with exponential backoff and jitter; after maxAttempts the job is failed
+ *   with its last error. Finished and failed rows are removed after the retention period.
+ */
+export class RequestQueue {
+  readonly leaseMs: number;
+  private readonly clock: Clock;
+  private readonly maxAttempts: number;
+  private readonly backoffBaseMs: number;
+  private readonly backoffMaxMs: number;
+  private readonly retentionMs: number;
+  private readonly statements: {
+    enqueue: Statement<[{ url: string; provider: string; priority: number; request: string; now: number }], JobRow>;
+    stateOf: Statement<[string], JobState>;
+    expireLeases: Statement<[{ now: number }]>;
+    claim: Statement<[{ owner: string; leaseUntil: number; now: number; providers: string | null; limit: number }], JobRow>;
+    complete: Statement<[number, number, string]>;
+    retry: Statement<[number, string, number, number, string]>;
+    markFailed: Statement<[string, number, number, string]>;
+    release: Statement<[number, number, number, string]>;
+    extend: Statement<[number, number, string]>;
+    byUrl: Statement<[string], JobRow>;
+    runnable: Statement<[{ now: number; providers: string | null }], number>;
+    nextAvailable: Statement<[], number | null>;
+    counts: Statement<[], { state: JobState; priority: number; provider: string; jobs: number }>;
+    removeFinished: Statement<[number]>;
+    retryFailed: Statement<[number, number]>;
+    clear: Statement<[]>;
+  };
+
+  constructor(
+    private readonly connection: SqliteConnection,
+    options: QueueOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.leaseMs = optionalFiniteNumber('leaseMs', options.leaseMs, 60_000, { min: 1 });
+    this.maxAttempts = optionalFiniteNumber('maxAttempts', options.maxAttempts, 5, { min: 1, integer: true });
+    this.backoffBaseMs = optionalFiniteNumber('backoffBaseMs', options.backoffBaseMs, 2000, { min: 0 });
+    this.backoffMaxMs = optionalFiniteNumber('backoffMaxMs', options.backoffMaxMs, 600_000, { min: 0 });
+    this.retentionMs = optionalFiniteNumber('retentionMs', options.retentionMs, 86_400_000, { min: 0 });
+    const database = connection.database;
+    // A provider filter arrives as a JSON array (or NULL for any provider).
+    const providerFilter = '(@providers IS NULL OR provider IN (SELECT value FROM json_each(@providers)))';
+    this.statements = {
+      enqueue: database.prepare(`
+        INSERT INTO queue_jobs (url, provider, priority, request, state, attempts, available_at, created_at, updated_at)
+        VALUES (@url, @provider, @priority, @request, 'pending', 0, @now, @now, @now)
+        ON CONFLICT (url) DO UPDATE SET
+          priority     = CASE WHEN state IN ('done', 'failed') THEN excluded.priority ELSE min(priority, excluded.priority) END,
+          provider     = CASE WHEN state IN ('done', 'failed') THEN excluded.provider ELSE provider END,
+          request      = CASE WHEN state IN ('done', 'failed') THEN excluded.request ELSE request END,
+          attempts     = CASE WHEN state IN ('done', 'failed') THEN 0 ELSE attempts END,
+          available_at = CASE WHEN state IN ('done', 'failed') THEN excluded.available_at ELSE available_at END,
+          last_error   = CASE WHEN state IN ('done', 'failed') THEN NULL ELSE last_error END,
+          created_at   = CASE WHEN state IN ('done', 'failed') THEN excluded.created_at ELSE created_at END,
+          state        = CASE WHEN state IN ('done', 'failed') THEN 'pending' ELSE state END,
+          updated_at   = excluded.updated_at
+        RETURNING ${jobColumns}`),
+      stateOf: database.prepare<[string], JobState>('SELECT state FROM queue_jobs WHERE url = ?').pluck(),
+      expireLeases: database.prepare(
+        "UPDATE queue_jobs SET state = 'pending', lease_owner = NULL, lease_until = NULL, updated_at = @now WHERE state = 'running' AND lease_until <= @now",
+      ),
+      claim: database.prepare(`
+        UPDATE queue_jobs SET state = 'running', lease_owner = @owner, lease_until = @leaseUntil, attempts = attempts + 1, updated_at = @now
+        WHERE id IN (
+          SELECT id FROM queue_jobs WHERE state = 'pending' AND available_at <= @now AND ${providerFilter}
+          ORDER BY priority, id LIMIT @limit)
+        RETURNING ${jobColumns}`),
+      complete: database.prepare(
+        "UPDATE queue_jobs SET state = 'done', lease_owner = NULL, lease_until = NULL, last_error = NULL, updated_at = ? WHERE id = ? AND state = 'running' AND lease_owner = ?",
+      ),
+      retry: database.prepare(
+        "UPDATE queue_jobs SET state = 'pending', lease_owner = NULL, lease_until = NULL, available_at = ?, last_error = ?, updated_at = ? WHERE id = ? AND state = 'running' AND lease_owner = ?",
+      ),
+      markFailed: database.prepare(
+        "UPDATE queue_jobs SET state = 'failed', lease_owner = NULL, lease_until = NULL, last_error = ?, updated_at = ? WHERE id = ? AND state = 'running' AND lease_owner = ?",
+      ),
+      // Giving a job back does not count as an attempt.
+      release: database.prepare(
+        "UPDATE queue_jobs SET state = 'pending', lease_owner = NULL, lease_until = NULL, attempts = max(0, attempts - 1), available_at = ?, updated_at = ? WHERE id = ? AND state = 'running' AND lease_owner = ?",
+      ),
+      extend: database.prepare("UPDATE queue_jobs SET lease_until = ? WHERE id = ? AND state = 'running' AND lease_owner = ?"),
+      byUrl: database.prepare(`SELECT ${jobColumns} FROM queue_jobs WHERE url = ?`),
+      runnable: database
+        .prepare<[{ now: number; providers: string | null }], number>(
+          `SELECT 1 FROM queue_jobs WHERE ((state = 'pending' AND available_at <= @now) OR (state = 'running' AND lease_until <= @now)) AND ${providerFilter} LIMIT 1`,
+        )
+        .pluck(),
+      nextAvailable: database
+        .prepare<[], number | null>("SELECT min(CASE WHEN state = 'pending' THEN available_at ELSE lease_until END) FROM queue_jobs WHERE state IN ('pending', 'running')")
+        .pluck(),
+      counts: database.prepare('SELECT state, priority, provider, count(*) AS jobs FROM queue_jobs GROUP BY state, priority, provider'),
+      removeFinished: database.prepare("DELETE FROM queue_jobs WHERE state IN ('done', 'failed') AND updated_at <= ?"),
+      retryFailed: database.prepare("UPDATE queue_jobs SET state = 'pending', attempts = 0, available_at = ?, updated_at = ? WHERE state = 'failed'"),
+      clear: database.prepare("DELETE FROM queue_jobs WHERE state != 'running'"),
+    };
+  }
+
+  /**
+   * Queues a fetch. Resolves to the job and whether a new run was queued (`added: false` when
+   * the URL was already waiting or running: that job keeps going, at the more urgent priority).
+   */
+  async enqueue(options: EnqueueOptions): Promise<{ job: QueuedJob; added: boolean }> {
+    const url = requireString('url', options.url);
+    const provider = requireName('provider', options.provider);
+    const priority = optionalFiniteNumber('priority', options.priority, PRIORITY.batch, { integer: true, min: 0 });
+    if (!isPlainObject(options.request)) throw new InvalidArgumentError(`request must be a JSON object, got ${describeValue(options.request)}.`);
+    const request = JSON.stringify(options.request);
+    const now = this.clock.now();
+    const { row, added } = await this.connection.write('queueing a fetch', () => {
+      const before = this.statements.stateOf.get(url);
+      return { row: this.statements.enqueue.get({ url, provider, priority, request, now })!, added: before === undefined || before === 'done' || before === 'failed' };
+    });
+    return { job: toJob(row), added };
+  }
+
+  /** Claims up to `limit` runnable jobs for `owner`, most urgent and oldest first. */
+  async claim(owner: string, limit = 1, providers?: readonly string[]): Promise<QueuedJob[]> {
+    requireString('owner', owner);
+    const filter = providers === undefined ? null : JSON.stringify(providers);
+    const rows = await this.connection.write('claiming queued fetches', () => {
+      const now = this.clock.now();
+      this.statements.expireLeases.run({ now });
+      return this.statements.claim.all({ owner, leaseUntil: now + this.leaseMs, now, providers: filter, limit });
+    });
+    return rows.map(toJob).sort((a, b) => a.priority - b.priority || a.id - b.id);
+  }
+
+  /** Marks a claimed job done. False when the lease was lost (another worker now owns it). */
+  async complete(job: QueuedJob, owner: string): Promise<boolean> {
+    return this.connection.write('completing a fetch', () => this.statements.complete.run(this.clock.now(), job.id, owner).changes === 1);
+  }
+
+  /**
+   * Records a failed attempt. A retryable failure goes back to pending after a backoff (or at
+   * `retryAt`, when the provider said when); the last attempt, or a final failure, marks the
+   * job failed with its error.
+   */
+  async fail(job: QueuedJob, owner: string, error: string, options: { final?: boolean; retryAt?: number } = {}): Promise<'retrying' | 'failed' | 'lost'> {
+    const now = this.clock.now();
+    const giveUp = options.final === true || job.attempts >= this.maxAttempts;
+    return this.connection.write('recording a failed fetch', () => {
+      if (giveUp) return this.statements.markFailed.run(error, now, job.id, owner).changes === 1 ? 'failed' : 'lost';
+      const backoff = Math.min(this.backoffMaxMs, this.backoffBaseMs * 2 ** (job.attempts - 1));
+      const retryAt = options.retryAt ?? now + backoff / 2 + Math.random() * (backoff / 2);
+      return this.statements.retry.run(retryAt, error, now, job.id, owner).changes === 1 ? 'retrying' : 'lost';
+    });
+  }
+
+  /** Gives a claimed job back without counting the attempt, to run at `availableAt` (default now). */
+  async release(job: QueuedJob, owner: string, availableAt?: number): Promise<boolean> {
+    const now = this.clock.now();
+    return this.connection.write('releasing a fetch', () => this.statements.release.run(availableAt ?? now, now, job.id, owner).changes === 1);
+  }
+
+  /** Extends a long job's lease; false when it was already lost. */
+  async extendLease(job: QueuedJob, owner: string): Promise<boolean> {
+    return this.connection.write('extending a lease', () => this.statements.extend.run(this.clock.now() + this.leaseMs, job.id, owner).changes === 1);
+  }
+
+  async get(url: string): Promise<QueuedJob | null> {
+    requireString('url', url);
+    const row = await this.connection.read('reading the queue', () => this.statements.byUrl.get(url));
+    return row === undefined ? null : toJob(row);
+  }
+
+  /** Whether a claim now would find something: a cheap read, no lock. */
+  hasRunnableWork(providers?: readonly string[]): boolean | Promise<boolean> {
+    const filter = providers === undefined ? null : JSON.stringify(providers);
+    return this.connection.read('reading the queue', () => this.statements.runnable.get({ now: this.clock.now(), providers: filter }) !== undefined);
+  }
+
+  /** When the next waiting job becomes runnable (or a running one's lease runs out), or null. */
+  async nextDueAt(): Promise<number | null> {
+    return (await this.connection.read('reading the queue', () => this.statements.nextAvailable.get())) ?? null;
+  }
+
+  /** Jobs by state, then priority and provider. */
+  async counts(): Promise<{ state: JobState; priority: number; provider: string; jobs: number }[]> {
+    return this.connection.read('reading the queue', () => this.statements.counts.all());
+  }
+
+  /** Removes done and failed jobs older than the retention period; returns how many. */
+  async removeFinished(): Promise<number> {
+    const cutoff = this.clock.now() - this.retentionMs;
+    return this.connection.write('removing finished fetches', () => this.statements.removeFinished.run(cutoff).changes);
+  }
+
+  /** Puts every failed job back to pending with fresh attempts; returns how many. */
+  async retryFailed(): Promise<number> {
+    const now = this.clock.now();
+    return this.connection.write('retrying failed fetches', () => this.statements.retryFailed.run(now, now).changes);
+  }
+
+  /** Removes every job that is not running; returns how many. */
+  async clear(): Promise<number> {
+    return this.connection.write('clearing the queue', () => this.statements.clear.run().changes);
+  }
+}
+
+function toJob(row: JobRow): QueuedJob {
+  return { ...row, request: JSON.parse(row.request) as JsonObject };
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { PRIORITY, RequestQueue } from '../../src/queue/request-queue.js';
+import { openTestStorage } from '../helpers/storage.js';
+
+async function openQueue(options: ConstructorParameters<typeof RequestQueue>[1] = {}) {
+  const { storage, clock, cacheDir } = await openTestStorage();
+  return { queue: new RequestQueue(storage.sharedConnection(), { clock, ...options }), clock, cacheDir };
+}
+
+const job = (url: string, priority?: number, provider = 'cdn') => ({ url, provider, priority, request: { url, identifier: 'air', headers: { accept: 'image/*' }, negativeTtlSeconds: 3600 } });
+
+describe('RequestQueue', () => {
+  it('keeps one row per URL, raising its priority, and keeps everything the job needs', async () => {
+    const { queue } = await openQueue();
+    expect((await queue.enqueue(job('https://i/1', PRIORITY.batch))).added).toBe(true);
+    const again = await queue.enqueue({ ...job('https://i/1', PRIORITY.live), request: { other: true } });
+    expect(again.added).toBe(false);
+    expect(again.job).toMatchObject({ priority: PRIORITY.live, state: 'pending', request: { headers: { accept: 'image/*' }, negativeTtlSeconds: 3600 } });
+    await queue.enqueue(job('https://i/1', 5)); // less urgent: no change
+    expect((await queue.get('https://i/1'))!.priority).toBe(PRIORITY.live);
+    expect((await queue.counts()).reduce((sum, row) => sum + row.jobs, 0)).toBe(1);
+  });
+
+  it('claims the most urgent first, oldest first within a priority, and only runnable jobs of the asked providers', async () => {
+    const { queue } = await openQueue();
+    for (const [url, priority, provider] of [['a', 2, 'cdn'], ['b', 1, 'cdn'], ['c', 2, 'cdn'], ['d', 1, 'musicbrainz'], ['e', 3, 'cdn']] as const) {
+      await queue.enqueue(job(`https://i/${url}`, priority, provider));
+    }
+    expect((await queue.claim('w1', 10, ['cdn'])).map((claimed) => claimed.url)).toEqual(['https://i/b', 'https://i/a', 'https://i/c', 'https://i/e']);
+    expect(await queue.claim('w2', 10, ['cdn'])).toEqual([]);
+    expect((await queue.claim('w2', 10)).map((claimed) => claimed.url)).toEqual(['https://i/d']);
+  });
+
+  it('lets another worker take a job whose lease ran out, and refuses the old owner', async () => {
+    const { queue, clock } = await openQueue({ leaseMs: 1000 });
+    await queue.enqueue(job('https://i/1'));
+    const [first] = await queue.claim('dead worker');
+    expect(await queue.claim('other')).toEqual([]);
+    clock.advance(1001);
+    const [second] = await queue.claim('other');
+    expect(second).toMatchObject({ url: 'https://i/1', attempts: 2, leaseOwner: 'other' });
+    expect(await queue.complete(first!, 'dead worker')).toBe(false);
+    expect(await queue.complete(second!, 'other')).toBe(true);
+    expect((await queue.get('https://i/1'))!.state).toBe('done');
+  });
+
+  it('retries with growing backoff, then fails with the last error; failed and finished URLs can be queued again', async () => {
+    const { queue, clock } = await openQueue({ maxAttempts: 3, backoffBaseMs: 1000 });
+    await queue.enqueue(job('https://i/1'));
+    const delays: number[] = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const [claimed] = await queue.claim('w');
+      expect(claimed!.attempts).toBe(attempt);
+      const result = await queue.fail(claimed!, 'w', `HTTP 500 on attempt ${attempt}`);
+      expect(result).toBe(attempt < 3 ? 'retrying' : 'failed');
+      const after = (await queue.get('https://i/1'))!;
+      if (after.state === 'pending') {
+        delays.push(after.availableAt - clock.now());
+        expect(await queue.claim('w')).toEqual([]); // not yet due
+        clock.set(after.availableAt);
+      }
+    }
+    expect(delays[0]).toBeGreaterThanOrEqual(500);
+    expect(delays[0]).toBeLessThanOrEqual(1000);
+    expect(delays[1]).toBeGreaterThanOrEqual(1000);
+    expect(delays[1]).toBeLessThanOrEqual(2000);
+    expect(await queue.get('https://i/1')).toMatchObject({ state: 'failed', lastError: 'HTTP 500 on attempt 3' });
+    expect((await queue.enqueue(job('https://i/1'))).added).toBe(true);
+    expect(await queue.get('https://i/1')).toMatchObject({ state: 'pending', attempts: 0, lastError: null });
+  });
+
+  it('releases and defers without counting an attempt, and honours a retry time the provider gave', async () => {
+    const { queue, clock } = await openQueue();
+    await queue.enqueue(job('https://i/1'));
+    const [claimed] = await queue.claim('w');
+    expect(await queue.release(claimed!, 'w', clock.now() + 60_000)).toBe(true);
+    expect(await queue.get('https://i/1')).toMatchObject({ state: 'pending', attempts: 0, availableAt: clock.now() + 60_000 });
+    clock.advance(60_000);
+    const [again] = await queue.claim('w');
+    await queue.fail(again!, 'w', 'HTTP 429', { retryAt: clock.now() + 7000 });
+    expect((await queue.get('https://i/1'))!.availableAt).toBe(clock.now() + 7000);
+  });
+
+  it('removes finished jobs after the retention period, retries failed ones on request, and clears', async () => {
+    const { queue, clock } = await openQueue({ retentionMs: 1000 });
+    for (const url of ['https://i/1', 'https://i/2', 'https://i/3']) await queue.enqueue(job(url));
+    const [one, two] = await queue.claim('w', 2);
+    await queue.complete(one!, 'w');
+    await queue.fail(two!, 'w', 'gone', { final: true });
+    expect(await queue.removeFinished()).toBe(0);
+    expect(await queue.retryFailed()).toBe(1);
+    clock.advance(1001);
+    expect(await queue.removeFinished()).toBe(1);
+    expect(await queue.clear()).toBe(2);
+  });
+
+  it('rejects bad arguments with typed errors', async () => {
+    const { queue } = await openQueue();
+    await expect(queue.enqueue({ url: '', provider: 'cdn', request: {} })).rejects.toThrow(/url must not be empty/);
+    await expect(queue.enqueue({ url: 'x', provider: 'cdn', request: [] as never })).rejects.toThrow(/request must be a JSON object/);
+    await expect(queue.enqueue({ url: 'x', provider: 'cdn', request: {}, priority: 1.5 })).rejects.toThrow(/priority must be a whole number/);
+  });
+});
