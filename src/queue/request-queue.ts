@@ -46,6 +46,8 @@ export interface QueueOptions {
   backoffMaxMs?: number;
   /** Finished and failed jobs are removed after this long. Default 24 h. */
   retentionMs?: number;
+  /** Called after a job is queued in this process, to wake this process's worker at once. */
+  onEnqueued?: () => void;
 }
 
 interface JobRow {
@@ -88,6 +90,7 @@ export class RequestQueue {
   private readonly backoffBaseMs: number;
   private readonly backoffMaxMs: number;
   private readonly retentionMs: number;
+  private readonly onEnqueued: () => void;
   private readonly statements: {
     enqueue: Statement<[{ url: string; provider: string; priority: number; request: string; now: number }], JobRow>;
     stateOf: Statement<[string], JobState>;
@@ -117,6 +120,7 @@ export class RequestQueue {
     this.backoffBaseMs = optionalFiniteNumber('backoffBaseMs', options.backoffBaseMs, 2000, { min: 0 });
     this.backoffMaxMs = optionalFiniteNumber('backoffMaxMs', options.backoffMaxMs, 600_000, { min: 0 });
     this.retentionMs = optionalFiniteNumber('retentionMs', options.retentionMs, 86_400_000, { min: 0 });
+    this.onEnqueued = options.onEnqueued ?? (() => undefined);
     const database = connection.database;
     // A provider filter arrives as a JSON array (or NULL for any provider).
     const providerFilter = '(@providers IS NULL OR provider IN (SELECT value FROM json_each(@providers)))';
@@ -190,6 +194,7 @@ export class RequestQueue {
       const before = this.statements.stateOf.get(url);
       return { row: this.statements.enqueue.get({ url, provider, priority, request, now })!, added: before === undefined || before === 'done' || before === 'failed' };
     });
+    this.onEnqueued();
     return { job: toJob(row), added };
   }
 
