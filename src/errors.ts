@@ -144,6 +144,18 @@ export class StorageClosedError extends DataCacheError {
   }
 }
 
+/** The cache database (or its files) cannot be used right now: callers may carry on uncached. */
+export function isDatabaseFault(error: unknown): error is DataCacheError {
+  return (
+    error instanceof DatabaseBusyError ||
+    error instanceof DatabaseCorruptError ||
+    error instanceof DatabaseUnavailableError ||
+    error instanceof StorageWriteError ||
+    error instanceof StorageReadError ||
+    error instanceof StorageClosedError
+  );
+}
+
 /** A short, human description of an underlying error, for messages. */
 export function describeCause(cause: unknown): string {
   if (cause instanceof Error) {

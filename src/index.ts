@@ -1,6 +1,10 @@
 /**
  * datacache: one cache for music data. The public API, re-exported from its layers.
  */
+export { DataCacheClient, type DataCacheClientOptions, type WaitOptions, type WorkerHandle } from './client/data-cache-client.js';
+export { IMAGE_DATA_TYPES, type FetchRequest, type ProviderSettings } from './client/fetch-request.js';
+export type { ClientEvents } from './client/events.js';
+export { PRIORITY, RequestQueue, type QueuedJob, type QueueOptions } from './queue/request-queue.js';
 export { DataStorage, INLINE_LIMIT_BYTES } from './storage/data-storage.js';
 export type { DataStorageOptions } from './storage/options.js';
 export type {
@@ -9,6 +13,7 @@ export type {
   IdentifierQuery,
   MaintenanceReport,
   PurgeFilter,
+  Renewal,
   RetrieveOptions,
   StorageStats,
   StoreRequest,
@@ -39,6 +44,7 @@ export {
   DatabaseUnavailableError,
   DataCacheError,
   InvalidArgumentError,
+  isDatabaseFault,
   ProviderCoolingDownError,
   RateLimitWaitError,
   SchemaVersionError,

@@ -102,6 +102,7 @@ export class RequestQueue {
     release: Statement<[number, number, number, string]>;
     extend: Statement<[number, number, string]>;
     byUrl: Statement<[string], JobRow>;
+    claimOne: Statement<[{ url: string; owner: string; leaseUntil: number; now: number }], JobRow>;
     runnable: Statement<[{ now: number; providers: string | null }], number>;
     nextAvailable: Statement<[], number | null>;
     counts: Statement<[], { state: JobState; priority: number; provider: string; jobs: number }>;
@@ -164,6 +165,9 @@ export class RequestQueue {
       ),
       extend: database.prepare("UPDATE queue_jobs SET lease_until = ? WHERE id = ? AND state = 'running' AND lease_owner = ?"),
       byUrl: database.prepare(`SELECT ${jobColumns} FROM queue_jobs WHERE url = ?`),
+      claimOne: database.prepare(`
+        UPDATE queue_jobs SET state = 'running', lease_owner = @owner, lease_until = @leaseUntil, attempts = attempts + 1, updated_at = @now
+        WHERE url = @url RETURNING ${jobColumns}`),
       runnable: database
         .prepare<[{ now: number; providers: string | null }], number>(
           `SELECT 1 FROM queue_jobs WHERE ((state = 'pending' AND available_at <= @now) OR (state = 'running' AND lease_until <= @now)) AND ${providerFilter} LIMIT 1`,
@@ -208,6 +212,25 @@ export class RequestQueue {
       return this.statements.claim.all({ owner, leaseUntil: now + this.leaseMs, now, providers: filter, limit });
     });
     return rows.map(toJob).sort((a, b) => a.priority - b.priority || a.id - b.id);
+  }
+
+  /**
+   * Takes the URL's row for a fetch happening now in this process (queued or not): `claimed`
+   * with the job, or `busy` with when the other owner's lease runs out when another process
+   * is fetching it already, so the caller can wait for that result instead of fetching twice.
+   */
+  async claimUrl(url: string, provider: string, owner: string, request: JsonObject): Promise<{ claimed: QueuedJob } | { busyUntil: number }> {
+    const now = this.clock.now();
+    const text = JSON.stringify(request);
+    const outcome = await this.connection.write('claiming a fetch', (): { claimed: JobRow } | { busyUntil: number } => {
+      const current = this.statements.byUrl.get(url);
+      if (current?.state === 'running' && current.leaseOwner !== owner && (current.leaseUntil ?? 0) > now) {
+        return { busyUntil: current.leaseUntil ?? now };
+      }
+      this.statements.enqueue.get({ url, provider, priority: 0, request: text, now });
+      return { claimed: this.statements.claimOne.get({ url, owner, leaseUntil: now + this.leaseMs, now })! };
+    });
+    return 'claimed' in outcome ? { claimed: toJob(outcome.claimed) } : outcome;
   }
 
   /** Marks a claimed job done. False when the lease was lost (another worker now owns it). */

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock, type Clock } from '../clock.js';
-import { InvalidArgumentError, ProviderCoolingDownError, RateLimitWaitError } from '../errors.js';
+import { InvalidArgumentError, isDatabaseFault, ProviderCoolingDownError, RateLimitWaitError } from '../errors.js';
 import type { SqliteConnection } from '../storage/sqlite/connection.js';
 import { describeValue, optionalFiniteNumber, requireFiniteNumber, requireName, requireOptionsObject } from '../validation.js';
 import type { RateLimit } from './provider-limits.js';
@@ -31,6 +31,18 @@ export interface Grant {
 export interface Cooldown {
   until: number;
   reason: string | null;
+}
+
+/** GCRA: the slot a request may take given when the next one is due, or why it may not take one now. */
+function planSlot(nextDueAt: number, now: number, limit: RateLimit, priority: RequestPriority, maxWaitMs: number): Decision {
+  if (limit.ratePerSecond === Infinity) return { kind: 'granted', slot: now, nextDue: now };
+  const intervalMs = 1000 / limit.ratePerSecond;
+  const nextDue = nextDueAt > now + LONGEST_PLAUSIBLE_QUEUE_MS ? now : nextDueAt; // the wall clock went back
+  const slot = Math.max(now, nextDue - (limit.burst - 1) * intervalMs);
+  const waitMs = slot - now;
+  if (priority === 'background' && waitMs > 0) return { kind: 'later', waitMs };
+  if (waitMs > maxWaitMs) return { kind: 'too long', waitMs };
+  return { kind: 'granted', slot, nextDue: Math.max(nextDue, slot) + intervalMs };
 }
 
 /** Sleeps; an abort rejects with the signal's reason, as fetch does, not a generic AbortError. */
@@ -78,6 +90,8 @@ type Decision =
  */
 export class SharedRateLimiter {
   private readonly statements;
+  /** Used only while the database cannot be: limits then hold per process instead of shared. */
+  private readonly localNextDue = new Map<string, number>();
 
   constructor(
     private readonly connection: SqliteConnection,
@@ -131,7 +145,13 @@ export class SharedRateLimiter {
 
     for (;;) {
       signal?.throwIfAborted();
-      const decision = await this.connection.write('acquiring a rate-limit token', () => this.decide(provider, limit, priority, maxWaitMs));
+      let decision: Decision;
+      try {
+        decision = await this.connection.write('acquiring a rate-limit token', () => this.decide(provider, limit, priority, maxWaitMs));
+      } catch (error) {
+        if (!isDatabaseFault(error)) throw error;
+        decision = this.decideLocally(provider, limit, priority, maxWaitMs);
+      }
       switch (decision.kind) {
         case 'cooling down':
           throw new ProviderCoolingDownError(provider, decision.cooldown.until, decision.cooldown.reason);
@@ -146,9 +166,9 @@ export class SharedRateLimiter {
             await this.sleepUntil(decision.slot, signal);
           } catch (error) {
             if (Number.isFinite(intervalMs)) {
-              await this.connection.write('handing back a rate-limit token', () =>
-                this.statements.giveBack.run(intervalMs, provider, decision.nextDue),
-              );
+              await this.connection
+                .write('handing back a rate-limit token', () => this.statements.giveBack.run(intervalMs, provider, decision.nextDue))
+                .catch(() => undefined);
             }
             throw error;
           }
@@ -185,17 +205,16 @@ export class SharedRateLimiter {
     if (row !== undefined && row.cooldownUntil > now) {
       return { kind: 'cooling down', cooldown: { until: row.cooldownUntil, reason: row.cooldownReason } };
     }
-    if (limit.ratePerSecond === Infinity) return { kind: 'granted', slot: now, nextDue: now };
-    const intervalMs = 1000 / limit.ratePerSecond;
-    let nextDue = row?.nextDueAt ?? now;
-    if (nextDue > now + LONGEST_PLAUSIBLE_QUEUE_MS) nextDue = now; // the wall clock went back
-    const slot = Math.max(now, nextDue - (limit.burst - 1) * intervalMs);
-    const waitMs = slot - now;
-    if (priority === 'background' && waitMs > 0) return { kind: 'later', waitMs };
-    if (waitMs > maxWaitMs) return { kind: 'too long', waitMs };
-    const newNextDue = Math.max(nextDue, slot) + intervalMs;
-    this.statements.setNextDue.run(provider, newNextDue);
-    return { kind: 'granted', slot, nextDue: newNextDue };
+    const decision = planSlot(row?.nextDueAt ?? now, now, limit, priority, maxWaitMs);
+    if (decision.kind === 'granted' && limit.ratePerSecond !== Infinity) this.statements.setNextDue.run(provider, decision.nextDue);
+    return decision;
+  }
+
+  private decideLocally(provider: string, limit: RateLimit, priority: RequestPriority, maxWaitMs: number): Decision {
+    const now = this.clock.now();
+    const decision = planSlot(this.localNextDue.get(provider) ?? now, now, limit, priority, maxWaitMs);
+    if (decision.kind === 'granted') this.localNextDue.set(provider, decision.nextDue);
+    return decision;
   }
 
   private async sleepUntil(moment: number, signal: AbortSignal | undefined): Promise<void> {

@@ -28,6 +28,13 @@ export interface RetrieveOptions {
   allowStale?: boolean;
 }
 
+/** What `renew` changes after a 304: the entry's freshness, and its validators when the origin sent new ones. */
+export interface Renewal {
+  ttlSeconds: number;
+  etag?: string;
+  lastModified?: string;
+}
+
 export interface IdentifierQuery {
   identifier: string;
   dataType: string;
@@ -95,6 +102,7 @@ export interface CacheStorage {
   retrieveByCachekey(cachekey: string, options?: RetrieveOptions): Promise<CachedEntry | null>;
   retrieveByIdentifier(query: IdentifierQuery): Promise<CachedEntrySummary[]>;
   retrieveRandom(query: IdentifierQuery): Promise<CachedEntry | null>;
+  renew(url: string, renewal: Renewal): Promise<CachedEntry | null>;
   delete(url: string): Promise<boolean>;
   purge(filter: PurgeFilter): Promise<number>;
   stats(): Promise<StorageStats>;

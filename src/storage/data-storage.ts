@@ -8,6 +8,7 @@ import type {
   IdentifierQuery,
   MaintenanceReport,
   PurgeFilter,
+  Renewal,
   RetrieveOptions,
   StorageStats,
   StoreRequest,
@@ -38,6 +39,7 @@ import { DATABASE_FILE_NAME, openDatabase } from './sqlite/open-database.js';
 import { WalCheckpointer } from './sqlite/wal-checkpointer.js';
 import { collectStats } from './stats.js';
 import type { StorageInternals } from './storage-internals.js';
+import { optionalString, requireFiniteNumber } from '../validation.js';
 
 /**
  * Starts the background checkpointer and turns off SQLite's checkpoints on the main thread;
@@ -183,6 +185,23 @@ export class DataStorage implements CacheStorage {
       if (entry !== null) return entry;
     }
     return null;
+  }
+
+  /**
+   * Marks the entry for `url` fresh again for `ttlSeconds` without touching its data, as a 304
+   * Not Modified allows. Resolves to the renewed entry, or null when there is none.
+   */
+  async renew(url: string, renewal: Renewal): Promise<CachedEntry | null> {
+    this.assertOpen('renew');
+    validateUrl(url);
+    const ttlSeconds = requireFiniteNumber('ttlSeconds', (renewal as Partial<Renewal> | undefined)?.ttlSeconds, { min: 0 });
+    const etag = optionalString('etag', renewal.etag, 1024) ?? null;
+    const lastModified = optionalString('lastModified', renewal.lastModified, 1024) ?? null;
+    const now = this.options.clock.now();
+    const row = await this.connection.write('renew', () =>
+      this.statements.renew.get({ url, expiresAt: now + Math.round(ttlSeconds * 1000), now, etag, lastModified }),
+    );
+    return row === undefined ? null : this.answer(row, false, true);
   }
 
   /** Removes the entry for `url`; resolves to whether there was one. */

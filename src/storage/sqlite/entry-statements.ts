@@ -66,6 +66,7 @@ export interface EntryStatements {
   deleteIfFileUnchanged: Statement<[number, string], DeletedRow>;
   recordAccess: Statement<[number, number, string]>;
   totals: Statement<[], Totals>;
+  renew: Statement<[{ url: string; expiresAt: number; now: number; etag: string | null; lastModified: string | null }], EntryRow>;
 }
 
 /**
@@ -121,6 +122,11 @@ export function prepareEntryStatements(database: Database.Database): EntryStatem
     recordAccess: database.prepare<[number, number, string]>(
       'UPDATE entries SET access_count = access_count + ?, last_accessed = max(last_accessed, ?) WHERE url = ?',
     ),
+    // A 304: the stored data is still right; only its freshness and validators change.
+    renew: database.prepare(`
+      UPDATE entries SET expires_at = @expiresAt, stored_at = @now,
+        etag = coalesce(@etag, etag), last_modified = coalesce(@lastModified, last_modified)
+      WHERE url = @url RETURNING ${entryColumns}`),
     totals: database.prepare<[], Totals>(
       'SELECT total(entries) AS entries, total(bytes) AS bytes, total(file_bytes) AS fileBytes FROM group_totals',
     ),

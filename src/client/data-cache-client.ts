@@ -1,0 +1,383 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleepTimer } from 'node:timers/promises';
+import { systemClock, type Clock } from '../clock.js';
+import { isDatabaseFault, ProviderCoolingDownError, RateLimitWaitError } from '../errors.js';
+import { HttpClient } from '../http/http-client.js';
+import { DownloadError, HttpStatusError } from '../http/http-errors.js';
+import { silentLogger, type Logger } from '../logger.js';
+import { DatabaseChangeWatcher } from '../queue/change-watcher.js';
+import { QueueWorker, type JobOutcome } from '../queue/queue-worker.js';
+import { RequestQueue, type QueuedJob } from '../queue/request-queue.js';
+import { resolveRateLimits } from '../ratelimit/provider-limits.js';
+import { SharedRateLimiter, type RequestPriority } from '../ratelimit/shared-rate-limiter.js';
+import { CachedEntry } from '../storage/cached-entry.js';
+import type { DataStorage } from '../storage/data-storage.js';
+import { isPlainObject, requireFiniteNumber, requireString } from '../validation.js';
+import { ClientEventBus, type ClientEvents } from './events.js';
+import { fromJobRequest, resolveFetchRequest, toJobRequest, type FetchDefaults, type FetchRequest, type ProviderSettings, type ResolvedFetch } from './fetch-request.js';
+import { fetchWithRetries, type Sleep } from './fetch-with-retries.js';
+
+export interface DataCacheClientOptions {
+  /** An open DataStorage; the client does not close it. */
+  storage: DataStorage;
+  /** Name your application and a contact: MusicBrainz refuses anonymous clients. */
+  userAgent?: string;
+  /** Rate, burst, TTL and timeout per provider, over the defaults. */
+  providers?: Record<string, ProviderSettings>;
+  /** TTL per data type, over the defaults (a provider's TTL wins). */
+  ttlByDataType?: Record<string, number>;
+  /** Answer with an expired copy when a fetch fails (network, 5xx, cool-down, timeout). Default true. */
+  staleIfError?: boolean;
+  /** How long a queued job's lease lasts. Default 60 s. */
+  leaseMs?: number;
+  logger?: Logger;
+  clock?: Clock;
+  /** Backoff sleeps go through this; tests pass one that does not wait. */
+  sleep?: Sleep;
+}
+
+export interface WaitOptions {
+  /** Give up (resolve null) after this long. Default 30 s. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface WorkerHandle {
+  stop(): Promise<void>;
+  readonly counts: QueueWorker['counts'];
+}
+
+const defaultSleep: Sleep = (milliseconds, signal) => sleepTimer(milliseconds, undefined, { signal });
+
+/**
+ * The fetch pipeline: answers from the cache, fetches what is missing now or queues it for a
+ * background worker in any process, shares each provider's rate limit and cool-down with every
+ * process, fetches each URL once however many ask, and degrades instead of failing: an expired
+ * copy when the origin fails, uncached fetches when the database fails.
+ *
+ * @example
+ * const client = new DataCacheClient({ storage, userAgent: 'MyNowPlaying/2.1 ( dj@example.org )' });
+ * const entry = await client.getOrFetch({ url, identifier: 'daft punk', dataType: 'api', provider: 'theaudiodb' });
+ */
+export class DataCacheClient {
+  readonly storage: DataStorage;
+  readonly queue: RequestQueue;
+  readonly limiter: SharedRateLimiter;
+  readonly http: HttpClient;
+  private readonly events = new ClientEventBus();
+  private readonly watcher: DatabaseChangeWatcher;
+  private readonly defaults: FetchDefaults;
+  private readonly staleIfError: boolean;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly sleep: Sleep;
+  private readonly owner = `client:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly inFlight = new Map<string, Promise<CachedEntry | null>>();
+  private readonly reportedFaults = new Set<string>();
+  private readonly workers = new Set<QueueWorker>();
+
+  constructor(options: DataCacheClientOptions) {
+    if (!isPlainObject(options)) throw new TypeError('DataCacheClient needs an options object with an open storage.');
+    this.storage = options.storage;
+    this.logger = options.logger ?? silentLogger;
+    this.clock = options.clock ?? systemClock;
+    this.sleep = options.sleep ?? defaultSleep;
+    this.staleIfError = options.staleIfError ?? true;
+    this.defaults = { providers: options.providers ?? {}, ttlByDataType: options.ttlByDataType ?? {} };
+    const connection = this.storage.sharedConnection();
+    this.watcher = new DatabaseChangeWatcher(connection);
+    this.queue = new RequestQueue(connection, { clock: this.clock, leaseMs: options.leaseMs, onEnqueued: () => { this.watcher.notify(); } });
+    this.limiter = new SharedRateLimiter(connection, resolveRateLimits(options.providers), this.clock);
+    this.http = new HttpClient({ userAgent: options.userAgent, clock: this.clock });
+  }
+
+  /** Listens to an event; returns the function that stops listening. */
+  on<Name extends keyof ClientEvents>(name: Name, listener: (event: ClientEvents[Name]) => void): () => void {
+    return this.events.on(name, listener);
+  }
+
+  /**
+   * The entry for `request.url`: from the cache when live; else fetched now (`immediate`, the
+   * default) or queued for a background worker (resolves null at once). Resolves null for a
+   * negative entry (a 404 remembered). Rejects with the fetch's typed error when there is no
+   * copy to fall back on.
+   */
+  async getOrFetch(request: FetchRequest): Promise<CachedEntry | null> {
+    const fetch = resolveFetchRequest(request, this.defaults);
+    const onComplete = request.onComplete;
+    const cached = await this.cachedCopy(fetch.url);
+    const event = { url: fetch.url, provider: fetch.provider, dataType: fetch.dataType };
+    if (cached !== null && !cached.stale && (fetch.expectedChecksum === null || cached.checksum === fetch.expectedChecksum)) {
+      const negative = cached.statusCode !== 200;
+      this.events.emit('hit', { ...event, negative });
+      const answer = negative ? null : cached;
+      onComplete?.(answer);
+      return answer;
+    }
+    this.events.emit('miss', event);
+    if (!fetch.immediate) {
+      const { added } = await this.queue.enqueue({ url: fetch.url, provider: fetch.provider, priority: fetch.priority, request: toJobRequest(fetch) });
+      this.events.emit('queued', { ...event, priority: fetch.priority, added });
+      if (onComplete) void this.waitFor(fetch.url, { timeoutMs: 10 * 60_000 }).then(onComplete, () => { onComplete(null); });
+      return null;
+    }
+    let pending = this.inFlight.get(fetch.url);
+    if (!pending) {
+      pending = this.fetchNow(fetch, cached, request.signal).finally(() => this.inFlight.delete(fetch.url));
+      this.inFlight.set(fetch.url, pending);
+    }
+    const answer = await pending;
+    onComplete?.(answer);
+    return answer;
+  }
+
+  /**
+   * Resolves with the entry for `url` once any process has stored it (at once when it is
+   * already cached), or null after `timeoutMs`.
+   */
+  async waitFor(url: string, options: WaitOptions = {}): Promise<CachedEntry | null> {
+    requireString('url', url);
+    const timeoutMs = options.timeoutMs === undefined ? 30_000 : requireFiniteNumber('timeoutMs', options.timeoutMs, { min: 0 });
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const stops: (() => void)[] = [];
+      const finish = (entry: CachedEntry | null): void => {
+        if (settled) return;
+        settled = true;
+        for (const stop of stops) stop();
+        resolve(entry);
+      };
+      const look = (): void => {
+        this.storage.retrieveByUrl(url).then((entry) => {
+          if (entry !== null && entry.statusCode === 200) finish(entry);
+        }, () => undefined);
+      };
+      stops.push(this.watcher.subscribe(look)); // stores by other processes
+      stops.push(
+        this.events.on('stored', (event) => {
+          if (event.url === url) look(); // and by this one
+        }),
+      );
+      const timer = setTimeout(() => { finish(null); }, timeoutMs);
+      stops.push(() => { clearTimeout(timer); });
+      if (options.signal) {
+        const onAbort = (): void => {
+          settled = true;
+          for (const stop of stops) stop();
+          reject(options.signal?.reason as Error);
+        };
+        options.signal.addEventListener('abort', onAbort, { once: true });
+        stops.push(() => options.signal?.removeEventListener('abort', onAbort));
+      }
+      look();
+    });
+  }
+
+  /** Runs a background worker in this process until stopped. */
+  startWorker(options: { concurrency?: number; providers?: readonly string[] } = {}): WorkerHandle {
+    const worker = new QueueWorker(this.queue, this.watcher, (job, signal) => this.runQueuedJob(job, signal), { ...options, logger: this.logger });
+    this.workers.add(worker);
+    worker.start();
+    return {
+      counts: worker.counts,
+      stop: async () => {
+        this.workers.delete(worker);
+        await worker.stop();
+      },
+    };
+  }
+
+  /** Stops this client's workers and closes its HTTP connections; the storage stays open. */
+  async close(): Promise<void> {
+    await Promise.all([...this.workers].map((worker) => worker.stop()));
+    this.workers.clear();
+    await this.http.close();
+  }
+
+  /** Fetches now in this process, unless another process is fetching the same URL already. */
+  private async fetchNow(fetch: ResolvedFetch, cached: CachedEntry | null, signal: AbortSignal | undefined): Promise<CachedEntry | null> {
+    const claim = await this.claimUrl(fetch);
+    if (claim !== null && 'busyUntil' in claim) {
+      const theirs = await this.waitFor(fetch.url, { timeoutMs: Math.max(0, claim.busyUntil - this.clock.now()), signal });
+      if (theirs !== null) return theirs;
+      const again = await this.claimUrl(fetch);
+      if (again !== null && 'busyUntil' in again) return this.fallBack(fetch, cached, new Error(`${fetch.url} is still being fetched by another process`));
+      return this.fetchAndStore(fetch, cached, 'live', again?.claimed ?? null, signal);
+    }
+    return this.fetchAndStore(fetch, cached, 'live', claim?.claimed ?? null, signal);
+  }
+
+  private async runQueuedJob(job: QueuedJob, signal: AbortSignal): Promise<JobOutcome> {
+    const fetch = fromJobRequest(job.request);
+    const cached = await this.cachedCopy(fetch.url);
+    const event = { url: fetch.url, provider: fetch.provider, dataType: fetch.dataType };
+    if (cached !== null && !cached.stale) {
+      this.events.emit('completed', { ...event, outcome: 'already cached' });
+      return { outcome: 'done' };
+    }
+    try {
+      // One attempt per claim: the queue's backoff spaces the retries, so no worker slot sleeps.
+      await this.fetchAndStore({ ...fetch, retries: 0 }, cached, 'background', null, signal, true);
+      this.events.emit('completed', { ...event, outcome: 'stored' });
+      return { outcome: 'done' };
+    } catch (error) {
+      if (error instanceof ProviderCoolingDownError) return { outcome: 'defer', until: error.until };
+      const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof HttpStatusError) return error.retryable ? { outcome: 'retry', error: message } : { outcome: 'failed', error: message };
+      if (error instanceof DownloadError && !error.retryable) return { outcome: 'failed', error: message };
+      return { outcome: 'retry', error: message };
+    }
+  }
+
+  /**
+   * Fetches, stores and answers. `job` is this process's claim on the URL's queue row, marked
+   * done or failed at the end. With `rethrow`, failures propagate as they are (the worker
+   * decides); otherwise they fall back to a stale copy when there is one.
+   */
+  private async fetchAndStore(
+    fetch: ResolvedFetch,
+    cached: CachedEntry | null,
+    priority: RequestPriority,
+    job: QueuedJob | null,
+    signal: AbortSignal | undefined,
+    rethrow = false,
+  ): Promise<CachedEntry | null> {
+    const event = { url: fetch.url, provider: fetch.provider, dataType: fetch.dataType };
+    const started = performance.now();
+    try {
+      const usable = cached !== null && cached.statusCode === 200;
+      const download = await fetchWithRetries(fetch, {
+        http: this.http,
+        limiter: this.limiter,
+        clock: this.clock,
+        sleep: this.sleep,
+        priority,
+        etag: usable ? cached.etag : null,
+        lastModified: usable ? cached.lastModified : null,
+        signal,
+      });
+      this.events.emit('fetch', { ...event, status: download.status, bytes: download.body.length, durationMs: performance.now() - started });
+      let entry: CachedEntry | null;
+      if (download.status === 304 && usable) {
+        entry = await this.storeSafely('renew', () => this.storage.renew(fetch.url, { ttlSeconds: fetch.ttlSeconds, etag: download.etag, lastModified: download.lastModified }));
+        entry ??= cached;
+      } else {
+        entry = await this.storeSafely('store', () =>
+          this.storage.store({
+            url: fetch.url,
+            identifier: fetch.identifier,
+            dataType: fetch.dataType,
+            provider: fetch.provider,
+            value: download.body,
+            ttlSeconds: fetch.ttlSeconds,
+            metadata: fetch.metadata,
+            mimeType: download.contentType?.split(';')[0]?.trim() || undefined,
+            etag: download.etag,
+            lastModified: download.lastModified,
+          }),
+        );
+        entry ??= uncachedEntry(fetch, download.body, download.sha256, download.contentType, this.clock.now());
+        this.events.emit('stored', { ...event, bytes: download.body.length });
+      }
+      if (job) await this.queue.complete(job, this.owner).catch(() => undefined);
+      return entry;
+    } catch (error) {
+      if (error instanceof HttpStatusError && error.status === 404 && fetch.negativeTtlSeconds !== null) {
+        await this.storeSafely('store', () =>
+          this.storage.store({ url: fetch.url, identifier: fetch.identifier, dataType: fetch.dataType, provider: fetch.provider, value: Buffer.alloc(0), ttlSeconds: fetch.negativeTtlSeconds!, statusCode: 404 }),
+        );
+        if (job) await this.queue.complete(job, this.owner).catch(() => undefined);
+        return null;
+      }
+      if (job) await this.queue.fail(job, this.owner, error instanceof Error ? error.message : String(error), { final: true }).catch(() => undefined);
+      if (error instanceof ProviderCoolingDownError) this.events.emit('rate-limited', { provider: fetch.provider, until: error.until });
+      if (error instanceof RateLimitWaitError) this.events.emit('rate-limited', { provider: fetch.provider, waitMs: error.waitMs });
+      if (rethrow) throw error;
+      return this.fallBack(fetch, cached, error);
+    }
+  }
+
+  /** After a failed fetch: the expired copy when that is allowed and the failure is the kind that passes, else the error. */
+  private fallBack(fetch: ResolvedFetch, cached: CachedEntry | null, error: unknown): CachedEntry | null {
+    const event = { url: fetch.url, provider: fetch.provider, dataType: fetch.dataType };
+    const passing =
+      error instanceof ProviderCoolingDownError ||
+      error instanceof RateLimitWaitError ||
+      (error instanceof DownloadError && (error.retryable || !(error instanceof HttpStatusError)));
+    if (this.staleIfError && passing && cached !== null && cached.statusCode === 200) {
+      this.events.emit('stale', { ...event, reason: error instanceof Error ? error.message : String(error) });
+      return cached;
+    }
+    this.events.emit('error', { ...event, error: error instanceof Error ? error : new Error(String(error)) });
+    throw error;
+  }
+
+  /** The cached copy, fresh or expired; null when none or when the database cannot be read. */
+  private async cachedCopy(url: string): Promise<CachedEntry | null> {
+    try {
+      return await this.storage.retrieveByUrl(url, { allowStale: true });
+    } catch (error) {
+      if (!isDatabaseFault(error)) throw error;
+      this.reportFault('reading the cache', error);
+      return null;
+    }
+  }
+
+  private async claimUrl(fetch: ResolvedFetch): Promise<Awaited<ReturnType<RequestQueue['claimUrl']>> | null> {
+    try {
+      return await this.queue.claimUrl(fetch.url, fetch.provider, this.owner, toJobRequest(fetch));
+    } catch (error) {
+      if (!isDatabaseFault(error)) throw error;
+      this.reportFault('claiming a fetch', error);
+      return null;
+    }
+  }
+
+  /** Runs a storage write; when the database cannot be written, reports it once and answers null. */
+  private async storeSafely(operation: string, write: () => Promise<CachedEntry | null>): Promise<CachedEntry | null> {
+    try {
+      return await write();
+    } catch (error) {
+      if (!isDatabaseFault(error)) throw error;
+      this.reportFault(operation, error);
+      return null;
+    }
+  }
+
+  /** A database fault is reported once per kind, not thrown at every caller. */
+  private reportFault(operation: string, error: Error): void {
+    const kind = (error as { code?: string }).code ?? error.name;
+    if (this.reportedFaults.has(kind)) return;
+    this.reportedFaults.add(kind);
+    this.logger.error('datacache: the cache database cannot be used; fetching without caching until it can', { operation, error: error.message });
+    this.events.emit('database-fault', { operation, error });
+  }
+}
+
+/** An answer that could not be stored: fetched bytes wrapped as an entry with no cache key. */
+function uncachedEntry(fetch: ResolvedFetch, body: Buffer, sha256: string, contentType: string | undefined, now: number): CachedEntry {
+  return new CachedEntry(
+    {
+      url: fetch.url,
+      cachekey: '',
+      identifier: fetch.identifier,
+      dataType: fetch.dataType,
+      provider: fetch.provider,
+      statusCode: 200,
+      storedType: 'bytes',
+      metadataText: JSON.stringify(fetch.metadata),
+      mimeType: contentType ?? null,
+      checksum: sha256,
+      size: body.length,
+      etag: null,
+      lastModified: null,
+      createdAt: now,
+      storedAt: now,
+      expiresAt: now + fetch.ttlSeconds * 1000,
+      lastAccessed: now,
+      accessCount: 0,
+    },
+    body,
+    false,
+  );
+}

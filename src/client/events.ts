@@ -1,0 +1,41 @@
+/** What the client reports, for analytics and for logs. */
+export interface ClientEvents {
+  hit: { url: string; provider: string; dataType: string; negative: boolean };
+  miss: { url: string; provider: string; dataType: string };
+  stale: { url: string; provider: string; dataType: string; reason: string };
+  fetch: { url: string; provider: string; dataType: string; status: number; bytes: number; durationMs: number };
+  stored: { url: string; provider: string; dataType: string; bytes: number };
+  error: { url: string; provider: string; dataType: string; error: Error };
+  'rate-limited': { provider: string; until?: number; waitMs?: number };
+  queued: { url: string; provider: string; dataType: string; priority: number; added: boolean };
+  completed: { url: string; provider: string; dataType: string; outcome: string };
+  'database-fault': { operation: string; error: Error };
+}
+
+type Listener<Name extends keyof ClientEvents> = (event: ClientEvents[Name]) => void;
+
+/**
+ * A small typed event bus. Not Node's EventEmitter on purpose: an `error` event there throws
+ * when nobody listens, and a cache must never crash an app for reporting a failed download.
+ * A listener that throws is ignored for the same reason.
+ */
+export class ClientEventBus {
+  private readonly listeners = new Map<keyof ClientEvents, Set<(event: never) => void>>();
+
+  on<Name extends keyof ClientEvents>(name: Name, listener: Listener<Name>): () => void {
+    let set = this.listeners.get(name);
+    if (!set) this.listeners.set(name, (set = new Set()));
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  emit<Name extends keyof ClientEvents>(name: Name, event: ClientEvents[Name]): void {
+    for (const listener of this.listeners.get(name) ?? []) {
+      try {
+        (listener as Listener<Name>)(event);
+      } catch {
+        // A listener's failure is the listener's business.
+      }
+    }
+  }
+}

@@ -1,0 +1,130 @@
+import { InvalidArgumentError } from '../errors.js';
+import {
+  describeValue,
+  isPlainObject,
+  optionalBoolean,
+  optionalFiniteNumber,
+  requireName,
+  requireString,
+  serializeMetadata,
+  type JsonObject,
+} from '../validation.js';
+
+/** Data types that hold images; they default to a 14-day TTL. */
+export const IMAGE_DATA_TYPES: ReadonlySet<string> = new Set(['thumbnail', 'logo', 'banner', 'fanart', 'cover']);
+
+const DAY = 86_400;
+
+/** What `getOrFetch` takes. */
+export interface FetchRequest {
+  url: string;
+  identifier: string;
+  dataType: string;
+  provider: string;
+  /** Fetch now (default), or queue for a background worker and resolve null at once. */
+  immediate?: boolean;
+  ttlSeconds?: number;
+  /** Store a 404 as a negative entry for this long, so the next ask does not go out. */
+  negativeTtlSeconds?: number;
+  timeoutMs?: number;
+  /** Further attempts after a network error, a timeout or a 5xx. Default 3. */
+  retries?: number;
+  headers?: Record<string, string>;
+  metadata?: JsonObject;
+  /** Queue priority, lower first. Default 1 for immediate, 2 for queued. */
+  priority?: number;
+  expectedChecksum?: string;
+  /** Default 25 MiB. */
+  maxBytes?: number;
+  signal?: AbortSignal;
+  /** Called with the entry (or null) once it is known; for a queued request, when any process stored it. */
+  onComplete?: (entry: import('../storage/cached-entry.js').CachedEntry | null) => void;
+}
+
+/** Per-provider settings a client takes (the providers layer adds more, such as baseUrl and apiKey). */
+export interface ProviderSettings {
+  ratePerSecond?: number;
+  burst?: number;
+  ttlSeconds?: number;
+  timeoutMs?: number;
+}
+
+/** A checked request with every default filled in: what a queued job stores. */
+export interface ResolvedFetch {
+  url: string;
+  identifier: string;
+  dataType: string;
+  provider: string;
+  immediate: boolean;
+  ttlSeconds: number;
+  negativeTtlSeconds: number | null;
+  timeoutMs: number;
+  retries: number;
+  headers: Record<string, string>;
+  metadata: JsonObject;
+  priority: number;
+  expectedChecksum: string | null;
+  maxBytes: number;
+}
+
+export interface FetchDefaults {
+  providers: Record<string, ProviderSettings>;
+  ttlByDataType: Record<string, number>;
+}
+
+/** The TTL when the request gives none: the provider's, else the data type's, else images 14 days, MusicBrainz 30, other APIs 7. */
+export function defaultTtlSeconds(provider: string, dataType: string, defaults: FetchDefaults): number {
+  return (
+    defaults.providers[provider]?.ttlSeconds ??
+    defaults.ttlByDataType[dataType] ??
+    (IMAGE_DATA_TYPES.has(dataType) ? 14 * DAY : provider === 'musicbrainz' ? 30 * DAY : 7 * DAY)
+  );
+}
+
+/** The timeout when the request gives none: the provider's, else 15 s for MusicBrainz and 30 s for the rest. */
+export function defaultTimeoutMs(provider: string, defaults: FetchDefaults): number {
+  return defaults.providers[provider]?.timeoutMs ?? (provider === 'musicbrainz' ? 15_000 : 30_000);
+}
+
+export function resolveFetchRequest(input: unknown, defaults: FetchDefaults): ResolvedFetch {
+  if (!isPlainObject(input)) throw new InvalidArgumentError(`getOrFetch() takes a request object, got ${describeValue(input)}.`);
+  const provider = requireName('provider', input.provider);
+  const dataType = requireName('dataType', input.dataType);
+  const immediate = optionalBoolean('immediate', input.immediate, true);
+  const url = requireString('url', input.url);
+  if (!/^https?:\/\//i.test(url)) throw new InvalidArgumentError(`url must be an http:// or https:// URL to fetch, got ${JSON.stringify(url.slice(0, 80))}.`);
+  const headers = input.headers ?? {};
+  if (!isPlainObject(headers) || Object.values(headers).some((value) => typeof value !== 'string' || /[\r\n]/.test(value))) {
+    throw new InvalidArgumentError('headers must be an object of header names to single-line string values.');
+  }
+  const metadataText = serializeMetadata('metadata', input.metadata);
+  const expectedChecksum = input.expectedChecksum === undefined ? null : requireString('expectedChecksum', input.expectedChecksum, { maxLength: 64 }).toLowerCase();
+  if (expectedChecksum !== null && !/^[0-9a-f]{64}$/.test(expectedChecksum)) {
+    throw new InvalidArgumentError('expectedChecksum must be a SHA-256 in hex (64 characters).');
+  }
+  return {
+    url,
+    identifier: requireString('identifier', input.identifier, { allowEmpty: true, maxLength: 1024 }),
+    dataType,
+    provider,
+    immediate,
+    ttlSeconds: optionalFiniteNumber('ttlSeconds', input.ttlSeconds, defaultTtlSeconds(provider, dataType, defaults), { min: 0 }),
+    negativeTtlSeconds: input.negativeTtlSeconds === undefined ? null : optionalFiniteNumber('negativeTtlSeconds', input.negativeTtlSeconds, 0, { min: 0 }),
+    timeoutMs: optionalFiniteNumber('timeoutMs', input.timeoutMs, defaultTimeoutMs(provider, defaults), { min: 1 }),
+    retries: optionalFiniteNumber('retries', input.retries, 3, { min: 0, max: 10, integer: true }),
+    headers: headers as Record<string, string>,
+    metadata: metadataText === null ? {} : (JSON.parse(metadataText) as JsonObject),
+    priority: optionalFiniteNumber('priority', input.priority, immediate ? 1 : 2, { min: 0, integer: true }),
+    expectedChecksum,
+    maxBytes: optionalFiniteNumber('maxBytes', input.maxBytes, 25 * 1024 * 1024, { min: 1 }),
+  };
+}
+
+/** The queued form: everything but the signal and the callback, as JSON. */
+export function toJobRequest(fetch: ResolvedFetch): JsonObject {
+  return { ...fetch };
+}
+
+export function fromJobRequest(request: JsonObject): ResolvedFetch {
+  return request as unknown as ResolvedFetch;
+}

@@ -1,0 +1,67 @@
+import type { Clock } from '../clock.js';
+import { ProviderCoolingDownError } from '../errors.js';
+import type { Download, HttpClient } from '../http/http-client.js';
+import { DownloadError, HttpStatusError } from '../http/http-errors.js';
+import type { RequestPriority, SharedRateLimiter } from '../ratelimit/shared-rate-limiter.js';
+import type { ResolvedFetch } from './fetch-request.js';
+
+/** How long a 429 or 503 without a readable Retry-After cools the provider down. */
+export const DEFAULT_COOLDOWN_MS = 60_000;
+
+export type Sleep = (milliseconds: number, signal?: AbortSignal) => Promise<void>;
+
+export interface FetchContext {
+  http: HttpClient;
+  limiter: SharedRateLimiter;
+  clock: Clock;
+  sleep: Sleep;
+  priority: RequestPriority;
+  /** Validators of the copy we hold, for a conditional request. */
+  etag?: string | null;
+  lastModified?: string | null;
+  signal?: AbortSignal;
+  /** Told each time a token is taken and each time an attempt ends. */
+  onAttempt?: (attempt: number, error?: unknown) => void;
+}
+
+/**
+ * One fetch with its retries: every attempt takes a rate-limit token first; network errors,
+ * timeouts and 5xx retry after an exponential backoff with jitter; other 4xx are final; a 429
+ * or 503 puts the provider in a cool-down that every process sees (from Retry-After, else
+ * 60 s) and ends the fetch with ProviderCoolingDownError instead of sleeping through it.
+ */
+export async function fetchWithRetries(fetch: ResolvedFetch, context: FetchContext): Promise<Download> {
+  for (let attempt = 0; ; attempt++) {
+    await context.limiter.acquire(fetch.provider, {
+      priority: context.priority,
+      signal: context.signal,
+      // A live caller waits at most as long as its own timeout; background work waits its turn.
+      maxWaitMs: context.priority === 'live' ? fetch.timeoutMs : Infinity,
+    });
+    try {
+      const download = await context.http.download({
+        url: fetch.url,
+        headers: fetch.headers,
+        timeoutMs: fetch.timeoutMs,
+        maxBytes: fetch.maxBytes,
+        expectedChecksum: fetch.expectedChecksum ?? undefined,
+        etag: context.etag,
+        lastModified: context.lastModified,
+        signal: context.signal,
+      });
+      context.onAttempt?.(attempt);
+      return download;
+    } catch (error) {
+      context.onAttempt?.(attempt, error);
+      if (error instanceof HttpStatusError && (error.status === 429 || error.status === 503)) {
+        const until = context.clock.now() + (error.retryAfterMs ?? DEFAULT_COOLDOWN_MS);
+        await context.limiter.setCooldown(fetch.provider, until, `HTTP ${error.status} from ${new URL(fetch.url).host}`);
+        throw new ProviderCoolingDownError(fetch.provider, until, `HTTP ${error.status}`);
+      }
+      if (!(error instanceof DownloadError) || !error.retryable || attempt >= fetch.retries) throw error;
+      // 1 s, 2 s, 4 s … (capped at 30 s), each between half and all of that.
+      const backoff = Math.min(30_000, 1000 * 2 ** attempt);
+      await context.sleep(backoff / 2 + Math.random() * (backoff / 2), context.signal);
+    }
+  }
+}
