@@ -178,9 +178,18 @@ export class DataCacheClient {
     const worker = new QueueWorker(this.queue, this.watcher, (job, signal) => this.runQueuedJob(job, signal), { ...options, logger: this.logger });
     this.workers.add(worker);
     worker.start();
+    // Finished and failed rows go after their retention period, checked now and every 10 minutes.
+    const removeFinished = (): void => {
+      this.queue.removeFinished().catch((error: unknown) => {
+        this.logger.warn('datacache: could not remove finished queue rows', { error: String(error) });
+      });
+    };
+    removeFinished();
+    const retention = setInterval(removeFinished, 10 * 60_000).unref();
     return {
       counts: worker.counts,
       stop: async () => {
+        clearInterval(retention);
         this.workers.delete(worker);
         await worker.stop();
       },

@@ -180,6 +180,22 @@ describe('DataCacheClient.getOrFetch', () => {
     expect(await client.queue.get(url)).toMatchObject({ state: 'done' });
   });
 
+  it('keeps headers and the negative TTL of a queued request, for the worker that runs it', async () => {
+    const server = await startServer({
+      '/needs-key.png': (incoming, response) => (incoming.headers['client-key'] === 'k' ? response.writeHead(404).end() : response.writeHead(401).end()),
+    });
+    const { client, storage } = await openClient({ clock: undefined });
+    const url = server.url('/needs-key.png');
+    await client.getOrFetch({ ...request(url), dataType: 'logo', immediate: false, headers: { 'client-key': 'k' }, negativeTtlSeconds: 3600 });
+    const worker = client.startWorker();
+    for (let tries = 0; tries < 200 && (await client.queue.get(url))?.state !== 'done'; tries++) await new Promise((resolve) => setTimeout(resolve, 20));
+    await worker.stop();
+    expect(server.requests[0]!.headers['client-key']).toBe('k');
+    expect(await storage.retrieveByUrl(url)).toMatchObject({ statusCode: 404 });
+    expect(await client.getOrFetch(request(url))).toBeNull();
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('still fetches, uncached, when the database is locked beyond the timeout, and reports that once', async () => {
     const server = await startServer({ '/a': (_request, response) => response.writeHead(200).end('a'), '/b': (_request, response) => response.writeHead(200).end('b') });
     const { client, storage } = await openClient({ clock: undefined }, { lockTimeoutMs: 100 });
