@@ -9,9 +9,10 @@ import { cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Benchmark, Figure } from './harness.js';
+import { pipelineBenchmarks } from './pipeline/index.js';
 import { storageBenchmarks } from './storage/index.js';
 
-const benchmarks: Benchmark[] = [...storageBenchmarks];
+const benchmarks: Benchmark[] = [...storageBenchmarks, ...pipelineBenchmarks];
 
 const { values, positionals } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },

@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { setTimeout as sleep, setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { DataStorage } from '../../src/index.js';
+import { runChild } from '../child.js';
 import { summarize, watchEventLoop, type Benchmark, type Figure } from '../harness.js';
 import { apiUrl, artistJson, fillWithApiAnswers } from './fill.js';
 
@@ -20,9 +20,9 @@ export const eventLoopUnderWriters: Benchmark = {
 
     const idle = await watchEventLoop(() => readAndStore(storage, seconds / 2));
     const writers = Array.from({ length: 4 }, (_, writer) =>
-      runChild('writer-process.ts', [scratchDirectory, String(writer), String(seconds)]).then((output) => (JSON.parse(output) as { stored: number }).stored),
+      runChild(new URL('./writer-process.ts', import.meta.url), [scratchDirectory, String(writer), String(seconds)]).then((output) => (JSON.parse(output) as { stored: number }).stored),
     );
-    const control = runChild('control-process.ts', [String(seconds)]).then((output) => JSON.parse(output) as { p99Ms: number; maxMs: number });
+    const control = runChild(new URL('./control-process.ts', import.meta.url), [String(seconds)]).then((output) => JSON.parse(output) as { p99Ms: number; maxMs: number });
     const busy = await watchEventLoop(() => readAndStore(storage, seconds));
     const stored = await Promise.all(writers);
     const machine = await control;
@@ -65,20 +65,4 @@ async function readAndStore(storage: DataStorage, seconds: number): Promise<{ re
   }
   await storing;
   return { reads: summarize(readSamples), stores: summarize(storeSamples) };
-}
-
-/** Runs a sibling TypeScript file as a child process and resolves with the last line it printed. */
-function runChild(file: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', new URL(file, import.meta.url).pathname, ...args], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code === 0) resolve(output.trim().split('\n').at(-1)!);
-      else reject(new Error(`${file} exited with code ${code}`));
-    });
-  });
 }

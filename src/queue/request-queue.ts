@@ -233,6 +233,16 @@ export class RequestQueue {
     return 'claimed' in outcome ? { claimed: toJob(outcome.claimed) } : outcome;
   }
 
+  /** Marks claimed jobs done in one transaction (a batch drainer's complete); returns how many were still this owner's. */
+  async completeAll(jobs: readonly QueuedJob[], owner: string): Promise<number> {
+    const now = this.clock.now();
+    return this.connection.write('completing fetches', () => {
+      let completed = 0;
+      for (const job of jobs) completed += this.statements.complete.run(now, job.id, owner).changes;
+      return completed;
+    });
+  }
+
   /** Marks a claimed job done. False when the lease was lost (another worker now owns it). */
   async complete(job: QueuedJob, owner: string): Promise<boolean> {
     return this.connection.write('completing a fetch', () => this.statements.complete.run(this.clock.now(), job.id, owner).changes === 1);

@@ -94,6 +94,17 @@ describe('RequestQueue', () => {
     expect(await queue.clear()).toBe(2);
   });
 
+  it('completes a claimed batch in one go, skipping jobs whose lease another worker took over', async () => {
+    const { queue, clock } = await openQueue({ leaseMs: 1000 });
+    for (const url of ['https://i/1', 'https://i/2', 'https://i/3']) await queue.enqueue(job(url));
+    expect(await queue.completeAll(await queue.claim('w1', 2), 'w1')).toBe(2);
+    const late = await queue.claim('w1', 1);
+    clock.advance(1001);
+    await queue.claim('w2', 1); // the lease ran out: w2 runs it now
+    expect(await queue.completeAll(late, 'w1')).toBe(0);
+    expect((await queue.get('https://i/3'))!.leaseOwner).toBe('w2');
+  });
+
   it('rejects bad arguments with typed errors', async () => {
     const { queue } = await openQueue();
     await expect(queue.enqueue({ url: '', provider: 'cdn', request: {} })).rejects.toThrow(/url must not be empty/);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProviderCoolingDownError, RateLimitWaitError } from '../../src/index.js';
 import { DEFAULT_RATE_LIMITS, resolveRateLimits } from '../../src/ratelimit/provider-limits.js';
-import { SharedRateLimiter, type Grant } from '../../src/ratelimit/shared-rate-limiter.js';
+import { SharedRateLimiter, spacingMs, type Grant } from '../../src/ratelimit/shared-rate-limiter.js';
 import { lastJsonLine, runTypeScript } from '../helpers/child-process.js';
 import { openTestStorage } from '../helpers/storage.js';
 import { systemClock } from '../../src/clock.js';
@@ -24,12 +24,12 @@ function busiestWindow(times: number[], windowMs: number): number {
 }
 
 describe('SharedRateLimiter', () => {
-  it('spaces the slots of one provider by 1 / rate', async () => {
+  it('spaces the slots of one provider by 1 / rate, plus a small guard against arrival jitter', async () => {
     const { limiter } = await limiterFor({ test: { ratePerSecond: 20, burst: 1 } });
     const grants: Grant[] = [];
     for (let index = 0; index < 8; index++) grants.push(await limiter.acquire('test'));
     for (let index = 1; index < grants.length; index++) {
-      expect(grants[index]!.slotAt - grants[index - 1]!.slotAt).toBeGreaterThanOrEqual(50 - 1e-6);
+      expect(grants[index]!.slotAt - grants[index - 1]!.slotAt).toBeCloseTo(spacingMs({ ratePerSecond: 20, burst: 1 }), 6);
       expect(grants[index]!.grantedAt).toBeGreaterThanOrEqual(grants[index]!.slotAt); // never early
     }
   });
@@ -96,6 +96,12 @@ describe('SharedRateLimiter', () => {
     await expect(limiter.acquire('x', { maxWaitMs: -1 })).rejects.toThrow(/maxWaitMs must be at least 0/);
     expect(() => resolveRateLimits({ musicbrainz: { ratePerSecond: 0 } })).toThrow(/ratePerSecond must be at least/);
     expect(() => resolveRateLimits({ musicbrainz: { burst: 1.5 } })).toThrow(/burst must be a whole number/);
+  });
+
+  it('spaces 5 % wider than the limit, never more than 50 ms', () => {
+    expect(spacingMs({ ratePerSecond: 2, burst: 1 })).toBe(525);
+    expect(spacingMs({ ratePerSecond: 10, burst: 1 })).toBe(105);
+    expect(spacingMs({ ratePerSecond: 0.5, burst: 1 })).toBe(2050);
   });
 
   it('has the documented defaults, and keeps them for providers an override does not name', () => {

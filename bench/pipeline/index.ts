@@ -1,0 +1,6 @@
+import type { Benchmark } from '../harness.js';
+import { queueThroughput } from './queue-throughput.js';
+import { rateLimitAccuracy } from './rate-limit-accuracy.js';
+import { workerLatency } from './worker-latency.js';
+
+export const pipelineBenchmarks: Benchmark[] = [queueThroughput, rateLimitAccuracy, workerLatency];

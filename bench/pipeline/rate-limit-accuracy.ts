@@ -1,0 +1,48 @@
+import { DataStorage } from '../../src/index.js';
+import { runChild, startChild } from '../child.js';
+import type { Benchmark } from '../harness.js';
+
+/**
+ * Four processes fetching through one cache from one provider limited to 2 requests per
+ * second, counted where it matters: at the origin server (a fifth process).
+ */
+export const rateLimitAccuracy: Benchmark = {
+  name: 'rate-limit-accuracy',
+  description: '4 processes sharing a 2/s limit: the busiest 1 s window at the server, and the use of the allowed rate',
+  async run({ quick, scratchDirectory }) {
+    const seconds = quick ? 3 : 10;
+    const rate = 2;
+    const storage = await DataStorage.open({ cacheDir: scratchDirectory, maintenanceIntervalSeconds: 0 });
+    await storage.close();
+    const server = await startChild(new URL('./image-server.ts', import.meta.url), []);
+    const baseUrl = `http://127.0.0.1:${server.firstLine}`;
+    try {
+      const startAt = Date.now() + 3000;
+      await Promise.all(
+        Array.from({ length: 4 }, (_, index) =>
+          runChild(new URL('./rate-limited-client.ts', import.meta.url), [scratchDirectory, baseUrl, String(startAt), String(seconds * 1000), String(rate), String(index)]),
+        ),
+      );
+      const arrivals = (await (await fetch(`${baseUrl}/arrivals`)).json()) as number[];
+      const busiest = busiestWindow(arrivals, 1000);
+      return [
+        { name: 'requests at the server', unit: 'count', value: arrivals.length, target: `≤ ${rate * seconds + 1} (rate × time + burst)` },
+        { name: 'busiest 1 s window ÷ the limit', unit: 'ratio', value: busiest / rate, target: '≤ 1.0' },
+        { name: 'use of the allowed rate', unit: 'ratio', value: arrivals.length / (rate * seconds), target: '≥ 0.95' },
+      ];
+    } finally {
+      server.stop();
+    }
+  },
+};
+
+/** The most arrivals in any window [t, t + windowMs) that starts at an arrival. */
+export function busiestWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let most = 0;
+  for (let start = 0, end = 0; start < sorted.length; start++) {
+    while (end < sorted.length && sorted[end]! < sorted[start]! + windowMs) end++;
+    most = Math.max(most, end - start);
+  }
+  return most;
+}

@@ -1,0 +1,73 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DataCacheClient, DataStorage, RequestQueue } from '../../src/index.js';
+import { DatabaseChangeWatcher } from '../../src/queue/change-watcher.js';
+import { QueueWorker } from '../../src/queue/queue-worker.js';
+import { runChild, startChild } from '../child.js';
+import { summarize, watchEventLoop, type Benchmark, type Figure } from '../harness.js';
+
+/**
+ * How soon a worker starts a queued job (queued in its own process: the baseline; queued by
+ * another process: found through the change watcher), and how the worker's event loop fares
+ * while it drains 1,000 image downloads from a local origin (another process).
+ */
+export const workerLatency: Benchmark = {
+  name: 'worker',
+  description: 'enqueue-to-start latency (same / other process) and the event loop while a worker drains 1,000 image fetches',
+  async run({ quick, scratchDirectory }) {
+    const figures: Figure[] = [];
+    const storage = await DataStorage.open({ cacheDir: scratchDirectory, maintenanceIntervalSeconds: 0 });
+    const connection = storage.sharedConnection();
+    const watcher = new DatabaseChangeWatcher(connection);
+    const queue = new RequestQueue(connection, { onEnqueued: () => { watcher.notify(); } });
+    const delays: number[] = [];
+    const worker = new QueueWorker(queue, watcher, (job) => {
+      delays.push(Date.now() - (job.request.enqueuedAt as number));
+      return Promise.resolve({ outcome: 'done' as const });
+    });
+    worker.start();
+    const jobs = quick ? 10 : 60;
+    for (let index = 0; index < jobs; index++) {
+      await queue.enqueue({ url: `https://same-process.example/${index}`, provider: 'cdn', request: { enqueuedAt: Date.now() } });
+      await sleep(50);
+    }
+    const sameProcess = summarize(delays.splice(0).map((ms) => ms * 1e6));
+    await runChild(new URL('./enqueuer.ts', import.meta.url), [scratchDirectory, String(jobs), '50']);
+    await sleep(300);
+    const otherProcess = summarize(delays.splice(0).map((ms) => ms * 1e6));
+    await worker.stop();
+    figures.push({ name: 'baseline: enqueue to start, same process (ms)', unit: 'ms', value: sameProcess.p50 / 1000, latency: scaled(sameProcess) });
+    figures.push({ name: 'enqueue to start, another process (ms)', unit: 'ms', value: otherProcess.p50 / 1000, latency: scaled(otherProcess), target: 'p99 ≤ 100 ms' });
+
+    const downloads = quick ? 200 : 1000;
+    const server = await startChild(new URL('./image-server.ts', import.meta.url), []);
+    const client = new DataCacheClient({ storage, providers: { cdn: { ratePerSecond: Infinity } } });
+    try {
+      for (let index = 0; index < downloads; index++) {
+        await client.getOrFetch({ url: `http://127.0.0.1:${server.firstLine}/fanart/${index}.jpg`, identifier: 'bench', dataType: 'fanart', provider: 'cdn', immediate: false });
+      }
+      const idle = await watchEventLoop(() => sleep(1000));
+      const started = performance.now();
+      const draining = await watchEventLoop(async () => {
+        const handle = client.startWorker({ concurrency: 3 });
+        while ((await queue.counts()).some((row) => row.state === 'pending' || row.state === 'running')) await sleep(20);
+        await handle.stop();
+        return handle.counts.completed;
+      });
+      const seconds = (performance.now() - started) / 1000;
+      figures.push({ name: 'baseline: event-loop p99, idle (ms)', unit: 'ms', value: idle.p99Ms });
+      figures.push({ name: `event-loop p99 while draining ${downloads} image fetches (ms)`, unit: 'ms', value: draining.p99Ms, target: 'p99 ≤ 5 ms' });
+      figures.push({ name: '  event-loop max while draining (ms)', unit: 'ms', value: draining.maxMs });
+      figures.push({ name: '  image fetches stored per second', unit: 'ops/s', value: draining.result / seconds });
+    } finally {
+      await client.close();
+      server.stop();
+      await storage.close();
+    }
+    return figures;
+  },
+};
+
+/** A latency summary taken in nanoseconds-as-milliseconds, turned back into milliseconds for the table. */
+function scaled(summary: ReturnType<typeof summarize>): ReturnType<typeof summarize> {
+  return { ...summary, p50: summary.p50 / 1000, p90: summary.p90 / 1000, p99: summary.p99 / 1000, max: summary.max / 1000 };
+}
