@@ -57,6 +57,19 @@ describe('SharedRateLimiter', () => {
     expect(order).toEqual(['live 1', 'live 2', 'live 3, asked later', 'background']);
   });
 
+  it('holds a request at the send gate when the previous one went out late, even if its reservation is due', async () => {
+    const opened = await openTestStorage();
+    const limiter = new SharedRateLimiter(opened.storage.sharedConnection(), resolveRateLimits({ test: { ratePerSecond: 2, burst: 1 } }), systemClock);
+    await limiter.acquire('test');
+    // As if that request had been sent 400 ms late: its successor may not follow within 500 ms of it.
+    const Database = (await import('better-sqlite3')).default;
+    const database = new Database(opened.storage.databasePath);
+    database.prepare("UPDATE rate_limits SET next_due_at = ?, send_due_at = ? WHERE provider = 'test'").run(Date.now(), Date.now() + 400);
+    database.close();
+    const grant = await limiter.acquire('test');
+    expect(grant.waitedMs).toBeGreaterThanOrEqual(390);
+  });
+
   it('hands back the slot of an aborted wait', async () => {
     const { limiter } = await limiterFor({ test: { ratePerSecond: 2, burst: 1 } });
     await limiter.acquire('test');

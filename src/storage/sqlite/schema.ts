@@ -12,7 +12,7 @@ import { importLegacyCache } from './legacy-import.js';
  * Times are INTEGER milliseconds since the Unix epoch. `file_path` is relative to the cache
  * directory with `/` separators, so a cache directory can move between machines.
  */
-export const CURRENT_SCHEMA_VERSION = 4;
+export const CURRENT_SCHEMA_VERSION = 5;
 
 interface Migration {
   toVersion: number;
@@ -203,6 +203,14 @@ const migrations: Migration[] = [
     description: 'the queue of background fetches',
     apply(database) {
       database.exec(addQueue);
+    },
+  },
+  {
+    toVersion: 5,
+    description: 'rate limits also gate the moment requests are sent',
+    apply(database) {
+      // GCRA's arrival time again, over actual send times: a request that woke late pushes the next one back.
+      database.exec('ALTER TABLE rate_limits ADD COLUMN send_due_at REAL NOT NULL DEFAULT 0');
     },
   },
 ];
