@@ -25,13 +25,13 @@ export const workerLatency: Benchmark = {
       return Promise.resolve({ outcome: 'done' as const });
     });
     worker.start();
-    const jobs = quick ? 10 : 60;
+    const jobs = quick ? 10 : 200;
     for (let index = 0; index < jobs; index++) {
       await queue.enqueue({ url: `https://same-process.example/${index}`, provider: 'cdn', request: { enqueuedAt: Date.now() } });
-      await sleep(50);
+      await sleep(20);
     }
     const sameProcess = summarize(delays.splice(0).map((ms) => ms * 1e6));
-    await runChild(new URL('./enqueuer.ts', import.meta.url), [scratchDirectory, String(jobs), '50']);
+    await runChild(new URL('./enqueuer.ts', import.meta.url), [scratchDirectory, String(jobs), '20']);
     await sleep(300);
     const otherProcess = summarize(delays.splice(0).map((ms) => ms * 1e6));
     await worker.stop();

@@ -219,14 +219,14 @@ export class SharedRateLimiter {
   }
 
   /**
-   * The second gate, on the moment of sending: GCRA at exactly the limit over actual send
-   * times. Reservations alone space requests only as planned; a process that wakes late (a
-   * pause, a busy machine: 50 ms was measured) would let the next request follow it too
-   * closely. Here the late one pushes the next back instead. Rarely waits, since reservations
-   * are spaced a little wider.
+   * The second gate, on the moment of sending: GCRA over actual send times, with the same
+   * widened spacing. Reservations alone space requests only as planned; a process that wakes
+   * late (a pause, a busy machine: 50 ms was measured) would let the next request follow it too
+   * closely. Here the late one pushes the next back instead, and the widening still absorbs
+   * jitter between this gate and the origin. Rarely waits.
    */
   private async passSendGate(provider: string, limit: RateLimit, signal: AbortSignal | undefined): Promise<void> {
-    const intervalMs = 1000 / limit.ratePerSecond;
+    const intervalMs = spacingMs(limit);
     const toleranceMs = (limit.burst - 1) * intervalMs;
     for (;;) {
       const now = this.clock.now();
