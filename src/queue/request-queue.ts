@@ -50,21 +50,8 @@ export interface QueueOptions {
   onEnqueued?: () => void;
 }
 
-interface JobRow {
-  id: number;
-  url: string;
-  provider: string;
-  priority: number;
-  request: string;
-  state: JobState;
-  attempts: number;
-  availableAt: number;
-  leaseOwner: string | null;
-  leaseUntil: number | null;
-  lastError: string | null;
-  createdAt: number;
-  updatedAt: number;
-}
+/** A job as its row holds it: the request still JSON text. */
+type JobRow = Omit<QueuedJob, 'request'> & { request: string };
 
 const jobColumns = `id, url, provider, priority, request, state, attempts, available_at AS availableAt,
   lease_owner AS leaseOwner, lease_until AS leaseUntil, last_error AS lastError, created_at AS createdAt, updated_at AS updatedAt`;

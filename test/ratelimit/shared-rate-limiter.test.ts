@@ -5,6 +5,7 @@ import { SharedRateLimiter, spacingMs, type Grant } from '../../src/ratelimit/sh
 import { lastJsonLine, runTypeScript } from '../helpers/child-process.js';
 import { openTestStorage } from '../helpers/storage.js';
 import { systemClock } from '../../src/clock.js';
+import { busiestWindow } from '../../bench/pipeline/rate-limit-accuracy.js';
 
 async function limiterFor(limits: Parameters<typeof resolveRateLimits>[0], cacheDir?: string): Promise<{ limiter: SharedRateLimiter; cacheDir: string }> {
   const opened = await openTestStorage(cacheDir === undefined ? {} : { cacheDir });
@@ -12,16 +13,6 @@ async function limiterFor(limits: Parameters<typeof resolveRateLimits>[0], cache
   return { limiter: new SharedRateLimiter(opened.storage.sharedConnection(), resolveRateLimits(limits), systemClock), cacheDir: opened.cacheDir };
 }
 
-/** The most grants in any window [t, t + windowMs) that starts at a grant. */
-function busiestWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let start = 0, end = 0; start < sorted.length; start++) {
-    while (end < sorted.length && sorted[end]! < sorted[start]! + windowMs) end++;
-    most = Math.max(most, end - start);
-  }
-  return most;
-}
 
 describe('SharedRateLimiter', () => {
   it('spaces the slots of one provider by 1 / rate, plus a small guard against arrival jitter', async () => {

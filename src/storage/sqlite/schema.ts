@@ -86,6 +86,22 @@ const createVersion1 = `
 // reads a few dozen rows instead of grouping every entry (1.5-1.9 s, synchronously, at a
 // million entries); and an expiry index that covers `size`, so counting expired bytes never
 // reads the table.
+/** SQL adding (`NEW`) a row to, or taking (`OLD`) a row from, the totals of its group. */
+const addToGroup = (row: 'NEW') => `
+    INSERT INTO group_totals (provider, data_type, entries, bytes, file_bytes, negative_entries)
+      VALUES (${row}.provider, ${row}.data_type, 1, ${row}.size,
+              CASE WHEN ${row}.file_path IS NULL THEN 0 ELSE ${row}.size END,
+              CASE WHEN ${row}.status_code = 200 THEN 0 ELSE 1 END)
+      ON CONFLICT (provider, data_type) DO UPDATE SET
+        entries = entries + 1, bytes = bytes + excluded.bytes,
+        file_bytes = file_bytes + excluded.file_bytes, negative_entries = negative_entries + excluded.negative_entries;`;
+const takeFromGroup = (row: 'OLD') => `
+    UPDATE group_totals SET
+      entries = entries - 1, bytes = bytes - ${row}.size,
+      file_bytes = file_bytes - (CASE WHEN ${row}.file_path IS NULL THEN 0 ELSE ${row}.size END),
+      negative_entries = negative_entries - (CASE WHEN ${row}.status_code = 200 THEN 0 ELSE 1 END)
+    WHERE provider = ${row}.provider AND data_type = ${row}.data_type;`;
+
 const moveToGroupTotals = `
   DROP TRIGGER entries_count_insert;
   DROP TRIGGER entries_count_delete;
@@ -107,35 +123,13 @@ const moveToGroupTotals = `
            total(CASE WHEN status_code = 200 THEN 0 ELSE 1 END)
     FROM entries GROUP BY provider, data_type;
 
-  CREATE TRIGGER entries_count_insert AFTER INSERT ON entries BEGIN
-    INSERT INTO group_totals (provider, data_type, entries, bytes, file_bytes, negative_entries)
-      VALUES (NEW.provider, NEW.data_type, 1, NEW.size,
-              CASE WHEN NEW.file_path IS NULL THEN 0 ELSE NEW.size END,
-              CASE WHEN NEW.status_code = 200 THEN 0 ELSE 1 END)
-      ON CONFLICT (provider, data_type) DO UPDATE SET
-        entries = entries + 1, bytes = bytes + excluded.bytes,
-        file_bytes = file_bytes + excluded.file_bytes, negative_entries = negative_entries + excluded.negative_entries;
+  CREATE TRIGGER entries_count_insert AFTER INSERT ON entries BEGIN ${addToGroup('NEW')}
   END;
-  CREATE TRIGGER entries_count_delete AFTER DELETE ON entries BEGIN
-    UPDATE group_totals SET
-      entries = entries - 1, bytes = bytes - OLD.size,
-      file_bytes = file_bytes - (CASE WHEN OLD.file_path IS NULL THEN 0 ELSE OLD.size END),
-      negative_entries = negative_entries - (CASE WHEN OLD.status_code = 200 THEN 0 ELSE 1 END)
-    WHERE provider = OLD.provider AND data_type = OLD.data_type;
+  CREATE TRIGGER entries_count_delete AFTER DELETE ON entries BEGIN ${takeFromGroup('OLD')}
   END;
   CREATE TRIGGER entries_count_update AFTER UPDATE OF provider, data_type, size, file_path, status_code ON entries BEGIN
-    UPDATE group_totals SET
-      entries = entries - 1, bytes = bytes - OLD.size,
-      file_bytes = file_bytes - (CASE WHEN OLD.file_path IS NULL THEN 0 ELSE OLD.size END),
-      negative_entries = negative_entries - (CASE WHEN OLD.status_code = 200 THEN 0 ELSE 1 END)
-    WHERE provider = OLD.provider AND data_type = OLD.data_type;
-    INSERT INTO group_totals (provider, data_type, entries, bytes, file_bytes, negative_entries)
-      VALUES (NEW.provider, NEW.data_type, 1, NEW.size,
-              CASE WHEN NEW.file_path IS NULL THEN 0 ELSE NEW.size END,
-              CASE WHEN NEW.status_code = 200 THEN 0 ELSE 1 END)
-      ON CONFLICT (provider, data_type) DO UPDATE SET
-        entries = entries + 1, bytes = bytes + excluded.bytes,
-        file_bytes = file_bytes + excluded.file_bytes, negative_entries = negative_entries + excluded.negative_entries;
+    ${takeFromGroup('OLD')}
+    ${addToGroup('NEW')}
   END;
 
   DROP INDEX entries_by_expiry;
