@@ -75,6 +75,7 @@ export class DataCacheClient {
   private readonly inFlight = new Map<string, Promise<CachedEntry | null>>();
   private readonly reportedFaults = new Set<string>();
   private readonly workers = new Set<QueueWorker>();
+  private readonly retentionTimer: NodeJS.Timeout;
 
   constructor(options: DataCacheClientOptions) {
     if (!isPlainObject(options)) throw new TypeError('DataCacheClient needs an options object with an open storage.');
@@ -89,6 +90,13 @@ export class DataCacheClient {
     this.queue = new RequestQueue(connection, { clock: this.clock, leaseMs: options.leaseMs, onEnqueued: () => { this.watcher.notify(); } });
     this.limiter = new SharedRateLimiter(connection, resolveRateLimits(options.providers), this.clock);
     this.http = new HttpClient({ userAgent: options.userAgent, clock: this.clock });
+    // Every fetch leaves its queue row (it is also the cross-process lock on the URL): finished
+    // and failed rows go after the retention period, checked every 10 minutes, worker or not.
+    this.retentionTimer = setInterval(() => {
+      this.queue.removeFinished().catch((error: unknown) => {
+        this.logger.warn('datacache: could not remove finished queue rows', { error: String(error) });
+      });
+    }, 10 * 60_000).unref();
   }
 
   /** Listens to an event; returns the function that stops listening. */
@@ -178,18 +186,9 @@ export class DataCacheClient {
     const worker = new QueueWorker(this.queue, this.watcher, (job, signal) => this.runQueuedJob(job, signal), { ...options, logger: this.logger });
     this.workers.add(worker);
     worker.start();
-    // Finished and failed rows go after their retention period, checked now and every 10 minutes.
-    const removeFinished = (): void => {
-      this.queue.removeFinished().catch((error: unknown) => {
-        this.logger.warn('datacache: could not remove finished queue rows', { error: String(error) });
-      });
-    };
-    removeFinished();
-    const retention = setInterval(removeFinished, 10 * 60_000).unref();
     return {
       counts: worker.counts,
       stop: async () => {
-        clearInterval(retention);
         this.workers.delete(worker);
         await worker.stop();
       },
@@ -198,6 +197,7 @@ export class DataCacheClient {
 
   /** Stops this client's workers and closes its HTTP connections; the storage stays open. */
   async close(): Promise<void> {
+    clearInterval(this.retentionTimer);
     await Promise.all([...this.workers].map((worker) => worker.stop()));
     this.workers.clear();
     await this.http.close();
