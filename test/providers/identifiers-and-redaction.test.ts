@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeArtistIdentifier } from '../../src/providers/identifiers.js';
+import { redactText, redactUrl } from '../../src/providers/redaction.js';
+
+describe('normalizeArtistIdentifier', () => {
+  it('makes case, surrounding and repeated white space, and Unicode forms one artist', () => {
+    const spellings = ['Daft Punk', ' daft  punk', 'DAFT PUNK', 'Daft\u00a0Punk', '\tDaft\nPunk ', 'Ｄａｆｔ Ｐｕｎｋ'];
+    expect(new Set(spellings.map(normalizeArtistIdentifier))).toEqual(new Set(['daft punk']));
+    expect(normalizeArtistIdentifier('Beyonce\u0301')).toBe(normalizeArtistIdentifier('Beyoncé'));
+  });
+
+  it('keeps accents, punctuation and order, which can tell artists apart', () => {
+    expect(normalizeArtistIdentifier('Beyoncé')).not.toBe(normalizeArtistIdentifier('Beyonce'));
+    expect(normalizeArtistIdentifier('AC/DC')).toBe('ac/dc');
+    expect(() => normalizeArtistIdentifier(42 as never)).toThrow(/artist name must be a string/);
+  });
+});
+
+describe('redactUrl', () => {
+  it('hides secret query parameters of any spelling', () => {
+    expect(redactUrl('https://ws.audioscrobbler.com/2.0/?method=artist.getinfo&api_key=abc123&artist=Air')).toBe(
+      'https://ws.audioscrobbler.com/2.0/?method=artist.getinfo&api_key=<redacted>&artist=Air',
+    );
+    for (const name of ['apikey', 'API-KEY', 'key', 'token', 'access_token', 'client_secret', 'Signature']) {
+      expect(redactUrl(`https://x.example/a?${name}=s3cret&q=1`)).toBe(`https://x.example/a?${name}=<redacted>&q=1`);
+    }
+  });
+
+  it("hides TheAudioDB's key in the path, even the short free one", () => {
+    expect(redactUrl('https://www.theaudiodb.com/api/v1/json/523532/search.php?s=air')).toBe('https://www.theaudiodb.com/api/v1/json/<redacted>/search.php?s=air');
+    expect(redactUrl('https://www.theaudiodb.com/api/v1/json/2/artist-mb.php?i=1')).toBe('https://www.theaudiodb.com/api/v1/json/<redacted>/artist-mb.php?i=1');
+  });
+
+  it('hides key-looking path segments but keeps MusicBrainz IDs and ordinary words', () => {
+    expect(redactUrl('https://api.example/v3/a1B2c3D4e5F6g7H8i9J0k1/artist')).toBe('https://api.example/v3/<redacted>/artist');
+    const mbid = 'https://musicbrainz.org/ws/2/artist/056e4f3e-d505-4dad-8ec1-d04f521cbb56?inc=url-rels';
+    expect(redactUrl(mbid)).toBe(mbid);
+    expect(redactUrl('https://webservice.fanart.tv/v3/music/albums')).toBe('https://webservice.fanart.tv/v3/music/albums');
+  });
+
+  it('redacts URLs and assignments inside free text', () => {
+    expect(redactText('GET https://x.example/a?token=abc failed; retry with apikey=zzz')).toBe('GET https://x.example/a?token=<redacted> failed; retry with apikey=<redacted>');
+    expect(redactUrl('not a url, key=oops')).toBe('not a url, key=<redacted>');
+  });
+});
