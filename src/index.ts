@@ -5,6 +5,11 @@ export { DataCacheClient, type DataCacheClientOptions, type WaitOptions, type Wo
 export { IMAGE_DATA_TYPES, type FetchRequest, type ProviderSettings } from './client/fetch-request.js';
 export type { ClientEvents } from './client/events.js';
 export { PRIORITY, RequestQueue, type QueuedJob, type QueueOptions } from './queue/request-queue.js';
+export { MusicBrainzProvider, type LookupOptions, type MusicBrainzOptions, type SearchOptions, type SearchResult } from './providers/musicbrainz/musicbrainz-provider.js';
+export { escapeLuceneQuery, musicbrainzUrl } from './providers/musicbrainz/query.js';
+export { normalizeArtistIdentifier } from './providers/identifiers.js';
+export { redactText, redactUrl } from './providers/redaction.js';
+export { ACCEPTED_IMAGE_FORMATS, sniffImage, type SniffedImage } from './providers/images/sniff-image.js';
 export { DataStorage, INLINE_LIMIT_BYTES } from './storage/data-storage.js';
 export type { DataStorageOptions } from './storage/options.js';
 export type {

@@ -1,0 +1,112 @@
+import type { DataCacheClient } from '../../client/data-cache-client.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { describeValue, optionalBoolean, optionalFiniteNumber, requireOptionsObject, type JsonObject } from '../../validation.js';
+import { normalizeArtistIdentifier } from '../identifiers.js';
+import { escapeLuceneQuery, musicbrainzUrl, requireMbid } from './query.js';
+
+export interface MusicBrainzOptions {
+  /** A mirror or a test server; default https://musicbrainz.org. */
+  baseUrl?: string;
+}
+
+export interface SearchOptions {
+  /** 1 to 100; MusicBrainz's default is 25. */
+  limit?: number;
+  offset?: number;
+  /** Fetch now (default), or queue for a background worker and resolve null. */
+  immediate?: boolean;
+}
+
+export interface LookupOptions {
+  /** Sub-queries to include, such as ['aliases', 'tags', 'url-rels']. */
+  inc?: string[];
+  immediate?: boolean;
+}
+
+/** A ws/2 search answer as MusicBrainz returns it: `count`, `offset`, and `artists`, `recordings` or `releases`. */
+export type SearchResult<Key extends string> = { created?: string; count: number; offset: number } & { [key in Key]: JsonObject[] };
+
+/**
+ * MusicBrainz's ws/2 JSON API through the cache: one request per second across every process
+ * of the app (MusicBrainz's own limit; its 503 "slow down" starts a shared cool-down), a 15 s
+ * timeout and a 30-day TTL by default (the client's provider settings change them), and each
+ * request URL built with its parameters in one order, so one search is one cache entry.
+ *
+ * MusicBrainz refuses anonymous clients: give the client a User-Agent naming your application
+ * and a contact.
+ *
+ * @example
+ * const musicbrainz = new MusicBrainzProvider(client);
+ * const { artists } = (await musicbrainz.searchArtists('Daft Punk', { limit: 5 }))!;
+ */
+export class MusicBrainzProvider {
+  readonly baseUrl: string;
+
+  constructor(
+    private readonly client: DataCacheClient,
+    options: MusicBrainzOptions = {},
+  ) {
+    this.baseUrl = options.baseUrl ?? 'https://musicbrainz.org';
+    if (!/^https?:\/\//.test(this.baseUrl)) throw new InvalidArgumentError(`baseUrl must be an http(s) URL, got ${describeValue(this.baseUrl)}.`);
+  }
+
+  searchArtists(query: string, options?: SearchOptions): Promise<SearchResult<'artists'> | null> {
+    return this.search('artist', query, options);
+  }
+
+  searchRecordings(query: string, options?: SearchOptions): Promise<SearchResult<'recordings'> | null> {
+    return this.search('recording', query, options);
+  }
+
+  searchReleases(query: string, options?: SearchOptions): Promise<SearchResult<'releases'> | null> {
+    return this.search('release', query, options);
+  }
+
+  lookupArtist(mbid: string, options?: LookupOptions): Promise<JsonObject | null> {
+    return this.lookup('artist', mbid, options);
+  }
+
+  lookupRecording(mbid: string, options?: LookupOptions): Promise<JsonObject | null> {
+    return this.lookup('recording', mbid, options);
+  }
+
+  lookupRelease(mbid: string, options?: LookupOptions): Promise<JsonObject | null> {
+    return this.lookup('release', mbid, options);
+  }
+
+  private async search<Key extends string>(entity: string, query: string, input?: SearchOptions): Promise<SearchResult<Key> | null> {
+    const options = requireOptionsObject('search options', input);
+    const limit = options.limit === undefined ? undefined : optionalFiniteNumber('limit', options.limit, 25, { min: 1, max: 100, integer: true });
+    const offset = options.offset === undefined ? undefined : optionalFiniteNumber('offset', options.offset, 0, { min: 0, integer: true });
+    const url = musicbrainzUrl(this.baseUrl, entity, { fmt: 'json', query: escapeLuceneQuery(query), limit, offset });
+    return this.get(url, normalizeArtistIdentifier(query), optionalBoolean('immediate', options.immediate, true));
+  }
+
+  private async lookup(entity: string, mbid: string, input?: LookupOptions): Promise<JsonObject | null> {
+    const id = requireMbid('mbid', mbid);
+    const options = requireOptionsObject('lookup options', input);
+    const inc = options.inc === undefined ? undefined : requireIncludes(options.inc);
+    const url = musicbrainzUrl(this.baseUrl, `${entity}/${id}`, { fmt: 'json', inc });
+    return this.get(url, id, optionalBoolean('immediate', options.immediate, true));
+  }
+
+  private async get<T>(url: string, identifier: string, immediate: boolean): Promise<T | null> {
+    const entry = await this.client.getOrFetch({
+      url,
+      identifier,
+      dataType: 'musicbrainz',
+      provider: 'musicbrainz',
+      immediate,
+      headers: { accept: 'application/json' },
+    });
+    return entry === null ? null : entry.json<T>();
+  }
+}
+
+/** Includes are words such as `url-rels`; sorted and space-joined (sent as `a+b`) so the cache key is canonical. */
+function requireIncludes(value: unknown): string {
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string' || !/^[a-z-]+$/.test(item))) {
+    throw new InvalidArgumentError(`inc must be a list of MusicBrainz include names such as ['aliases', 'url-rels'], got ${describeValue(value)}.`);
+  }
+  return [...new Set(value as string[])].sort().join(' ');
+}
