@@ -9,7 +9,7 @@ export { MusicBrainzProvider, type LookupOptions, type MusicBrainzOptions, type 
 export { escapeLuceneQuery, musicbrainzUrl } from './providers/musicbrainz/query.js';
 export { normalizeArtistIdentifier } from './providers/identifiers.js';
 export { redactText, redactUrl } from './providers/redaction.js';
-export { ACCEPTED_IMAGE_FORMATS, sniffImage, type SniffedImage } from './providers/images/sniff-image.js';
+export { ACCEPTED_IMAGE_FORMATS, sniffImage, type SniffedImage } from './client/sniff-image.js';
 export { DataStorage, INLINE_LIMIT_BYTES } from './storage/data-storage.js';
 export type { DataStorageOptions } from './storage/options.js';
 export type {
@@ -37,6 +37,7 @@ export {
   NetworkError,
   ResponseTooLargeError,
   TooManyRedirectsError,
+  UnexpectedContentError,
 } from './http/http-errors.js';
 export { parseRetryAfter } from './http/retry-after.js';
 export { DEFAULT_USER_AGENT } from './http/user-agent.js';

@@ -3,7 +3,7 @@ import { setTimeout as sleepTimer } from 'node:timers/promises';
 import { systemClock, type Clock } from '../clock.js';
 import { isDatabaseFault, ProviderCoolingDownError, RateLimitWaitError } from '../errors.js';
 import { HttpClient } from '../http/http-client.js';
-import { DownloadError, HttpStatusError } from '../http/http-errors.js';
+import { DownloadError, HttpStatusError, UnexpectedContentError } from '../http/http-errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { DatabaseChangeWatcher } from '../queue/change-watcher.js';
 import { QueueWorker, type JobOutcome } from '../queue/queue-worker.js';
@@ -16,6 +16,8 @@ import { isPlainObject, requireFiniteNumber, requireString } from '../validation
 import { ClientEventBus, type ClientEvents } from './events.js';
 import { fromJobRequest, resolveFetchRequest, toJobRequest, type FetchDefaults, type FetchRequest, type ProviderSettings, type ResolvedFetch } from './fetch-request.js';
 import { fetchWithRetries, type Sleep } from './fetch-with-retries.js';
+import { IMAGE_DATA_TYPES } from './fetch-request.js';
+import { sniffImage } from './sniff-image.js';
 
 export interface DataCacheClientOptions {
   /** An open DataStorage; the client does not close it. */
@@ -271,6 +273,9 @@ export class DataCacheClient {
         entry = await this.storeSafely('renew', () => this.storage.renew(fetch.url, { ttlSeconds: fetch.ttlSeconds, etag: download.etag, lastModified: download.lastModified }));
         entry ??= cached;
       } else {
+        // Image types only ever hold images: anything else is refused and remembered (415).
+        const image = IMAGE_DATA_TYPES.has(fetch.dataType) ? sniffImage(download.body) : undefined;
+        if (image === null) throw new UnexpectedContentError(fetch.url, fetch.dataType, download.contentType);
         entry = await this.storeSafely('store', () =>
           this.storage.store({
             url: fetch.url,
@@ -279,8 +284,8 @@ export class DataCacheClient {
             provider: fetch.provider,
             value: download.body,
             ttlSeconds: fetch.ttlSeconds,
-            metadata: fetch.metadata,
-            mimeType: download.contentType?.split(';')[0]?.trim() || undefined,
+            metadata: image ? { ...fetch.metadata, width: image.width, height: image.height } : fetch.metadata,
+            mimeType: image?.mimeType ?? (download.contentType?.split(';')[0]?.trim() || undefined),
             etag: download.etag,
             lastModified: download.lastModified,
           }),
@@ -292,11 +297,14 @@ export class DataCacheClient {
       return entry;
     } catch (error) {
       if (error instanceof HttpStatusError && error.status === 404 && fetch.negativeTtlSeconds !== null) {
-        await this.storeSafely('store', () =>
-          this.storage.store({ url: fetch.url, identifier: fetch.identifier, dataType: fetch.dataType, provider: fetch.provider, value: Buffer.alloc(0), ttlSeconds: fetch.negativeTtlSeconds!, statusCode: 404 }),
-        );
+        await this.rememberNegative(fetch, 404, fetch.negativeTtlSeconds);
         if (job) await this.queue.complete(job, this.owner).catch(() => undefined);
         return null;
+      }
+      // Not fetched again for a while (the negative TTL when given, else a day), unless a good
+      // copy is there to keep serving.
+      if (error instanceof UnexpectedContentError && cached?.statusCode !== 200) {
+        await this.rememberNegative(fetch, 415, fetch.negativeTtlSeconds ?? 86_400);
       }
       if (job) await this.queue.fail(job, this.owner, error instanceof Error ? error.message : String(error), { final: true }).catch(() => undefined);
       if (error instanceof ProviderCoolingDownError) this.events.emit('rate-limited', { provider: fetch.provider, until: error.until });
@@ -304,6 +312,12 @@ export class DataCacheClient {
       if (rethrow) throw error;
       return this.fallBack(fetch, cached, error);
     }
+  }
+
+  private async rememberNegative(fetch: ResolvedFetch, statusCode: number, ttlSeconds: number): Promise<void> {
+    await this.storeSafely('store', () =>
+      this.storage.store({ url: fetch.url, identifier: fetch.identifier, dataType: fetch.dataType, provider: fetch.provider, value: Buffer.alloc(0), ttlSeconds, statusCode }),
+    );
   }
 
   /** After a failed fetch: the expired copy when that is allowed and the failure is the kind that passes, else the error. */

@@ -69,6 +69,21 @@ export class ChecksumMismatchError extends DownloadError {
   }
 }
 
+/** The body is not what its data type must hold: an image type got no image (an HTML error page served with 200, say). */
+export class UnexpectedContentError extends DownloadError {
+  readonly retryable = false;
+  readonly contentType: string | undefined;
+
+  constructor(url: string, dataType: string, contentType: string | undefined) {
+    super(
+      'ERR_DATACACHE_NOT_AN_IMAGE',
+      url,
+      `${url} sent ${contentType ?? 'content'} that is not an image (PNG, JPEG, GIF, WebP, AVIF, BMP, ICO or SVG); a ${dataType} must be one. Nothing was stored`,
+    );
+    this.contentType = contentType;
+  }
+}
+
 /** Redirects went on past the limit (a loop, usually). */
 export class TooManyRedirectsError extends DownloadError {
   readonly retryable = false;

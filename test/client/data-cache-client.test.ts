@@ -10,7 +10,9 @@ import {
   type CachedEntry,
   type ClientEvents,
   type DataCacheClientOptions,
+  UnexpectedContentError,
 } from '../../src/index.js';
+import { htmlErrorPage, png } from '../helpers/images.js';
 import { lastJsonLine, runTypeScript, startTypeScript } from '../helpers/child-process.js';
 import { startServer } from '../helpers/http-server.js';
 import { closeAfterTest, openTestStorage } from '../helpers/storage.js';
@@ -163,7 +165,7 @@ describe('DataCacheClient.getOrFetch', () => {
   });
 
   it('queues a request with immediate: false, and a worker fetches it; waitFor and onComplete hear of it', async () => {
-    const server = await startServer({ '/fanart.jpg': (_request, response) => response.writeHead(200, { 'content-type': 'image/jpeg' }).end('jpeg bytes') });
+    const server = await startServer({ '/fanart.jpg': (_request, response) => response.writeHead(200, { 'content-type': 'image/png' }).end(png(4, 3)) });
     const { client } = await openClient({ clock: undefined });
     const completed: (CachedEntry | null)[] = [];
     const url = server.url('/fanart.jpg');
@@ -173,11 +175,30 @@ describe('DataCacheClient.getOrFetch', () => {
     const worker = client.startWorker();
     const entry = await waiting;
     await worker.stop();
-    expect(entry!.text()).toBe('jpeg bytes');
-    expect(entry!.dataType).toBe('fanart');
+    expect(entry!.data.equals(png(4, 3))).toBe(true);
+    expect(entry).toMatchObject({ dataType: 'fanart', mimeType: 'image/png', metadata: { width: 4, height: 3 } });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(completed.map((answer) => answer?.url)).toEqual([url]);
     expect(await client.queue.get(url)).toMatchObject({ state: 'done' });
+  });
+
+  it('refuses a body that is not an image for an image type, stores nothing, and does not fetch it again for a while', async () => {
+    const server = await startServer({
+      '/broken.jpg': (_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end(htmlErrorPage),
+      '/real.png': (_request, response) => response.writeHead(200, { 'content-type': 'application/octet-stream' }).end(png(8, 6)),
+    });
+    const { client, storage } = await openClient();
+    const error = await client.getOrFetch({ ...request(server.url('/broken.jpg')), dataType: 'thumbnail' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UnexpectedContentError);
+    expect((error as Error).message).toMatch(/text\/html that is not an image/);
+    expect(await client.getOrFetch({ ...request(server.url('/broken.jpg')), dataType: 'thumbnail' })).toBeNull();
+    expect(server.requests).toHaveLength(1);
+    expect(await storage.retrieveByUrl(server.url('/broken.jpg'))).toMatchObject({ statusCode: 415, size: 0 });
+    // A real image is kept, with the MIME type read from its bytes rather than the header.
+    const image = await client.getOrFetch({ ...request(server.url('/real.png')), dataType: 'logo' });
+    expect(image).toMatchObject({ mimeType: 'image/png', metadata: { width: 8, height: 6 } });
+    // Other data types are not sniffed.
+    await expect(client.getOrFetch({ ...request(server.url('/broken.jpg')), url: server.url('/broken.jpg?as=api') })).resolves.toMatchObject({ dataType: 'api' });
   });
 
   it('keeps headers and the negative TTL of a queued request, for the worker that runs it', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sniffImage } from '../../src/providers/images/sniff-image.js';
+import { sniffImage } from '../../src/client/sniff-image.js';
 import { gif, htmlErrorPage, jpeg, png, svg, webp } from '../helpers/images.js';
 
 describe('sniffImage', () => {
