@@ -11,9 +11,8 @@
  * Uses the default cache directory ($DATACACHE_DIR, else the OS user cache folder). Run it
  * twice: the second run finds everything already cached.
  */
-import { randomBytes } from 'node:crypto';
-import { deflateSync } from 'node:zlib';
 import { DataStorage } from '../src/index.js';
+import { noisyPng } from '../support/png.js';
 
 const artist = 'daft punk';
 const artistUrl = 'https://musicbrainz.org/ws/2/artist/056e4f3e-d505-4dad-8ec1-d04f521cbb56?fmt=json&inc=aliases+tags';
@@ -52,7 +51,7 @@ if (existing) {
 
 for (const [index, url] of fanartUrls.entries()) {
   if (await storage.retrieveByUrl(url)) continue;
-  const png = noisyPng(320, 180, [[255, 64, 64], [64, 200, 255], [255, 210, 64]][index]!);
+  const png = noisyPng(320, 180, [[255, 64, 64], [64, 200, 255], [255, 210, 64]][index]);
   await storage.store({ url, identifier: artist, dataType: 'fanart', provider: 'fanarttv', value: png, ttlSeconds: 14 * 86_400, mimeType: 'image/png', metadata: { width: 320, height: 180 } });
   const readBack = await storage.retrieveByUrl(url);
   check(readBack?.data.equals(png) === true, `fanart ${index + 1} reads back byte for byte`);
@@ -80,42 +79,4 @@ function check(condition: boolean, what: string): void {
     console.error(`FAILED: ${what}`);
     process.exit(1);
   }
-}
-
-/** A real PNG file: an RGB image of the given colour with noise, so it does not compress away. */
-function noisyPng(width: number, height: number, [red, green, blue]: number[]): Buffer {
-  const rows = Buffer.alloc((width * 3 + 1) * height);
-  const noise = randomBytes(width * height);
-  for (let y = 0; y < height; y++) {
-    const rowStart = y * (width * 3 + 1); // each row starts with filter type 0
-    for (let x = 0; x < width; x++) {
-      const shade = noise[y * width + x]! / 255;
-      rows[rowStart + 1 + x * 3] = Math.round(red! * shade);
-      rows[rowStart + 2 + x * 3] = Math.round(green! * shade);
-      rows[rowStart + 3 + x * 3] = Math.round(blue! * shade);
-    }
-  }
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8); // 8 bits per channel, truecolour
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', header), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
-}
-
-function chunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const typeAndData = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typeAndData));
-  return Buffer.concat([length, typeAndData, crc]);
-}
-
-function crc32(bytes: Buffer): number {
-  let crc = 0xffffffff;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
-  }
-  return (crc ^ 0xffffffff) >>> 0;
 }

@@ -1,17 +1,11 @@
-import { deflateSync } from 'node:zlib';
+import { encodePng } from '../../support/png.js';
 
 /**
- * Small image files made in the tests. The PNG is a complete, decodable file; the others are
- * the headers each format starts with (what sniffing reads), followed by filler bytes.
+ * Small image files made in the tests. The PNG is a complete, decodable file (support/png.ts);
+ * the others are the headers each format starts with (what sniffing reads), and filler bytes.
  */
 export function png(width: number, height: number): Buffer {
-  const rows = Buffer.alloc((width * 3 + 1) * height, 0x80);
-  for (let y = 0; y < height; y++) rows[y * (width * 3 + 1)] = 0;
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', header), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+  return encodePng(width, height, () => [128, 128, 128]);
 }
 
 export function jpeg(width: number, height: number): Buffer {
@@ -43,28 +37,8 @@ export const htmlErrorPage = Buffer.from(
   '<!doctype html><html><head><title>502 Bad Gateway</title></head><body><svg width="16" height="16"></svg><h1>Bad Gateway</h1></body></html>',
 );
 
-function chunk(type: string, data: Buffer): Buffer {
-  const typeAndData = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  return Buffer.concat([u32be(data.length), typeAndData, u32be(crc32(typeAndData))]);
-}
-
-function u32be(value: number): Buffer {
-  const buffer = Buffer.alloc(4);
-  buffer.writeUInt32BE(value >>> 0);
-  return buffer;
-}
-
 function u32le(value: number): Buffer {
   const buffer = Buffer.alloc(4);
   buffer.writeUInt32LE(value >>> 0);
   return buffer;
-}
-
-function crc32(bytes: Buffer): number {
-  let crc = 0xffffffff;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
-  }
-  return (crc ^ 0xffffffff) >>> 0;
 }
