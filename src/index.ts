@@ -8,7 +8,7 @@ export { PRIORITY, RequestQueue, type QueuedJob, type QueueOptions } from './que
 export { MusicBrainzProvider, type LookupOptions, type MusicBrainzOptions, type SearchOptions, type SearchResult } from './providers/musicbrainz/musicbrainz-provider.js';
 export { escapeLuceneQuery, musicbrainzUrl } from './providers/musicbrainz/query.js';
 export { normalizeArtistIdentifier } from './providers/identifiers.js';
-export { redactText, redactUrl } from './providers/redaction.js';
+export { redactText, redactUrl } from './redaction.js';
 export { ACCEPTED_IMAGE_FORMATS, sniffImage, type SniffedImage } from './client/sniff-image.js';
 export { DataStorage, INLINE_LIMIT_BYTES } from './storage/data-storage.js';
 export type { DataStorageOptions } from './storage/options.js';

@@ -1,20 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleepTimer } from 'node:timers/promises';
 import { systemClock, type Clock } from '../clock.js';
-import { isDatabaseFault, ProviderCoolingDownError, RateLimitWaitError } from '../errors.js';
+import { InvalidArgumentError, isDatabaseFault, ProviderCoolingDownError, RateLimitWaitError } from '../errors.js';
 import { HttpClient } from '../http/http-client.js';
 import { DownloadError, HttpStatusError, UnexpectedContentError } from '../http/http-errors.js';
-import { silentLogger, type Logger } from '../logger.js';
+import { redactingLogger, silentLogger, type Logger } from '../logger.js';
+import { redactUrl } from '../redaction.js';
 import { DatabaseChangeWatcher } from '../queue/change-watcher.js';
+import { drainQueue, type DrainOptions, type DrainReport } from '../queue/drain-queue.js';
 import { QueueWorker, type JobOutcome } from '../queue/queue-worker.js';
 import { RequestQueue, type QueuedJob } from '../queue/request-queue.js';
 import { resolveRateLimits } from '../ratelimit/provider-limits.js';
 import { SharedRateLimiter, type RequestPriority } from '../ratelimit/shared-rate-limiter.js';
 import { CachedEntry } from '../storage/cached-entry.js';
 import type { DataStorage } from '../storage/data-storage.js';
-import { isPlainObject, requireFiniteNumber, requireString } from '../validation.js';
+import { describeValue, isPlainObject, optionalFiniteNumber, requireFiniteNumber, requireName, requireOptionsObject, requireString } from '../validation.js';
 import { ClientEventBus, type ClientEvents } from './events.js';
-import { fromJobRequest, resolveFetchRequest, toJobRequest, type FetchDefaults, type FetchRequest, type ProviderSettings, type ResolvedFetch } from './fetch-request.js';
+import { fromJobRequest, providerSettings, resolveFetchRequest, toJobRequest, type FetchDefaults, type FetchRequest, type ProviderSettings, type ResolvedFetch } from './fetch-request.js';
 import { fetchWithRetries, type Sleep } from './fetch-with-retries.js';
 import { IMAGE_DATA_TYPES } from './fetch-request.js';
 import { sniffImage } from './sniff-image.js';
@@ -82,7 +84,7 @@ export class DataCacheClient {
   constructor(options: DataCacheClientOptions) {
     if (!isPlainObject(options)) throw new TypeError('DataCacheClient needs an options object with an open storage.');
     this.storage = options.storage;
-    this.logger = options.logger ?? silentLogger;
+    this.logger = redactingLogger(options.logger ?? silentLogger);
     this.clock = options.clock ?? systemClock;
     this.sleep = options.sleep ?? defaultSleep;
     this.staleIfError = options.staleIfError ?? true;
@@ -197,6 +199,20 @@ export class DataCacheClient {
     };
   }
 
+  /**
+   * Runs queued fetches in this process now, waiting for each provider's rate limit, and
+   * reports what came of them; see drainQueue for the rules.
+   *
+   * @example const { processed, succeeded } = await client.processQueue({ providers: ['cdn'], limit: 50 });
+   */
+  async processQueue(options: DrainOptions = {}): Promise<DrainReport> {
+    const input = requireOptionsObject('processQueue options', options);
+    const limit = optionalFiniteNumber('limit', input.limit, Infinity, { min: 0, integer: true });
+    const concurrency = optionalFiniteNumber('concurrency', input.concurrency, 3, { min: 1, max: 64, integer: true });
+    const providers = input.providers === undefined ? undefined : requireNameList('providers', input.providers);
+    return drainQueue(this.queue, (job, signal) => this.runQueuedJob(job, signal), { limit, concurrency, providers });
+  }
+
   /** Stops this client's workers and closes its HTTP connections; the storage stays open. */
   async close(): Promise<void> {
     clearInterval(this.retentionTimer);
@@ -212,7 +228,7 @@ export class DataCacheClient {
       const theirs = await this.waitFor(fetch.url, { timeoutMs: Math.max(0, claim.busyUntil - this.clock.now()), signal });
       if (theirs !== null) return theirs;
       const again = await this.claimUrl(fetch);
-      if (again !== null && 'busyUntil' in again) return this.fallBack(fetch, cached, new Error(`${fetch.url} is still being fetched by another process`));
+      if (again !== null && 'busyUntil' in again) return this.fallBack(fetch, cached, new Error(`${redactUrl(fetch.url)} is still being fetched by another process`));
       return this.fetchAndStore(fetch, cached, 'live', again?.claimed ?? null, signal);
     }
     return this.fetchAndStore(fetch, cached, 'live', claim?.claimed ?? null, signal);
@@ -266,6 +282,7 @@ export class DataCacheClient {
         etag: usable ? cached.etag : null,
         lastModified: usable ? cached.lastModified : null,
         signal,
+        authorize: providerSettings(this.defaults, fetch.provider)?.authorize,
       });
       this.events.emit('fetch', { ...event, status: download.status, bytes: download.body.length, durationMs: performance.now() - started });
       let entry: CachedEntry | null;
@@ -375,6 +392,11 @@ export class DataCacheClient {
     this.logger.error('datacache: the cache database cannot be used; fetching without caching until it can', { operation, error: error.message });
     this.events.emit('database-fault', { operation, error });
   }
+}
+
+function requireNameList(name: string, value: unknown): string[] {
+  if (!Array.isArray(value)) throw new InvalidArgumentError(`${name} must be a list of provider names, got ${describeValue(value)}.`);
+  return value.map((item, index) => requireName(`${name}[${index}]`, item));
 }
 
 /** An answer that could not be stored: fetched bytes wrapped as an entry with no cache key. */

@@ -1,3 +1,5 @@
+import { redactText, redactUrl } from '../redaction.js';
+
 /** What the client reports, for analytics and for logs. */
 export interface ClientEvents {
   hit: { url: string; provider: string; dataType: string; negative: boolean };
@@ -15,7 +17,8 @@ export interface ClientEvents {
 type Listener<Name extends keyof ClientEvents> = (event: ClientEvents[Name]) => void;
 
 /**
- * A small typed event bus. Not Node's EventEmitter on purpose: an `error` event there throws
+ * A small typed event bus. Events leave it redacted (URLs and reasons without API keys or
+ * tokens), because applications log them as they are. Not Node's EventEmitter on purpose: an `error` event there throws
  * when nobody listens, and a cache must never crash an app for reporting a failed download.
  * A listener that throws is ignored for the same reason.
  */
@@ -30,12 +33,22 @@ export class ClientEventBus {
   }
 
   emit<Name extends keyof ClientEvents>(name: Name, event: ClientEvents[Name]): void {
-    for (const listener of this.listeners.get(name) ?? []) {
+    const listeners = this.listeners.get(name);
+    if (listeners === undefined || listeners.size === 0) return; // the hit path pays nothing for redaction nobody reads
+    const redacted = redactEvent(event);
+    for (const listener of listeners) {
       try {
-        (listener as Listener<Name>)(event);
+        (listener as Listener<Name>)(redacted);
       } catch {
         // A listener's failure is the listener's business.
       }
     }
   }
+}
+
+function redactEvent<Event extends object>(event: Event): Event {
+  const copy = { ...event } as Record<string, unknown>;
+  if (typeof copy.url === 'string') copy.url = redactUrl(copy.url);
+  if (typeof copy.reason === 'string') copy.reason = redactText(copy.reason);
+  return copy as Event;
 }

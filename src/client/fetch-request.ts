@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
+import { redactText } from '../redaction.js';
 import {
   describeValue,
   isPlainObject,
@@ -41,12 +42,28 @@ export interface FetchRequest {
   onComplete?: (entry: import('../storage/cached-entry.js').CachedEntry | null) => void;
 }
 
+/** A request as it goes out: the URL and the headers. */
+export interface OutgoingRequest {
+  url: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * Adds credentials (an API key in a header, a query parameter or a path segment) to a
+ * request just before it is sent. The key lives only in the process's configuration: cache
+ * keys, queued jobs, events and logs keep the URL without it, and a worker in another
+ * process signs the job with its own configuration.
+ */
+export type RequestAuthorizer = (request: OutgoingRequest) => OutgoingRequest;
+
 /** Per-provider settings a client takes (the providers layer adds more, such as baseUrl and apiKey). */
 export interface ProviderSettings {
+  /** Infinity: no limit (a private mirror). */
   ratePerSecond?: number;
   burst?: number;
   ttlSeconds?: number;
   timeoutMs?: number;
+  authorize?: RequestAuthorizer;
 }
 
 /** A checked request with every default filled in: what a queued job stores. */
@@ -72,10 +89,15 @@ export interface FetchDefaults {
   ttlByDataType: Record<string, number>;
 }
 
+/** The settings given for `provider`, if any (own keys only: a provider may be called "constructor"). */
+export function providerSettings(defaults: FetchDefaults, provider: string): ProviderSettings | undefined {
+  return Object.hasOwn(defaults.providers, provider) ? defaults.providers[provider] : undefined;
+}
+
 /** The TTL when the request gives none: the provider's, else the data type's, else images 14 days, MusicBrainz 30, other APIs 7. */
 export function defaultTtlSeconds(provider: string, dataType: string, defaults: FetchDefaults): number {
   return (
-    defaults.providers[provider]?.ttlSeconds ??
+    providerSettings(defaults, provider)?.ttlSeconds ??
     defaults.ttlByDataType[dataType] ??
     (IMAGE_DATA_TYPES.has(dataType) ? 14 * DAY : provider === 'musicbrainz' ? 30 * DAY : 7 * DAY)
   );
@@ -83,7 +105,7 @@ export function defaultTtlSeconds(provider: string, dataType: string, defaults: 
 
 /** The timeout when the request gives none: the provider's, else 15 s for MusicBrainz and 30 s for the rest. */
 export function defaultTimeoutMs(provider: string, defaults: FetchDefaults): number {
-  return defaults.providers[provider]?.timeoutMs ?? (provider === 'musicbrainz' ? 15_000 : 30_000);
+  return providerSettings(defaults, provider)?.timeoutMs ?? (provider === 'musicbrainz' ? 15_000 : 30_000);
 }
 
 export function resolveFetchRequest(input: unknown, defaults: FetchDefaults): ResolvedFetch {
@@ -92,7 +114,7 @@ export function resolveFetchRequest(input: unknown, defaults: FetchDefaults): Re
   const dataType = requireName('dataType', input.dataType);
   const immediate = optionalBoolean('immediate', input.immediate, true);
   const url = requireString('url', input.url);
-  if (!/^https?:\/\//i.test(url)) throw new InvalidArgumentError(`url must be an http:// or https:// URL to fetch, got ${JSON.stringify(url.slice(0, 80))}.`);
+  if (!/^https?:\/\//i.test(url)) throw new InvalidArgumentError(`url must be an http:// or https:// URL to fetch, got ${JSON.stringify(redactText(url.slice(0, 80)))}.`);
   const headers = input.headers ?? {};
   if (!isPlainObject(headers) || Object.values(headers).some((value) => typeof value !== 'string' || /[\r\n]/.test(value))) {
     throw new InvalidArgumentError('headers must be an object of header names to single-line string values.');

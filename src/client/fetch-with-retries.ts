@@ -3,7 +3,7 @@ import { ProviderCoolingDownError } from '../errors.js';
 import type { Download, HttpClient } from '../http/http-client.js';
 import { DownloadError, HttpStatusError } from '../http/http-errors.js';
 import type { RequestPriority, SharedRateLimiter } from '../ratelimit/shared-rate-limiter.js';
-import type { ResolvedFetch } from './fetch-request.js';
+import type { RequestAuthorizer, ResolvedFetch } from './fetch-request.js';
 
 /** How long a 429 or 503 without a readable Retry-After cools the provider down. */
 export const DEFAULT_COOLDOWN_MS = 60_000;
@@ -20,6 +20,8 @@ export interface FetchContext {
   etag?: string | null;
   lastModified?: string | null;
   signal?: AbortSignal;
+  /** The provider's credentials, added to each attempt as it goes out. */
+  authorize?: RequestAuthorizer;
   /** Told each time a token is taken and each time an attempt ends. */
   onAttempt?: (attempt: number, error?: unknown) => void;
 }
@@ -39,9 +41,10 @@ export async function fetchWithRetries(fetch: ResolvedFetch, context: FetchConte
       maxWaitMs: context.priority === 'live' ? fetch.timeoutMs : Infinity,
     });
     try {
+      const outgoing = context.authorize ? context.authorize({ url: fetch.url, headers: { ...fetch.headers } }) : fetch;
       const download = await context.http.download({
-        url: fetch.url,
-        headers: fetch.headers,
+        url: outgoing.url,
+        headers: outgoing.headers,
         timeoutMs: fetch.timeoutMs,
         maxBytes: fetch.maxBytes,
         expectedChecksum: fetch.expectedChecksum ?? undefined,

@@ -1,16 +1,19 @@
 import { DataCacheError } from '../errors.js';
+import { redactText, redactUrl } from '../redaction.js';
 
 /**
  * Why a download failed, with what a caller needs to decide what to do next: whether trying
  * again can help (`retryable`), and how long the origin asked us to wait (`retryAfterMs`).
+ * The URL and the message are redacted (API keys and tokens replaced by `<redacted>`):
+ * applications log these errors as they are.
  */
 export abstract class DownloadError extends DataCacheError {
   abstract readonly retryable: boolean;
   readonly url: string;
 
   constructor(code: string, url: string, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-    this.url = url;
+    super(code, redactText(message), options);
+    this.url = redactUrl(url);
   }
 }
 

@@ -4,18 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger, type Logger } from '../logger.js';
 import type { DatabaseChangeWatcher } from './change-watcher.js';
 import type { QueuedJob, RequestQueue } from './request-queue.js';
+import { runClaimedJob, type JobRunner, type SettledAs } from './settle-job.js';
 
-/** What running a job came to. */
-export type JobOutcome =
-  | { outcome: 'done' }
-  /** Worth another try, after the queue's backoff or at `retryAt`. */
-  | { outcome: 'retry'; error: string; retryAt?: number }
-  /** Final: the job is failed with this error. */
-  | { outcome: 'failed'; error: string }
-  /** Not now, and not the job's fault (a provider cool-down): run it again at `until`, attempt not counted. */
-  | { outcome: 'defer'; until: number };
-
-export type JobRunner = (job: QueuedJob, signal: AbortSignal) => Promise<JobOutcome>;
+export type { JobOutcome, JobRunner } from './settle-job.js';
 
 export interface QueueWorkerOptions {
   /** Jobs run at once. Default 3. */
@@ -151,12 +142,8 @@ export class QueueWorker {
 
   private startJob(job: QueuedJob): void {
     const controller = new AbortController();
-    const heartbeat = setInterval(() => {
-      void this.queue.extendLease(job, this.owner).catch(() => undefined);
-    }, this.queue.leaseMs / 3).unref();
-    const finished = this.run(job, controller.signal)
-      .catch((error: unknown): JobOutcome => ({ outcome: 'retry', error: error instanceof Error ? error.message : String(error) }))
-      .then((outcome) => this.settle(job, outcome, controller.signal.aborted))
+    const finished = runClaimedJob(this.queue, this.owner, job, this.run, controller, () => this.stopping)
+      .then((settled) => { this.count(settled); })
       .catch((error: unknown) => {
         this.logger.warn('datacache: could not record the outcome of a queued fetch; its lease will expire and another worker will retry', {
           url: job.url,
@@ -164,34 +151,13 @@ export class QueueWorker {
         });
       })
       .finally(() => {
-        clearInterval(heartbeat);
         this.running.delete(job.id);
         if (!this.stopping) void this.pump();
       });
     this.running.set(job.id, { job, controller, finished });
   }
 
-  private async settle(job: QueuedJob, outcome: JobOutcome, aborted: boolean): Promise<void> {
-    if (aborted && this.stopping) {
-      if (await this.queue.release(job, this.owner)) this.counts.released++;
-      return;
-    }
-    switch (outcome.outcome) {
-      case 'done':
-        if (await this.queue.complete(job, this.owner)) this.counts.completed++;
-        return;
-      case 'defer':
-        if (await this.queue.release(job, this.owner, outcome.until)) this.counts.deferred++;
-        return;
-      case 'failed':
-        if ((await this.queue.fail(job, this.owner, outcome.error, { final: true })) === 'failed') this.counts.failed++;
-        return;
-      case 'retry': {
-        const result = await this.queue.fail(job, this.owner, outcome.error, { retryAt: outcome.retryAt });
-        if (result === 'retrying') this.counts.retried++;
-        else if (result === 'failed') this.counts.failed++;
-        return;
-      }
-    }
+  private count(settled: SettledAs): void {
+    if (settled !== 'lost') this.counts[settled]++;
   }
 }

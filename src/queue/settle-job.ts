@@ -1,0 +1,58 @@
+import type { QueuedJob, RequestQueue } from './request-queue.js';
+
+/** What running a job came to. */
+export type JobOutcome =
+  | { outcome: 'done' }
+  /** Worth another try, after the queue's backoff or at `retryAt`. */
+  | { outcome: 'retry'; error: string; retryAt?: number }
+  /** Final: the job is failed with this error. */
+  | { outcome: 'failed'; error: string }
+  /** Not now, and not the job's fault (a provider cool-down): run it again at `until`, attempt not counted. */
+  | { outcome: 'defer'; until: number };
+
+export type JobRunner = (job: QueuedJob, signal: AbortSignal) => Promise<JobOutcome>;
+
+/** Where a job ended up; `lost` when its lease had passed to another worker meanwhile. */
+export type SettledAs = 'completed' | 'retried' | 'failed' | 'deferred' | 'released' | 'lost';
+
+/**
+ * Records a job's outcome in the queue under `owner`'s lease. A job aborted because its worker
+ * is stopping goes back to the queue as it was (`released`), not counted as an attempt.
+ */
+export async function settleJob(queue: RequestQueue, owner: string, job: QueuedJob, outcome: JobOutcome, stopping: boolean): Promise<SettledAs> {
+  if (stopping) return (await queue.release(job, owner)) ? 'released' : 'lost';
+  switch (outcome.outcome) {
+    case 'done':
+      return (await queue.complete(job, owner)) ? 'completed' : 'lost';
+    case 'defer':
+      return (await queue.release(job, owner, outcome.until)) ? 'deferred' : 'lost';
+    case 'failed':
+      return (await queue.fail(job, owner, outcome.error, { final: true })) === 'failed' ? 'failed' : 'lost';
+    case 'retry': {
+      const result = await queue.fail(job, owner, outcome.error, { retryAt: outcome.retryAt });
+      return result === 'retrying' ? 'retried' : result === 'failed' ? 'failed' : 'lost';
+    }
+  }
+}
+
+/** Runs one claimed job, renewing its lease while it runs, and records the outcome. */
+export async function runClaimedJob(
+  queue: RequestQueue,
+  owner: string,
+  job: QueuedJob,
+  run: JobRunner,
+  controller: AbortController,
+  isStopping: () => boolean,
+): Promise<SettledAs> {
+  const heartbeat = setInterval(() => {
+    void queue.extendLease(job, owner).catch(() => undefined);
+  }, queue.leaseMs / 3).unref();
+  try {
+    const outcome = await run(job, controller.signal).catch(
+      (error: unknown): JobOutcome => ({ outcome: 'retry', error: error instanceof Error ? error.message : String(error) }),
+    );
+    return await settleJob(queue, owner, job, outcome, controller.signal.aborted && isStopping());
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
