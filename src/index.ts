@@ -2,9 +2,35 @@
  * datacache: one cache for music data. The public API, re-exported from its layers.
  */
 export { DataCacheClient, type DataCacheClientOptions, type WaitOptions, type WorkerHandle } from './client/data-cache-client.js';
-export { IMAGE_DATA_TYPES, type FetchRequest, type ProviderSettings } from './client/fetch-request.js';
+export {
+  IMAGE_DATA_TYPES,
+  type ExpectedContent,
+  type FetchRequest,
+  type OutgoingRequest,
+  type ProviderSettings,
+  type RequestAuthorizer,
+} from './client/fetch-request.js';
 export type { ClientEvents } from './client/events.js';
-export { PRIORITY, RequestQueue, type QueuedJob, type QueueOptions } from './queue/request-queue.js';
+export { PRIORITY, RequestQueue, type JobState, type QueuedJob, type QueueOptions } from './queue/request-queue.js';
+export type { DrainOptions, DrainReport } from './queue/drain-queue.js';
+export {
+  createProviders,
+  DataCacheProviders,
+  getProviders,
+  type ProcessQueueOptions,
+  type ProvidersStats,
+} from './providers/data-cache-providers.js';
+export type { DataCacheProvidersOptions, ProviderConfig } from './providers/provider-options.js';
+export { ApiProvider, type ApiRequest, type BioRequest } from './providers/api/api-provider.js';
+export { API_PRESETS, type ApiKeyPlacement, type ApiPreset } from './providers/api/presets.js';
+export {
+  ImagesProvider,
+  type ArtistImageRequest,
+  type FillQueueRequest,
+  type ImageQuery,
+  type ImageRequest,
+  type RandomImage,
+} from './providers/images/images-provider.js';
 export { MusicBrainzProvider, type LookupOptions, type MusicBrainzOptions, type SearchOptions, type SearchResult } from './providers/musicbrainz/musicbrainz-provider.js';
 export { escapeLuceneQuery, musicbrainzUrl } from './providers/musicbrainz/query.js';
 export { normalizeArtistIdentifier } from './providers/identifiers.js';
@@ -34,6 +60,7 @@ export {
   DownloadError,
   DownloadTimeoutError,
   HttpStatusError,
+  InvalidJsonError,
   NetworkError,
   ResponseTooLargeError,
   TooManyRedirectsError,
@@ -42,7 +69,7 @@ export {
 export { parseRetryAfter } from './http/retry-after.js';
 export { DEFAULT_USER_AGENT } from './http/user-agent.js';
 export { ManualClock, systemClock, type Clock } from './clock.js';
-export { silentLogger, type Logger } from './logger.js';
+export { redactingLogger, silentLogger, type Logger } from './logger.js';
 export type { JsonObject, JsonValue } from './validation.js';
 export {
   DatabaseBusyError,

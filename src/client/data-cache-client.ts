@@ -18,8 +18,7 @@ import { describeValue, isPlainObject, optionalFiniteNumber, requireFiniteNumber
 import { ClientEventBus, type ClientEvents } from './events.js';
 import { fromJobRequest, providerSettings, resolveFetchRequest, toJobRequest, type FetchDefaults, type FetchRequest, type ProviderSettings, type ResolvedFetch } from './fetch-request.js';
 import { fetchWithRetries, type Sleep } from './fetch-with-retries.js';
-import { IMAGE_DATA_TYPES } from './fetch-request.js';
-import { sniffImage } from './sniff-image.js';
+import { checkContent } from './check-content.js';
 
 export interface DataCacheClientOptions {
   /** An open DataStorage; the client does not close it. */
@@ -290,9 +289,8 @@ export class DataCacheClient {
         entry = await this.storeSafely('renew', () => this.storage.renew(fetch.url, { ttlSeconds: fetch.ttlSeconds, etag: download.etag, lastModified: download.lastModified }));
         entry ??= cached;
       } else {
-        // Image types only ever hold images: anything else is refused and remembered (415).
-        const image = IMAGE_DATA_TYPES.has(fetch.dataType) ? sniffImage(download.body) : undefined;
-        if (image === null) throw new UnexpectedContentError(fetch.url, fetch.dataType, download.contentType);
+        // Image types only ever hold images (anything else is refused and remembered, 415), JSON types only JSON.
+        const image = checkContent(fetch, download.body, download.contentType);
         entry = await this.storeSafely('store', () =>
           this.storage.store({
             url: fetch.url,

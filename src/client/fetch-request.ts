@@ -16,6 +16,12 @@ export const IMAGE_DATA_TYPES: ReadonlySet<string> = new Set(['thumbnail', 'logo
 
 const DAY = 86_400;
 
+/**
+ * What a body must be to be stored: `image` (sniffed: PNG, JPEG, GIF, WebP, AVIF, BMP, ICO or
+ * SVG), `json` (parses as JSON), or `any`.
+ */
+export type ExpectedContent = 'image' | 'json' | 'any';
+
 /** What `getOrFetch` takes. */
 export interface FetchRequest {
   url: string;
@@ -37,6 +43,8 @@ export interface FetchRequest {
   expectedChecksum?: string;
   /** Default 25 MiB. */
   maxBytes?: number;
+  /** Default `image` for the image data types, else `any`. */
+  expect?: ExpectedContent;
   signal?: AbortSignal;
   /** Called with the entry (or null) once it is known; for a queued request, when any process stored it. */
   onComplete?: (entry: import('../storage/cached-entry.js').CachedEntry | null) => void;
@@ -82,6 +90,7 @@ export interface ResolvedFetch {
   priority: number;
   expectedChecksum: string | null;
   maxBytes: number;
+  expect: ExpectedContent;
 }
 
 export interface FetchDefaults {
@@ -139,6 +148,7 @@ export function resolveFetchRequest(input: unknown, defaults: FetchDefaults): Re
     priority: optionalFiniteNumber('priority', input.priority, immediate ? 1 : 2, { min: 0, integer: true }),
     expectedChecksum,
     maxBytes: optionalFiniteNumber('maxBytes', input.maxBytes, 25 * 1024 * 1024, { min: 1 }),
+    expect: requireExpectedContent(input.expect, dataType),
   };
 }
 
@@ -148,5 +158,13 @@ export function toJobRequest(fetch: ResolvedFetch): JsonObject {
 }
 
 export function fromJobRequest(request: JsonObject): ResolvedFetch {
-  return request as unknown as ResolvedFetch;
+  const fetch = request as unknown as ResolvedFetch;
+  // Jobs queued before `expect` existed.
+  return fetch.expect === undefined ? { ...fetch, expect: IMAGE_DATA_TYPES.has(fetch.dataType) ? 'image' : 'any' } : fetch;
+}
+
+function requireExpectedContent(value: unknown, dataType: string): ExpectedContent {
+  if (value === undefined) return IMAGE_DATA_TYPES.has(dataType) ? 'image' : 'any';
+  if (value === 'image' || value === 'json' || value === 'any') return value;
+  throw new InvalidArgumentError(`expect must be 'image', 'json' or 'any', got ${describeValue(value)}.`);
 }

@@ -87,6 +87,18 @@ export class UnexpectedContentError extends DownloadError {
   }
 }
 
+/**
+ * A JSON type got a body that does not parse (a maintenance page, a cut-off answer). Nothing
+ * is stored; worth another try later, and a stale copy is served meanwhile.
+ */
+export class InvalidJsonError extends DownloadError {
+  readonly retryable = true;
+
+  constructor(url: string, contentType: string | undefined, cause: unknown) {
+    super('ERR_DATACACHE_INVALID_JSON', url, `${url} sent ${contentType ?? 'content'} that is not valid JSON; nothing was stored`, { cause });
+  }
+}
+
 /** Redirects went on past the limit (a loop, usually). */
 export class TooManyRedirectsError extends DownloadError {
   readonly retryable = false;

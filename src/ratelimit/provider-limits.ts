@@ -10,14 +10,15 @@ export interface RateLimit {
 
 /**
  * Defaults, from each service's published policy: MusicBrainz allows one request per second
- * per IP and answers 503 beyond it; TheAudioDB's and fanart.tv's free tiers 30 a minute.
+ * per IP and answers 503 beyond it; TheAudioDB's and fanart.tv's free tiers 30 a minute;
+ * Discogs 60 a minute with a token (the providers layer lowers it to 25 a minute without one).
  * `cdn` is image downloads from content delivery networks.
  */
 export const DEFAULT_RATE_LIMITS: Readonly<Record<string, RateLimit>> = {
   musicbrainz: { ratePerSecond: 1, burst: 1 },
   theaudiodb: { ratePerSecond: 0.5, burst: 1 },
   fanarttv: { ratePerSecond: 0.5, burst: 1 },
-  discogs: { ratePerSecond: 2, burst: 2 },
+  discogs: { ratePerSecond: 1, burst: 3 },
   lastfm: { ratePerSecond: 5, burst: 5 },
   wikimedia: { ratePerSecond: 10, burst: 10 },
   cdn: { ratePerSecond: 10, burst: 10 },

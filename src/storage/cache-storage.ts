@@ -99,6 +99,7 @@ export interface MaintenanceReport {
 export interface CacheStorage {
   store(request: StoreRequest): Promise<CachedEntry>;
   retrieveByUrl(url: string, options?: RetrieveOptions): Promise<CachedEntry | null>;
+  retrieveSummaryByUrl(url: string, options?: RetrieveOptions): Promise<CachedEntrySummary | null>;
   retrieveByCachekey(cachekey: string, options?: RetrieveOptions): Promise<CachedEntry | null>;
   retrieveByIdentifier(query: IdentifierQuery): Promise<CachedEntrySummary[]>;
   retrieveRandom(query: IdentifierQuery): Promise<CachedEntry | null>;

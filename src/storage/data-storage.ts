@@ -151,6 +151,20 @@ export class DataStorage implements CacheStorage {
     return row === undefined ? null : this.answer(row, allowStale, true);
   }
 
+  /**
+   * What is cached for `url` without reading its data or counting a read: a negative entry
+   * (404 remembered) included. Null when nothing is, or when it expired (unless `allowStale`).
+   */
+  async retrieveSummaryByUrl(url: string, options?: RetrieveOptions): Promise<CachedEntrySummary | null> {
+    this.assertOpen('retrieveSummaryByUrl');
+    validateUrl(url);
+    const allowStale = validateRetrieveOptions(options);
+    const row = await this.connection.read('retrieveSummaryByUrl', () => this.statements.selectSummaryByUrl.get(url));
+    if (row === undefined) return null;
+    const stale = row.expiresAt <= this.options.clock.now();
+    return stale && !allowStale ? null : new CachedEntrySummary(row, stale);
+  }
+
   /** The entry with this cachekey, or null. */
   async retrieveByCachekey(cachekey: string, options?: RetrieveOptions): Promise<CachedEntry | null> {
     this.assertOpen('retrieveByCachekey');

@@ -1,4 +1,5 @@
 import type { DataCacheClient } from '../../client/data-cache-client.js';
+import { clientGetter, type ClientSource } from '../client-source.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { describeValue, optionalBoolean, optionalFiniteNumber, requireOptionsObject, type JsonObject } from '../../validation.js';
 import { normalizeArtistIdentifier } from '../identifiers.js';
@@ -41,11 +42,10 @@ export type SearchResult<Key extends string> = { created?: string; count: number
  */
 export class MusicBrainzProvider {
   readonly baseUrl: string;
+  private readonly client: () => Promise<DataCacheClient>;
 
-  constructor(
-    private readonly client: DataCacheClient,
-    options: MusicBrainzOptions = {},
-  ) {
+  constructor(client: ClientSource, options: MusicBrainzOptions = {}) {
+    this.client = clientGetter(client);
     this.baseUrl = options.baseUrl ?? 'https://musicbrainz.org';
     if (!/^https?:\/\//.test(this.baseUrl)) throw new InvalidArgumentError(`baseUrl must be an http(s) URL, got ${describeValue(this.baseUrl)}.`);
   }
@@ -91,13 +91,14 @@ export class MusicBrainzProvider {
   }
 
   private async get<T>(url: string, identifier: string, immediate: boolean): Promise<T | null> {
-    const entry = await this.client.getOrFetch({
+    const entry = await (await this.client()).getOrFetch({
       url,
       identifier,
       dataType: 'musicbrainz',
       provider: 'musicbrainz',
       immediate,
       headers: { accept: 'application/json' },
+      expect: 'json',
     });
     return entry === null ? null : entry.json<T>();
   }

@@ -55,6 +55,7 @@ export type Statement<Parameters extends unknown[], Row = unknown> = Database.St
 
 export interface EntryStatements {
   selectByUrl: Statement<[string], EntryRow>;
+  selectSummaryByUrl: Statement<[string], EntryFields>;
   selectByCachekey: Statement<[string], EntryRow>;
   selectById: Statement<[number], EntryRow>;
   selectFileOfUrl: Statement<[string], { filePath: string | null; checksum: string }>;
@@ -78,6 +79,7 @@ export function prepareEntryStatements(database: Database.Database): EntryStatem
   const identifierFilter = 'identifier = ? AND data_type = ? AND status_code = 200';
   return {
     selectByUrl: database.prepare<[string], EntryRow>(`SELECT ${entryColumns} FROM entries WHERE url = ?`),
+    selectSummaryByUrl: database.prepare<[string], EntryFields>(`SELECT ${summaryColumns} FROM entries WHERE url = ?`),
     selectByCachekey: database.prepare<[string], EntryRow>(`SELECT ${entryColumns} FROM entries WHERE cachekey = ?`),
     selectById: database.prepare<[number], EntryRow>(`SELECT ${entryColumns} FROM entries WHERE id = ?`),
     selectFileOfUrl: database.prepare<[string], { filePath: string | null; checksum: string }>(

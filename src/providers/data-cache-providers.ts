@@ -1,0 +1,211 @@
+import { resolve } from 'node:path';
+import { DataCacheClient } from '../client/data-cache-client.js';
+import { InvalidArgumentError, StorageClosedError } from '../errors.js';
+import { redactingLogger, silentLogger, type Logger } from '../logger.js';
+import type { DrainReport } from '../queue/drain-queue.js';
+import type { JobState } from '../queue/request-queue.js';
+import type { Cooldown } from '../ratelimit/shared-rate-limiter.js';
+import type { StorageStats } from '../storage/cache-storage.js';
+import { defaultCacheDirectory } from '../storage/cache-directory.js';
+import { DataStorage } from '../storage/data-storage.js';
+import { describeValue, optionalFiniteNumber, requireName, requireOptionsObject, requireString } from '../validation.js';
+import { ApiProvider } from './api/api-provider.js';
+import { ImagesProvider } from './images/images-provider.js';
+import { MusicBrainzProvider } from './musicbrainz/musicbrainz-provider.js';
+import { resolveProviders, type DataCacheProvidersOptions, type ResolvedProvider } from './provider-options.js';
+
+export interface ProcessQueueOptions {
+  /** Only this provider's jobs (or these providers'). Default: all. */
+  provider?: string | readonly string[];
+  /** Run at most this many jobs. Default: every runnable one. */
+  limit?: number;
+}
+
+export interface ProvidersStats {
+  storage: StorageStats;
+  /** Jobs by state, and by provider and state. */
+  queue: { byState: Record<JobState, number>; byProvider: Record<string, Partial<Record<JobState, number>>> };
+  /** Providers cooling down after a 429 or 503, shared by every process. */
+  cooldowns: Record<string, Cooldown>;
+}
+
+interface Opened {
+  storage: DataStorage;
+  client: DataCacheClient;
+}
+
+/**
+ * The application's entry point: the MusicBrainz, images and API providers over one cache.
+ * The cache opens on first use (or at `initialize()`); `close()` releases it.
+ *
+ * @example
+ * const providers = getProviders({ userAgent: 'MyNowPlaying/2.1 ( dj@example.org )' });
+ * const { artists } = (await providers.musicbrainz.searchArtists('Daft Punk'))!;
+ */
+export class DataCacheProviders {
+  readonly cacheDir: string;
+  readonly musicbrainz: MusicBrainzProvider;
+  readonly images: ImagesProvider;
+  readonly api: ApiProvider;
+  /** The options as given, for getProviders() to tell a second, different call apart. */
+  readonly fingerprint: string;
+  private readonly options: DataCacheProvidersOptions;
+  private readonly logger: Logger;
+  private readonly providerSettings: Map<string, ResolvedProvider>;
+  private opening: Promise<Opened> | undefined;
+  private opened: Opened | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: DataCacheProvidersOptions = {}) {
+    const input = requireOptionsObject('providers options', options) as DataCacheProvidersOptions;
+    this.options = input;
+    this.cacheDir = input.cacheDir === undefined ? defaultCacheDirectory() : resolve(requireString('cacheDir', input.cacheDir));
+    if (input.userAgent !== undefined) requireString('userAgent', input.userAgent, { maxLength: 512 });
+    if (input.userAgent !== undefined && /[\r\n]/.test(input.userAgent)) throw new InvalidArgumentError('userAgent must be one line.');
+    optionalFiniteNumber('maxSizeBytes', input.maxSizeBytes, 0, { min: 1 });
+    this.logger = redactingLogger(input.logger ?? silentLogger);
+    this.providerSettings = resolveProviders(input.providers);
+    this.fingerprint = JSON.stringify({ cacheDir: this.cacheDir, userAgent: input.userAgent, maxSizeBytes: input.maxSizeBytes, providers: input.providers, storage: input.storage });
+    const client = (): Promise<DataCacheClient> => this.open().then((opened) => opened.client);
+    this.musicbrainz = new MusicBrainzProvider(client, { baseUrl: this.providerSettings.get('musicbrainz')?.baseUrl });
+    this.images = new ImagesProvider(client);
+    this.api = new ApiProvider(client, this.providerSettings);
+  }
+
+  /** Opens the cache now (it opens on first use otherwise), so a problem with it shows at start-up. */
+  async initialize(): Promise<void> {
+    await this.open();
+  }
+
+  /** The client underneath (after initialize()). */
+  get client(): DataCacheClient {
+    return this.requireOpened('client').client;
+  }
+
+  /** The storage underneath (after initialize()). */
+  get storage(): DataStorage {
+    return this.requireOpened('storage').storage;
+  }
+
+  /**
+   * Runs queued fetches now, in this process, and reports what came of them. Waits for each
+   * provider's rate limit; does not wait for jobs held back by a backoff or a cool-down.
+   *
+   * @example await providers.processQueue({ provider: 'cdn', limit: 20 }); // { processed: 20, succeeded: 19, failed: 1 }
+   */
+  async processQueue(options: ProcessQueueOptions = {}): Promise<DrainReport> {
+    const input = requireOptionsObject('processQueue options', options);
+    const providers = input.provider === undefined ? undefined : typeof input.provider === 'string' ? [requireName('provider', input.provider)] : input.provider;
+    if (providers !== undefined && !Array.isArray(providers)) {
+      throw new InvalidArgumentError(`provider must be a provider name or a list of them, got ${describeValue(input.provider)}.`);
+    }
+    const { client } = await this.open();
+    return client.processQueue({ providers: providers as string[] | undefined, limit: input.limit as number | undefined });
+  }
+
+  /** Entries and bytes (in total, by provider and data type, against the budget), the queue, and cool-downs. */
+  async stats(): Promise<ProvidersStats> {
+    const { storage, client } = await this.open();
+    const [storageStats, rows] = await Promise.all([storage.stats(), client.queue.counts()]);
+    const byState: Record<JobState, number> = { pending: 0, running: 0, done: 0, failed: 0 };
+    const byProvider = Object.create(null) as ProvidersStats['queue']['byProvider'];
+    for (const row of rows) {
+      byState[row.state] += row.jobs;
+      const provider = (byProvider[row.provider] ??= {});
+      provider[row.state] = (provider[row.state] ?? 0) + row.jobs;
+    }
+    const cooldowns = Object.create(null) as Record<string, Cooldown>;
+    const names = new Set([...this.providerSettings.keys(), ...Object.keys(storageStats.byProvider), ...Object.keys(byProvider), 'musicbrainz', 'cdn']);
+    for (const name of names) {
+      const cooldown = await client.limiter.cooldownOf(name);
+      if (cooldown !== null) cooldowns[name] = cooldown;
+    }
+    return { storage: storageStats, queue: { byState, byProvider }, cooldowns };
+  }
+
+  /** Stops workers, closes connections and the database. getProviders() opens a fresh one afterwards. */
+  async close(): Promise<void> {
+    this.closing ??= (async () => {
+      sharedProviders.delete(this.cacheDir, this);
+      const opened = await this.opening?.catch(() => undefined);
+      if (opened === undefined) return;
+      await opened.client.close();
+      await opened.storage.close();
+    })();
+    return this.closing;
+  }
+
+  private open(): Promise<Opened> {
+    if (this.closing) return Promise.reject(new StorageClosedError('DataCacheProviders'));
+    this.opening ??= (async () => {
+      const storage = await DataStorage.open({
+        ...this.options.storage,
+        cacheDir: this.cacheDir,
+        maxSizeBytes: this.options.maxSizeBytes,
+        logger: this.logger,
+      });
+      try {
+        const client = new DataCacheClient({
+          storage,
+          userAgent: this.options.userAgent,
+          providers: Object.fromEntries([...this.providerSettings].map(([name, settings]) => [name, settings.client])),
+          logger: this.logger,
+          clock: this.options.storage?.clock,
+        });
+        this.opened = { storage, client };
+        return this.opened;
+      } catch (error) {
+        await storage.close();
+        throw error;
+      }
+    })();
+    // A failed open (a locked or unreadable cache directory) can be tried again.
+    this.opening.catch(() => {
+      this.opening = undefined;
+    });
+    return this.opening;
+  }
+
+  private requireOpened(what: string): Opened {
+    if (this.closing) throw new StorageClosedError(`DataCacheProviders.${what}`);
+    if (this.opened === undefined) throw new InvalidArgumentError(`DataCacheProviders.${what} is there after initialize(); await providers.initialize() first.`);
+    return this.opened;
+  }
+}
+
+/** One DataCacheProviders per cache directory for getProviders(). */
+const sharedProviders = {
+  byDirectory: new Map<string, DataCacheProviders>(),
+  delete(cacheDir: string, providers: DataCacheProviders): void {
+    if (this.byDirectory.get(cacheDir) === providers) this.byDirectory.delete(cacheDir);
+  },
+};
+
+/**
+ * The process's shared providers for a cache directory: every call with the same directory
+ * gets the same object (so one part of an app does not open the cache twice). Options count
+ * on the first call; a later call with different options is refused, as that is almost always
+ * a mistake; use createProviders() for an independent one.
+ *
+ * @example
+ * const providers = getProviders({ userAgent: 'MyNowPlaying/2.1 ( dj@example.org )' });
+ */
+export function getProviders(options: DataCacheProvidersOptions = {}): DataCacheProviders {
+  const candidate = new DataCacheProviders(options);
+  const existing = sharedProviders.byDirectory.get(candidate.cacheDir);
+  if (existing === undefined) {
+    sharedProviders.byDirectory.set(candidate.cacheDir, candidate);
+    return candidate;
+  }
+  if (Object.keys(options).some((key) => key !== 'cacheDir') && existing.fingerprint !== candidate.fingerprint) {
+    throw new InvalidArgumentError(
+      `getProviders(): the providers for ${candidate.cacheDir} were already made with other options; pass the same options, none, or use createProviders() for an independent set.`,
+    );
+  }
+  return existing;
+}
+
+/** An independent DataCacheProviders (its own connection, client and workers), not shared. */
+export function createProviders(options: DataCacheProvidersOptions = {}): DataCacheProviders {
+  return new DataCacheProviders(options);
+}

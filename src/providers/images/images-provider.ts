@@ -1,0 +1,182 @@
+import type { DataCacheClient } from '../../client/data-cache-client.js';
+import { IMAGE_DATA_TYPES } from '../../client/fetch-request.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { PRIORITY } from '../../queue/request-queue.js';
+import type { CachedEntry } from '../../storage/cached-entry.js';
+import { describeValue, isPlainObject, optionalBoolean, optionalFiniteNumber, requireName, requireString, type JsonObject } from '../../validation.js';
+import { clientGetter, type ClientSource } from '../client-source.js';
+import { normalizeArtistIdentifier } from '../identifiers.js';
+
+export interface ImageRequest {
+  url: string;
+  /** The artist's name (or any stable id); normalised, so "Daft Punk" and " daft  punk" are one artist. */
+  artistIdentifier: string;
+  /** thumbnail, logo, banner, fanart, cover, or a name of your own. */
+  imageType: string;
+  /** Whose rate limit the download counts against. Default `cdn`. */
+  provider?: string;
+  /** Download now (default, resolves to the entry), or queue it at batch priority and resolve null. */
+  immediate?: boolean;
+  metadata?: JsonObject;
+  /** Default 14 days. */
+  ttlSeconds?: number;
+}
+
+export type ArtistImageRequest = Omit<ImageRequest, 'imageType'>;
+
+export interface ImageQuery {
+  artistIdentifier: string;
+  imageType: string;
+  /** Only images downloaded for this provider. */
+  provider?: string;
+}
+
+export interface FillQueueRequest {
+  artistIdentifier: string;
+  imageType: string;
+  urls: readonly string[];
+  /** Default `cdn`. */
+  provider?: string;
+  /** Queue at most this many of the URLs not cached yet, chosen at random. Default 15. */
+  maxItems?: number;
+}
+
+/** A cached image, as getRandomImage hands it out. */
+export interface RandomImage {
+  data: Buffer;
+  /** What was stored with it, plus the sniffed `width` and `height`. */
+  metadata: JsonObject;
+  url: string;
+  cachekey: string;
+  /** Sniffed from the bytes, not taken from the server's Content-Type. */
+  mimeType: string | null;
+}
+
+const FOURTEEN_DAYS = 14 * 86_400;
+
+/**
+ * Artist artwork through the cache: many images per artist and type, downloads checked to be
+ * images (PNG, JPEG, GIF, WebP, AVIF, BMP, ICO, SVG) before they are stored, and a random one
+ * handed out for overlays that rotate them.
+ *
+ * @example
+ * await providers.images.fillQueue({ artistIdentifier: 'Daft Punk', imageType: 'fanart', urls });
+ * const image = await providers.images.getRandomImage({ artistIdentifier: 'daft punk', imageType: 'fanart' });
+ * if (image) response.type(image.mimeType ?? 'application/octet-stream').send(image.data);
+ */
+export class ImagesProvider {
+  private readonly client: () => Promise<DataCacheClient>;
+
+  constructor(client: ClientSource) {
+    this.client = clientGetter(client);
+  }
+
+  cacheArtistThumbnail(request: ArtistImageRequest): Promise<CachedEntry | null> {
+    return this.cacheImage({ ...requireRequest(request), imageType: 'thumbnail' });
+  }
+
+  cacheArtistLogo(request: ArtistImageRequest): Promise<CachedEntry | null> {
+    return this.cacheImage({ ...requireRequest(request), imageType: 'logo' });
+  }
+
+  cacheArtistBanner(request: ArtistImageRequest): Promise<CachedEntry | null> {
+    return this.cacheImage({ ...requireRequest(request), imageType: 'banner' });
+  }
+
+  cacheArtistFanart(request: ArtistImageRequest): Promise<CachedEntry | null> {
+    return this.cacheImage({ ...requireRequest(request), imageType: 'fanart' });
+  }
+
+  /**
+   * Downloads and stores an image (immediate, the default: resolves to the entry, or null for
+   * a URL remembered as not found), or queues it at batch priority (resolves null at once).
+   * A body that is not an image rejects with UnexpectedContentError and is not stored.
+   */
+  async cacheImage(request: ImageRequest): Promise<CachedEntry | null> {
+    requireRequest(request);
+    const imageType = requireName('imageType', request.imageType);
+    const immediate = optionalBoolean('immediate', request.immediate, true);
+    const client = await this.client();
+    return client.getOrFetch({
+      url: requireString('url', request.url, { maxLength: 8192 }),
+      identifier: normalizeArtistIdentifier(request.artistIdentifier),
+      dataType: imageType,
+      provider: request.provider === undefined ? 'cdn' : requireName('provider', request.provider),
+      immediate,
+      priority: immediate ? PRIORITY.live : PRIORITY.batch,
+      metadata: request.metadata,
+      ttlSeconds: request.ttlSeconds ?? (IMAGE_DATA_TYPES.has(imageType) ? undefined : FOURTEEN_DAYS),
+      expect: 'image',
+    });
+  }
+
+  /** One cached image of the artist and type, chosen uniformly at random, or null when there is none. */
+  async getRandomImage(query: ImageQuery): Promise<RandomImage | null> {
+    const client = await this.client();
+    const entry = await client.storage.retrieveRandom(storageQuery(query));
+    if (entry === null) return null;
+    return { data: entry.data, metadata: entry.metadata, url: entry.url, cachekey: entry.cachekey, mimeType: entry.mimeType };
+  }
+
+  /** The cache keys of the artist's live images of this type, newest first (for retrieveByCachekey). */
+  async getCacheKeysForIdentifier(query: ImageQuery): Promise<string[]> {
+    const client = await this.client();
+    const summaries = await client.storage.retrieveByIdentifier(storageQuery(query));
+    return summaries.map((summary) => summary.cachekey);
+  }
+
+  /**
+   * Queues downloads of up to `maxItems` of `urls` at batch priority, chosen at random among
+   * those not cached yet (a URL remembered as not found counts as cached), for a worker in any
+   * process. Resolves to the URLs queued.
+   */
+  async fillQueue(request: FillQueueRequest): Promise<string[]> {
+    requireRequest(request);
+    const identifier = normalizeArtistIdentifier(request.artistIdentifier);
+    const imageType = requireName('imageType', request.imageType);
+    const provider = request.provider === undefined ? 'cdn' : requireName('provider', request.provider);
+    const maxItems = optionalFiniteNumber('maxItems', request.maxItems, 15, { min: 0, integer: true });
+    if (!Array.isArray(request.urls)) throw new InvalidArgumentError(`urls must be a list of image URLs, got ${describeValue(request.urls)}.`);
+    const urls = [...new Set(request.urls.map((url, index) => requireHttpUrl(`urls[${index}]`, url)))];
+    const client = await this.client();
+    const missing: string[] = [];
+    for (const url of urls) {
+      if ((await client.storage.retrieveSummaryByUrl(url)) === null) missing.push(url);
+    }
+    const chosen = shuffle(missing).slice(0, maxItems);
+    for (const url of chosen) {
+      await client.getOrFetch({ url, identifier, dataType: imageType, provider, immediate: false, priority: PRIORITY.batch, expect: 'image' });
+    }
+    return chosen;
+  }
+}
+
+function requireRequest<T>(request: T): T {
+  if (!isPlainObject(request)) throw new InvalidArgumentError(`expected a request object, got ${describeValue(request)}.`);
+  return request;
+}
+
+function storageQuery(query: ImageQuery): { identifier: string; dataType: string; provider?: string } {
+  requireRequest(query);
+  return {
+    identifier: normalizeArtistIdentifier(query.artistIdentifier),
+    dataType: requireName('imageType', query.imageType),
+    ...(query.provider === undefined ? {} : { provider: requireName('provider', query.provider) }),
+  };
+}
+
+function requireHttpUrl(name: string, value: unknown): string {
+  const url = requireString(name, value, { maxLength: 8192 });
+  if (!/^https?:\/\//i.test(url)) throw new InvalidArgumentError(`${name} must be an http:// or https:// URL, got ${describeValue(url.slice(0, 80))}.`);
+  return url;
+}
+
+/** Fisher-Yates, on a copy. */
+function shuffle<T>(items: readonly T[]): T[] {
+  const copy = [...items];
+  for (let index = copy.length - 1; index > 0; index--) {
+    const other = Math.floor(Math.random() * (index + 1));
+    [copy[index], copy[other]] = [copy[other]!, copy[index]!];
+  }
+  return copy;
+}
