@@ -1,4 +1,5 @@
 import { DataStorage } from '../../src/index.js';
+import { busiestWindow } from '../../support/busiest-window.js';
 import { runChild, startChild } from '../child.js';
 import type { Benchmark } from '../harness.js';
 
@@ -36,13 +37,3 @@ export const rateLimitAccuracy: Benchmark = {
   },
 };
 
-/** The most arrivals in any window [t, t + windowMs) that starts at an arrival. */
-export function busiestWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let start = 0, end = 0; start < sorted.length; start++) {
-    while (end < sorted.length && sorted[end]! < sorted[start]! + windowMs) end++;
-    most = Math.max(most, end - start);
-  }
-  return most;
-}

@@ -1,4 +1,5 @@
 import { encodePng } from '../../support/png.js';
+import sharp from 'sharp';
 
 /**
  * Small image files made in the tests. The PNG is a complete, decodable file (support/png.ts);
@@ -41,4 +42,14 @@ function u32le(value: number): Buffer {
   const buffer = Buffer.alloc(4);
   buffer.writeUInt32LE(value >>> 0);
   return buffer;
+}
+
+/**
+ * A complete image file of `format`, encoded by sharp (libvips), with a noisy pattern so that
+ * every call with a different `seed` gives different bytes.
+ */
+export async function encodedImage(format: 'png' | 'jpeg' | 'webp' | 'gif' | 'avif', width: number, height: number, seed = 0): Promise<Buffer> {
+  const pixels = Buffer.alloc(width * height * 3);
+  for (let index = 0; index < pixels.length; index++) pixels[index] = (index * 31 + seed * 97) & 0xff;
+  return sharp(pixels, { raw: { width, height, channels: 3 } }).toFormat(format).toBuffer();
 }

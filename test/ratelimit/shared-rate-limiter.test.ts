@@ -5,7 +5,7 @@ import { SharedRateLimiter, spacingMs, type Grant } from '../../src/ratelimit/sh
 import { lastJsonLine, runTypeScript } from '../helpers/child-process.js';
 import { openTestStorage } from '../helpers/storage.js';
 import { systemClock } from '../../src/clock.js';
-import { busiestWindow } from '../../bench/pipeline/rate-limit-accuracy.js';
+import { busiestWindow } from '../../support/busiest-window.js';
 
 async function limiterFor(limits: Parameters<typeof resolveRateLimits>[0], cacheDir?: string): Promise<{ limiter: SharedRateLimiter; cacheDir: string }> {
   const opened = await openTestStorage(cacheDir === undefined ? {} : { cacheDir });

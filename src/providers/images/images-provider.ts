@@ -71,20 +71,20 @@ export class ImagesProvider {
     this.client = clientGetter(client);
   }
 
-  cacheArtistThumbnail(request: ArtistImageRequest): Promise<CachedEntry | null> {
-    return this.cacheImage({ ...requireRequest(request), imageType: 'thumbnail' });
+  async cacheArtistThumbnail(request: ArtistImageRequest): Promise<CachedEntry | null> {
+    return this.cacheImage({ ...requireRequest('cacheArtistThumbnail()', request), imageType: 'thumbnail' });
   }
 
-  cacheArtistLogo(request: ArtistImageRequest): Promise<CachedEntry | null> {
-    return this.cacheImage({ ...requireRequest(request), imageType: 'logo' });
+  async cacheArtistLogo(request: ArtistImageRequest): Promise<CachedEntry | null> {
+    return this.cacheImage({ ...requireRequest('cacheArtistLogo()', request), imageType: 'logo' });
   }
 
-  cacheArtistBanner(request: ArtistImageRequest): Promise<CachedEntry | null> {
-    return this.cacheImage({ ...requireRequest(request), imageType: 'banner' });
+  async cacheArtistBanner(request: ArtistImageRequest): Promise<CachedEntry | null> {
+    return this.cacheImage({ ...requireRequest('cacheArtistBanner()', request), imageType: 'banner' });
   }
 
-  cacheArtistFanart(request: ArtistImageRequest): Promise<CachedEntry | null> {
-    return this.cacheImage({ ...requireRequest(request), imageType: 'fanart' });
+  async cacheArtistFanart(request: ArtistImageRequest): Promise<CachedEntry | null> {
+    return this.cacheImage({ ...requireRequest('cacheArtistFanart()', request), imageType: 'fanart' });
   }
 
   /**
@@ -93,7 +93,7 @@ export class ImagesProvider {
    * A body that is not an image rejects with UnexpectedContentError and is not stored.
    */
   async cacheImage(request: ImageRequest): Promise<CachedEntry | null> {
-    requireRequest(request);
+    requireRequest('cacheImage()', request);
     const imageType = requireName('imageType', request.imageType);
     const immediate = optionalBoolean('immediate', request.immediate, true);
     const client = await this.client();
@@ -131,7 +131,7 @@ export class ImagesProvider {
    * process. Resolves to the URLs queued.
    */
   async fillQueue(request: FillQueueRequest): Promise<string[]> {
-    requireRequest(request);
+    requireRequest('fillQueue()', request);
     const identifier = normalizeArtistIdentifier(request.artistIdentifier);
     const imageType = requireName('imageType', request.imageType);
     const provider = request.provider === undefined ? 'cdn' : requireName('provider', request.provider);
@@ -151,13 +151,13 @@ export class ImagesProvider {
   }
 }
 
-function requireRequest<T>(request: T): T {
-  if (!isPlainObject(request)) throw new InvalidArgumentError(`expected a request object, got ${describeValue(request)}.`);
+function requireRequest<T>(method: string, request: T): T {
+  if (!isPlainObject(request)) throw new InvalidArgumentError(`${method} takes a request object, got ${describeValue(request)}.`);
   return request;
 }
 
 function storageQuery(query: ImageQuery): { identifier: string; dataType: string; provider?: string } {
-  requireRequest(query);
+  requireRequest('an image query', query);
   return {
     identifier: normalizeArtistIdentifier(query.artistIdentifier),
     dataType: requireName('imageType', query.imageType),
