@@ -158,9 +158,9 @@ export function toJobRequest(fetch: ResolvedFetch): JsonObject {
 }
 
 export function fromJobRequest(request: JsonObject): ResolvedFetch {
-  const fetch = request as unknown as ResolvedFetch;
+  const fetch = request as unknown as Omit<ResolvedFetch, 'expect'> & { expect?: ExpectedContent };
   // Jobs queued before `expect` existed.
-  return fetch.expect === undefined ? { ...fetch, expect: IMAGE_DATA_TYPES.has(fetch.dataType) ? 'image' : 'any' } : fetch;
+  return fetch.expect === undefined ? { ...fetch, expect: IMAGE_DATA_TYPES.has(fetch.dataType) ? 'image' : 'any' } : (fetch as ResolvedFetch);
 }
 
 function requireExpectedContent(value: unknown, dataType: string): ExpectedContent {
