@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { redactingLogger } from '../src/logger.js';
 import { redactText, redactUrl } from '../src/redaction.js';
 
 describe('redactUrl', () => {
@@ -26,5 +27,18 @@ describe('redactUrl', () => {
   it('redacts URLs and assignments inside free text', () => {
     expect(redactText('GET https://x.example/a?token=abc failed; retry with apikey=zzz')).toBe('GET https://x.example/a?token=<redacted> failed; retry with apikey=<redacted>');
     expect(redactUrl('not a url, key=oops')).toBe('not a url, key=<redacted>');
+  });
+});
+
+describe('redactingLogger', () => {
+  it('redacts the message and every string in the details, however deep, and wraps only once', () => {
+    const lines: unknown[] = [];
+    const inner = { debug: () => undefined, info: () => undefined, warn: (...args: unknown[]) => lines.push(args), error: () => undefined };
+    const logger = redactingLogger(inner);
+    logger.warn('GET https://x.example/a?token=abc failed', { url: 'https://ws.audioscrobbler.com/2.0/?api_key=k1', nested: [{ error: new Error('apikey=zzz') }], count: 3 });
+    expect(lines).toEqual([
+      ['GET https://x.example/a?token=<redacted> failed', { url: 'https://ws.audioscrobbler.com/2.0/?api_key=<redacted>', nested: [{ error: 'apikey=<redacted>' }], count: 3 }],
+    ]);
+    expect(redactingLogger(logger)).toBe(logger);
   });
 });

@@ -19,6 +19,9 @@ describe('MusicBrainz from two processes', () => {
     expect(children.map((child) => lastJsonLine<{ answered: number }>(child).answered)).toEqual([3, 3]);
     const searches = server.requests.filter((request) => request.path.startsWith('/ws/2/artist?'));
     expect(searches).toHaveLength(6);
-    expect(busiestWindow(searches.map((request) => request.at), 1000)).toBe(1);
+    // Arrivals are stamped by this process's event loop, which a loaded machine delays by tens of
+    // milliseconds now and then; windows of 900 ms allow for that and still catch two processes
+    // each keeping its own 1/s, whose requests arrive in pairs.
+    expect(busiestWindow(searches.map((request) => request.at), 900)).toBe(1);
   }, 60_000);
 });
