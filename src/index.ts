@@ -31,7 +31,7 @@ export {
   type ImageRequest,
   type RandomImage,
 } from './providers/images/images-provider.js';
-export { MusicBrainzProvider, type LookupOptions, type MusicBrainzOptions, type SearchOptions, type SearchResult } from './providers/musicbrainz/musicbrainz-provider.js';
+export { MusicBrainzProvider, type LookupOptions, type MusicBrainzEntity, type MusicBrainzOptions, type SearchOptions, type SearchResult } from './providers/musicbrainz/musicbrainz-provider.js';
 export { escapeLuceneQuery, musicbrainzUrl } from './providers/musicbrainz/query.js';
 export { normalizeArtistIdentifier } from './providers/identifiers.js';
 export { redactText, redactUrl } from './redaction.js';

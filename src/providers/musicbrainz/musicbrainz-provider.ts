@@ -24,8 +24,18 @@ export interface LookupOptions {
   immediate?: boolean;
 }
 
+/** An artist, recording or release as ws/2 returns it; the fields every one has are typed, the rest is JSON. */
+export type MusicBrainzEntity = JsonObject & {
+  id: string;
+  /** Artists have a name, recordings and releases a title. */
+  name?: string;
+  title?: string;
+  /** In search answers: 0-100, how well it matched. */
+  score?: number;
+};
+
 /** A ws/2 search answer as MusicBrainz returns it: `count`, `offset`, and `artists`, `recordings` or `releases`. */
-export type SearchResult<Key extends string> = { created?: string; count: number; offset: number } & { [key in Key]: JsonObject[] };
+export type SearchResult<Key extends string> = { created?: string; count: number; offset: number } & { [key in Key]: MusicBrainzEntity[] };
 
 /**
  * MusicBrainz's ws/2 JSON API through the cache: one request per second across every process
@@ -62,15 +72,15 @@ export class MusicBrainzProvider {
     return this.search('release', query, options);
   }
 
-  lookupArtist(mbid: string, options?: LookupOptions): Promise<JsonObject | null> {
+  lookupArtist(mbid: string, options?: LookupOptions): Promise<MusicBrainzEntity | null> {
     return this.lookup('artist', mbid, options);
   }
 
-  lookupRecording(mbid: string, options?: LookupOptions): Promise<JsonObject | null> {
+  lookupRecording(mbid: string, options?: LookupOptions): Promise<MusicBrainzEntity | null> {
     return this.lookup('recording', mbid, options);
   }
 
-  lookupRelease(mbid: string, options?: LookupOptions): Promise<JsonObject | null> {
+  lookupRelease(mbid: string, options?: LookupOptions): Promise<MusicBrainzEntity | null> {
     return this.lookup('release', mbid, options);
   }
 
@@ -82,7 +92,7 @@ export class MusicBrainzProvider {
     return this.get(url, normalizeArtistIdentifier(query), optionalBoolean('immediate', options.immediate, true));
   }
 
-  private async lookup(entity: string, mbid: string, input?: LookupOptions): Promise<JsonObject | null> {
+  private async lookup(entity: string, mbid: string, input?: LookupOptions): Promise<MusicBrainzEntity | null> {
     const id = requireMbid('mbid', mbid);
     const options = requireOptionsObject('lookup options', input);
     const inc = options.inc === undefined ? undefined : requireIncludes(options.inc);
