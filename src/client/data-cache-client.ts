@@ -248,6 +248,7 @@ export class DataCacheClient {
       return { outcome: 'done' };
     } catch (error) {
       if (error instanceof ProviderCoolingDownError) return { outcome: 'defer', until: error.until };
+      this.events.emit('error', { ...event, error: error instanceof Error ? error : new Error(String(error)) });
       const message = error instanceof Error ? error.message : String(error);
       if (error instanceof HttpStatusError) return error.retryable ? { outcome: 'retry', error: message } : { outcome: 'failed', error: message };
       if (error instanceof DownloadError && !error.retryable) return { outcome: 'failed', error: message };

@@ -96,6 +96,7 @@ export class RequestQueue {
     removeFinished: Statement<[number]>;
     retryFailed: Statement<[number, number]>;
     clear: Statement<[]>;
+    list: Statement<[{ state: string | null; limit: number }], JobRow>;
   };
 
   constructor(
@@ -167,6 +168,10 @@ export class RequestQueue {
       removeFinished: database.prepare("DELETE FROM queue_jobs WHERE state IN ('done', 'failed') AND updated_at <= ?"),
       retryFailed: database.prepare("UPDATE queue_jobs SET state = 'pending', attempts = 0, available_at = ?, updated_at = ? WHERE state = 'failed'"),
       clear: database.prepare("DELETE FROM queue_jobs WHERE state != 'running'"),
+      list: database.prepare(
+        `SELECT ${jobColumns} FROM queue_jobs WHERE @state IS NULL OR state = @state
+         ORDER BY CASE state WHEN 'running' THEN 0 WHEN 'pending' THEN 1 WHEN 'failed' THEN 2 ELSE 3 END, priority, id LIMIT @limit`,
+      ),
     };
   }
 
@@ -282,6 +287,17 @@ export class RequestQueue {
   /** Jobs by state, then priority and provider. */
   async counts(): Promise<{ state: JobState; priority: number; provider: string; jobs: number }[]> {
     return this.connection.read('reading the queue', () => this.statements.counts.all());
+  }
+
+  /** Up to `limit` jobs (of one state, or all): running first, then pending by priority, failed, done. */
+  async list(options: { state?: JobState; limit?: number } = {}): Promise<QueuedJob[]> {
+    const state = options.state ?? null;
+    if (state !== null && !['pending', 'running', 'done', 'failed'].includes(state)) {
+      throw new InvalidArgumentError(`state must be pending, running, done or failed, got ${describeValue(state)}.`);
+    }
+    const limit = optionalFiniteNumber('limit', options.limit, 100, { min: 1, integer: true });
+    const rows = await this.connection.read('listing the queue', () => this.statements.list.all({ state, limit }));
+    return rows.map(toJob);
   }
 
   /** Removes done and failed jobs older than the retention period; returns how many. */

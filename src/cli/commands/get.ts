@@ -1,0 +1,38 @@
+import { writeFile } from 'node:fs/promises';
+import { Command } from 'commander';
+import { globalOptions, withProviders, type CliContext } from '../cli-context.js';
+import { EXIT } from '../exit-codes.js';
+
+/** `datacache get URL --provider P --type T --identifier I [--out FILE]`: any URL through the cache. */
+export function getCommand(context: CliContext): Command {
+  return new Command('get')
+    .description('fetch a URL through the cache (answered from it when cached) and print it or save it')
+    .argument('<url>', 'an http(s) URL')
+    .requiredOption('--provider <name>', 'whose rate limit and TTL apply (musicbrainz, theaudiodb, cdn …)')
+    .requiredOption('--type <dataType>', 'what it is (api, fanart, thumbnail …); image types must be images')
+    .option('--identifier <name>', 'what it is about, e.g. the artist', '')
+    .option('--out <file>', 'write the body to this file instead of printing it')
+    .option('--queue', 'queue it for a worker instead of fetching now')
+    .option('--json', 'print what is cached about it (without the body) as JSON')
+    .action(async (url: string, options: { provider: string; type: string; identifier: string; out?: string; queue?: boolean }, command: Command) => {
+      const json = globalOptions(command).json === true;
+      await withProviders(command, context, async (providers) => {
+        const entry = await providers.client.getOrFetch({ url, provider: options.provider, dataType: options.type, identifier: options.identifier, immediate: options.queue !== true });
+        if (entry === null) {
+          context.writeError(options.queue === true ? `queued ${url}\n` : `${url}: not found (remembered as missing)\n`);
+          if (options.queue !== true) process.exitCode = EXIT.failure;
+          return;
+        }
+        if (options.out !== undefined) await writeFile(options.out, entry.data);
+        if (json) {
+          const { url: entryUrl, cachekey, identifier, dataType, provider, mimeType, size, checksum, storedAt, expiresAt, stale } = entry;
+          context.write(`${JSON.stringify({ url: entryUrl, cachekey, identifier, dataType, provider, mimeType, size, checksum, storedAt, expiresAt, stale, metadata: entry.metadata }, null, 2)}\n`);
+        } else if (options.out === undefined) {
+          context.write(entry.data.toString('utf8'));
+          if (!entry.data.toString('utf8').endsWith('\n')) context.write('\n');
+        } else {
+          context.writeError(`wrote ${entry.size} bytes (${entry.mimeType ?? 'unknown type'}) to ${options.out}\n`);
+        }
+      });
+    });
+}

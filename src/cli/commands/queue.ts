@@ -1,0 +1,58 @@
+import { Command, Option } from 'commander';
+import type { JobState } from '../../queue/request-queue.js';
+import { redactUrl } from '../../redaction.js';
+import { globalOptions, withProviders, type CliContext } from '../cli-context.js';
+import { parseWholeNumber } from '../arguments.js';
+import { formatTable, formatTime } from '../output.js';
+
+/** `datacache queue [list|retry|clear]`. */
+export function queueCommand(context: CliContext): Command {
+  const queue = new Command('queue').description('the queue of background fetches');
+  queue
+    .command('list', { isDefault: true })
+    .description('list queued fetches: running, then pending by priority, failed, done')
+    .addOption(new Option('--state <state>', 'only jobs in this state').choices(['pending', 'running', 'failed', 'done']))
+    .option('--limit <n>', 'at most this many', '50')
+    .option('--json', 'print the jobs as JSON')
+    .action(async (options: { state?: JobState; limit: string }, command: Command) => {
+      const jobs = await withProviders(command, context, (providers) => providers.client.queue.list({ state: options.state, limit: parseWholeNumber('--limit', options.limit, { min: 1 }) }));
+      const shown = jobs.map((job) => ({
+        url: redactUrl(job.url),
+        provider: job.provider,
+        priority: job.priority,
+        state: job.state,
+        attempts: job.attempts,
+        availableAt: job.availableAt,
+        lastError: job.lastError,
+      }));
+      if (globalOptions(command).json === true) {
+        context.write(`${JSON.stringify(shown, null, 2)}\n`);
+        return;
+      }
+      if (shown.length === 0) {
+        context.write('the queue is empty\n');
+        return;
+      }
+      context.write(
+        `${formatTable(
+          ['state', 'priority', 'provider', 'attempts', 'due', 'url', 'last error'],
+          shown.map((job) => [job.state, job.priority, job.provider, job.attempts, formatTime(job.availableAt), job.url, job.lastError ?? '']),
+        )}\n`,
+      );
+    });
+  queue
+    .command('retry')
+    .description('put every failed fetch back in the queue with fresh attempts')
+    .action(async (_options: unknown, command: Command) => {
+      const count = await withProviders(command, context, (providers) => providers.client.queue.retryFailed());
+      context.write(`${count} failed fetches queued again\n`);
+    });
+  queue
+    .command('clear')
+    .description('remove every queued fetch that is not running')
+    .action(async (_options: unknown, command: Command) => {
+      const count = await withProviders(command, context, (providers) => providers.client.queue.clear());
+      context.write(`${count} queued fetches removed\n`);
+    });
+  return queue;
+}

@@ -1,0 +1,52 @@
+import { Command } from 'commander';
+import type { ProvidersStats } from '../../providers/data-cache-providers.js';
+import { DEFAULT_RATE_LIMITS, FALLBACK_RATE_LIMIT } from '../../ratelimit/provider-limits.js';
+import { globalOptions, withProviders, type CliContext } from '../cli-context.js';
+import { formatBytes, formatRatio, formatTable, formatTime } from '../output.js';
+
+/** `datacache stats`: what is cached, the queue, rate limits and cool-downs. */
+export function statsCommand(context: CliContext): Command {
+  return new Command('stats')
+    .description('entries and bytes against the budget, by provider and type; the queue; rate limits and cool-downs')
+    .option('--json', 'print everything as JSON')
+    .action(async (_options: unknown, command: Command) => {
+      const stats = await withProviders(command, context, (providers) => providers.stats());
+      if (globalOptions(command).json === true) {
+        context.write(`${JSON.stringify(stats, null, 2)}\n`);
+        return;
+      }
+      context.write(renderStats(stats));
+    });
+}
+
+export function renderStats(stats: ProvidersStats): string {
+  const { storage, queue, cooldowns } = stats;
+  const sections = [
+    `cache: ${storage.entries} entries, ${formatBytes(storage.bytes)} of ${formatBytes(storage.budget.maxSizeBytes)} (${formatRatio(storage.budget.usedRatio)}); ` +
+      `${storage.expiredEntries} expired, ${storage.negativeEntries} remembered as missing; last maintenance ${formatTime(storage.lastMaintenanceAt)}`,
+    ...countTables(storage),
+    `queue: ${queue.byState.pending} pending, ${queue.byState.running} running, ${queue.byState.failed} failed, ${queue.byState.done} done`,
+  ];
+  const queueRows = Object.entries(queue.byProvider).map(([name, states]) => [name, states.pending ?? 0, states.running ?? 0, states.failed ?? 0, states.done ?? 0]);
+  if (queueRows.length > 0) sections.push(formatTable(['provider', 'pending', 'running', 'failed', 'done'], queueRows));
+  const providers = new Set([...Object.keys(DEFAULT_RATE_LIMITS), ...Object.keys(cooldowns)]);
+  sections.push(
+    formatTable(
+      ['provider', 'default limit', 'cool-down'],
+      [...providers].map((name) => {
+        const limit = DEFAULT_RATE_LIMITS[name] ?? FALLBACK_RATE_LIMIT;
+        const cooldown = cooldowns[name];
+        return [name, `${limit.ratePerSecond}/s, burst ${limit.burst}`, cooldown === undefined ? '-' : `until ${formatTime(cooldown.until)} (${cooldown.reason ?? ''})`];
+      }),
+    ),
+  );
+  return `${sections.join('\n\n')}\n`;
+}
+
+function countTables(storage: ProvidersStats['storage']): string[] {
+  if (storage.entries === 0) return [];
+  return [
+    formatTable(['provider', 'entries', 'bytes'], Object.entries(storage.byProvider).map(([name, count]) => [name, count.entries, formatBytes(count.bytes)])),
+    formatTable(['data type', 'entries', 'bytes'], Object.entries(storage.byDataType).map(([name, count]) => [name, count.entries, formatBytes(count.bytes)])),
+  ];
+}

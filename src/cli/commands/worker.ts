@@ -1,0 +1,43 @@
+import { Command } from 'commander';
+import type { ClientEvents } from '../../client/events.js';
+import { withProviders, type CliContext } from '../cli-context.js';
+import { parseWholeNumber } from '../arguments.js';
+import { formatTime } from '../output.js';
+
+/** `datacache worker`: drains the queue until SIGINT or SIGTERM, saying what it does. */
+export function workerCommand(context: CliContext): Command {
+  return new Command('worker')
+    .description('run the background worker until interrupted (Ctrl-C); it shares the queue and the rate limits with every process')
+    .option('--concurrency <n>', 'fetches at once', '3')
+    .option('--provider <name...>', 'only these providers’ jobs')
+    .action(async (options: { concurrency: string; provider?: string[] }, command: Command) => {
+      await withProviders(command, context, async (providers) => {
+        const client = providers.client;
+        const say = (text: string): void => {
+          context.write(`${formatTime(Date.now())} ${text}\n`);
+        };
+        const stops = [
+          client.on('completed', (event: ClientEvents['completed']) => {
+            say(`${event.outcome}: ${event.provider} ${event.dataType} ${event.url}`);
+          }),
+          client.on('error', (event) => {
+            say(`failed: ${event.provider} ${event.url}: ${event.error.message}`);
+          }),
+          client.on('rate-limited', (event) => {
+            if (event.until !== undefined) say(`${event.provider} is cooling down until ${formatTime(event.until)}`);
+          }),
+        ];
+        const worker = client.startWorker({ concurrency: parseWholeNumber('--concurrency', options.concurrency, { min: 1, max: 64 }), ...(options.provider === undefined ? {} : { providers: options.provider }) });
+        say(`worker started on ${providers.cacheDir} (Ctrl-C to stop)`);
+        const signal = await new Promise<NodeJS.Signals>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        say(`${signal}: stopping; running fetches may finish for up to 10 s`);
+        await worker.stop();
+        for (const stop of stops) stop();
+        const counts = worker.counts;
+        say(`stopped: ${counts.completed} completed, ${counts.retried} to retry, ${counts.failed} failed, ${counts.deferred} deferred, ${counts.released} handed back`);
+      });
+    });
+}

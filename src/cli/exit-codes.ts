@@ -1,0 +1,22 @@
+import { DataCacheError, InvalidArgumentError, isDatabaseFault, ProviderCoolingDownError, RateLimitWaitError } from '../errors.js';
+import { DownloadError } from '../http/http-errors.js';
+
+/** What `datacache` exits with, so scripts can tell failures apart. */
+export const EXIT = {
+  ok: 0,
+  /** Nothing found, or an unexpected failure. */
+  failure: 1,
+  /** Bad arguments or settings. */
+  usage: 2,
+  /** The network or the service failed (unreachable, timed out, an error status, cooling down). */
+  network: 3,
+  /** The cache database cannot be used (locked for too long, corrupt, read-only, disk full, newer schema). */
+  database: 4,
+} as const;
+
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof InvalidArgumentError) return EXIT.usage;
+  if (error instanceof DownloadError || error instanceof ProviderCoolingDownError || error instanceof RateLimitWaitError) return EXIT.network;
+  if (isDatabaseFault(error) || (error instanceof DataCacheError && /DATABASE|SCHEMA|STORAGE/.test(error.code))) return EXIT.database;
+  return EXIT.failure;
+}

@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { redactText } from '../redaction.js';
+import type { CliContext } from './cli-context.js';
+import { getCommand } from './commands/get.js';
+import { imageCommand } from './commands/image.js';
+import { maintainCommand } from './commands/maintain.js';
+import { purgeCommand } from './commands/purge.js';
+import { queueCommand } from './commands/queue.js';
+import { searchCommand } from './commands/search.js';
+import { statsCommand } from './commands/stats.js';
+import { workerCommand } from './commands/worker.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** The `datacache` program: global options, then one command per file in commands/. */
+export function buildProgram(context: CliContext): Command {
+  const program = new Command('datacache')
+    .description('one cache for music data: MusicBrainz, artist images and music APIs, shared by every process of your app')
+    .version(version, '-v, --version')
+    .option('--cache-dir <dir>', 'the cache directory (default: $DATACACHE_DIR, else the OS user cache folder)')
+    .option('--user-agent <text>', 'your application and a contact, as MusicBrainz asks: "MyApp/1.0 ( me@example.org )" (or $DATACACHE_USER_AGENT)')
+    .option('--verbose', 'say what happens in the background')
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Settings also come from the environment (DATACACHE_DIR, DATACACHE_USER_AGENT, DATACACHE_<PROVIDER>_URL,
+DATACACHE_<PROVIDER>_API_KEY) and from config.json in the cache directory.
+Exit codes: 0 ok, 1 nothing found or failed, 2 bad arguments, 3 network or service failure, 4 database unusable.`,
+    )
+    .configureOutput({ writeOut: (text) => { context.write(text); }, writeErr: (text) => { context.writeError(text); } })
+    .exitOverride();
+  for (const make of [searchCommand, getCommand, imageCommand, statsCommand, queueCommand, purgeCommand, maintainCommand, workerCommand]) {
+    program.addCommand(make(context).exitOverride().configureOutput({ writeOut: (text) => { context.write(text); }, writeErr: (text) => { context.writeError(text); } }).showHelpAfterError());
+  }
+  return program;
+}
+
+/** Runs the command line and resolves to the exit code; errors become one clear line on stderr. */
+export async function runCli(argv: readonly string[], context: CliContext): Promise<number> {
+  const program = buildProgram(context);
+  process.exitCode = undefined;
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    context.writeError(`datacache: ${redactText(error instanceof Error ? error.message : String(error))}\n`);
+    return exitCodeFor(error);
+  }
+}

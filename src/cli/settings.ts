@@ -1,0 +1,81 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { InvalidArgumentError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { DataCacheProvidersOptions, ProviderConfig } from '../providers/provider-options.js';
+import { defaultCacheDirectory } from '../storage/cache-directory.js';
+import { isPlainObject } from '../validation.js';
+
+/** The options every command takes. */
+export interface GlobalOptions {
+  cacheDir?: string;
+  userAgent?: string;
+  verbose?: boolean;
+}
+
+export const CONFIG_FILE_NAME = 'config.json';
+
+/**
+ * Where the CLI's settings come from, strongest first:
+ * 1. command-line options (`--cache-dir`, `--user-agent`);
+ * 2. the environment: `DATACACHE_DIR`, `DATACACHE_USER_AGENT`, `DATACACHE_<PROVIDER>_URL` (so
+ *    `DATACACHE_MUSICBRAINZ_URL` for a mirror) and `DATACACHE_<PROVIDER>_API_KEY`;
+ * 3. `config.json` in the cache directory: `{ "userAgent", "maxSizeBytes", "providers": { name:
+ *    { "baseUrl", "apiKey", "ratePerSecond" ("unlimited" for none), "burst", "ttlSeconds", "timeoutMs" } } }`.
+ * A user sets a mirror or a key once, in the file or the environment.
+ */
+export async function resolveSettings(
+  flags: GlobalOptions,
+  environment: NodeJS.ProcessEnv = process.env,
+  logger?: Logger,
+): Promise<DataCacheProvidersOptions & { cacheDir: string }> {
+  const cacheDir = flags.cacheDir !== undefined ? resolve(flags.cacheDir) : defaultCacheDirectory(environment);
+  const file = await readConfigFile(join(cacheDir, CONFIG_FILE_NAME));
+  const providers: Record<string, ProviderConfig> = {};
+  for (const [name, config] of Object.entries(file.providers ?? {})) providers[name] = { ...config };
+  for (const [variable, value] of Object.entries(environment)) {
+    const match = /^DATACACHE_([A-Z0-9]+)_(URL|API_KEY)$/.exec(variable);
+    if (match === null || value === undefined || value.trim() === '') continue;
+    const name = match[1]!.toLowerCase();
+    const provider = (providers[name] ??= {});
+    if (match[2] === 'URL') provider.baseUrl = value.trim();
+    else provider.apiKey = value.trim();
+  }
+  return {
+    cacheDir,
+    userAgent: flags.userAgent ?? environment.DATACACHE_USER_AGENT ?? file.userAgent,
+    maxSizeBytes: file.maxSizeBytes,
+    providers,
+    logger,
+  };
+}
+
+interface ConfigFile {
+  userAgent?: string;
+  maxSizeBytes?: number;
+  providers?: Record<string, ProviderConfig>;
+}
+
+async function readConfigFile(path: string): Promise<ConfigFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new InvalidArgumentError(`cannot read the settings file ${path}: ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidArgumentError(`the settings file ${path} is not valid JSON (${(error as Error).message}); fix or remove it.`);
+  }
+  if (!isPlainObject(parsed)) throw new InvalidArgumentError(`the settings file ${path} must hold a JSON object.`);
+  const providers = parsed.providers;
+  if (providers !== undefined && !isPlainObject(providers)) throw new InvalidArgumentError(`"providers" in ${path} must be an object keyed by provider name.`);
+  // JSON has no Infinity: "unlimited" stands for it.
+  for (const config of Object.values(providers ?? {})) {
+    if (isPlainObject(config) && config.ratePerSecond === 'unlimited') config.ratePerSecond = Infinity;
+  }
+  return parsed;
+}
