@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { globalOptions, withProviders, type CliContext } from '../cli-context.js';
+import { parseWholeNumber } from '../arguments.js';
 import { EXIT } from '../exit-codes.js';
 
 /** `datacache get URL --provider P --type T --identifier I [--out FILE]`: any URL through the cache. */
@@ -13,11 +14,12 @@ export function getCommand(context: CliContext): Command {
     .option('--identifier <name>', 'what it is about, e.g. the artist', '')
     .option('--out <file>', 'write the body to this file instead of printing it')
     .option('--queue', 'queue it for a worker instead of fetching now')
+    .option('--retries <n>', 'further attempts after a network error, a timeout or a 5xx', '3')
     .option('--json', 'print what is cached about it (without the body) as JSON')
-    .action(async (url: string, options: { provider: string; type: string; identifier: string; out?: string; queue?: boolean }, command: Command) => {
+    .action(async (url: string, options: { provider: string; type: string; identifier: string; out?: string; queue?: boolean; retries: string }, command: Command) => {
       const json = globalOptions(command).json === true;
       await withProviders(command, context, async (providers) => {
-        const entry = await providers.client.getOrFetch({ url, provider: options.provider, dataType: options.type, identifier: options.identifier, immediate: options.queue !== true });
+        const entry = await providers.client.getOrFetch({ url, provider: options.provider, dataType: options.type, identifier: options.identifier, immediate: options.queue !== true, retries: parseWholeNumber('--retries', options.retries, { max: 10 }) });
         if (entry === null) {
           context.writeError(options.queue === true ? `queued ${url}\n` : `${url}: not found (remembered as missing)\n`);
           if (options.queue !== true) process.exitCode = EXIT.failure;

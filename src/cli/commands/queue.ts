@@ -49,7 +49,7 @@ export function queueCommand(context: CliContext): Command {
     });
   queue
     .command('clear')
-    .description('remove every queued fetch that is not running')
+    .description('remove every queued fetch that is not running, finished ones included')
     .action(async (_options: unknown, command: Command) => {
       const count = await withProviders(command, context, (providers) => providers.client.queue.clear());
       context.write(`${count} queued fetches removed\n`);

@@ -29,10 +29,13 @@ export function workerCommand(context: CliContext): Command {
         ];
         const worker = client.startWorker({ concurrency: parseWholeNumber('--concurrency', options.concurrency, { min: 1, max: 64 }), ...(options.provider === undefined ? {} : { providers: options.provider }) });
         say(`worker started on ${providers.cacheDir} (Ctrl-C to stop)`);
+        // The worker's own timers do not hold the process open (a library must not); this does.
+        const keepAlive = setInterval(() => undefined, 2 ** 30);
         const signal = await new Promise<NodeJS.Signals>((resolve) => {
           process.once('SIGINT', resolve);
           process.once('SIGTERM', resolve);
         });
+        clearInterval(keepAlive);
         say(`${signal}: stopping; running fetches may finish for up to 10 s`);
         await worker.stop();
         for (const stop of stops) stop();
