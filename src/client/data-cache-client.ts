@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleepTimer } from 'node:timers/promises';
 import { systemClock, type Clock } from '../clock.js';
+import type { AnalyticsSink } from '../analytics/analytics-recorder.js';
 import { InvalidArgumentError, isDatabaseFault, ProviderCoolingDownError, RateLimitWaitError } from '../errors.js';
 import { HttpClient } from '../http/http-client.js';
 import { DownloadError, HttpStatusError, UnexpectedContentError } from '../http/http-errors.js';
@@ -34,6 +35,8 @@ export interface DataCacheClientOptions {
   /** How long a queued job's lease lasts. Default 60 s. */
   leaseMs?: number;
   logger?: Logger;
+  /** Counts hits, misses, stale answers, fetches and errors, with latencies (DataCacheProviders passes an AnalyticsRecorder). */
+  analytics?: AnalyticsSink;
   clock?: Clock;
   /** Backoff sleeps go through this; tests pass one that does not wait. */
   sleep?: Sleep;
@@ -74,6 +77,7 @@ export class DataCacheClient {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly sleep: Sleep;
+  private readonly analytics: AnalyticsSink | undefined;
   private readonly owner = `client:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly inFlight = new Map<string, Promise<CachedEntry | null>>();
   private readonly reportedFaults = new Set<string>();
@@ -86,6 +90,7 @@ export class DataCacheClient {
     this.logger = redactingLogger(options.logger ?? silentLogger);
     this.clock = options.clock ?? systemClock;
     this.sleep = options.sleep ?? defaultSleep;
+    this.analytics = options.analytics;
     this.staleIfError = options.staleIfError ?? true;
     this.defaults = { providers: options.providers ?? {}, ttlByDataType: options.ttlByDataType ?? {} };
     const connection = this.storage.sharedConnection();
@@ -114,17 +119,20 @@ export class DataCacheClient {
    * copy to fall back on.
    */
   async getOrFetch(request: FetchRequest): Promise<CachedEntry | null> {
+    const started = performance.now();
     const fetch = resolveFetchRequest(request, this.defaults);
     const onComplete = request.onComplete;
     const cached = await this.cachedCopy(fetch.url);
     const event = { url: fetch.url, provider: fetch.provider, dataType: fetch.dataType };
     if (cached !== null && !cached.stale && (fetch.expectedChecksum === null || cached.checksum === fetch.expectedChecksum)) {
       const negative = cached.statusCode !== 200;
+      this.analytics?.record('hit', fetch.provider, fetch.dataType, performance.now() - started);
       this.events.emit('hit', { ...event, negative });
       const answer = negative ? null : cached;
       onComplete?.(answer);
       return answer;
     }
+    this.analytics?.record('miss', fetch.provider, fetch.dataType);
     this.events.emit('miss', event);
     if (!fetch.immediate) {
       const { added } = await this.queue.enqueue({ url: fetch.url, provider: fetch.provider, priority: fetch.priority, request: toJobRequest(fetch) });
@@ -248,6 +256,7 @@ export class DataCacheClient {
       return { outcome: 'done' };
     } catch (error) {
       if (error instanceof ProviderCoolingDownError) return { outcome: 'defer', until: error.until };
+      this.analytics?.record('error', fetch.provider, fetch.dataType);
       this.events.emit('error', { ...event, error: error instanceof Error ? error : new Error(String(error)) });
       const message = error instanceof Error ? error.message : String(error);
       if (error instanceof HttpStatusError) return error.retryable ? { outcome: 'retry', error: message } : { outcome: 'failed', error: message };
@@ -284,7 +293,9 @@ export class DataCacheClient {
         signal,
         authorize: providerSettings(this.defaults, fetch.provider)?.authorize,
       });
-      this.events.emit('fetch', { ...event, status: download.status, bytes: download.body.length, durationMs: performance.now() - started });
+      const durationMs = performance.now() - started;
+      this.analytics?.record('fetch', fetch.provider, fetch.dataType, durationMs, download.body.length);
+      this.events.emit('fetch', { ...event, status: download.status, bytes: download.body.length, durationMs });
       let entry: CachedEntry | null;
       if (download.status === 304 && usable) {
         entry = await this.storeSafely('renew', () => this.storage.renew(fetch.url, { ttlSeconds: fetch.ttlSeconds, etag: download.etag, lastModified: download.lastModified }));
@@ -344,9 +355,11 @@ export class DataCacheClient {
       error instanceof RateLimitWaitError ||
       (error instanceof DownloadError && (error.retryable || !(error instanceof HttpStatusError)));
     if (this.staleIfError && passing && cached !== null && cached.statusCode === 200) {
+      this.analytics?.record('stale', fetch.provider, fetch.dataType);
       this.events.emit('stale', { ...event, reason: error instanceof Error ? error.message : String(error) });
       return cached;
     }
+    this.analytics?.record('error', fetch.provider, fetch.dataType);
     this.events.emit('error', { ...event, error: error instanceof Error ? error : new Error(String(error)) });
     throw error;
   }

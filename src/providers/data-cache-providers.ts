@@ -1,5 +1,8 @@
 import { resolve } from 'node:path';
+import { AnalyticsRecorder } from '../analytics/analytics-recorder.js';
+import { readAnalytics, type AnalyticsReport } from '../analytics/analytics-report.js';
 import { DataCacheClient } from '../client/data-cache-client.js';
+import { systemClock } from '../clock.js';
 import { InvalidArgumentError, StorageClosedError } from '../errors.js';
 import { redactingLogger, silentLogger, type Logger } from '../logger.js';
 import type { DrainReport } from '../queue/drain-queue.js';
@@ -27,11 +30,21 @@ export interface ProvidersStats {
   queue: { byState: Record<JobState, number>; byProvider: Record<string, Partial<Record<JobState, number>>> };
   /** Providers cooling down after a 429 or 503, shared by every process. */
   cooldowns: Record<string, Cooldown>;
+  /** Hits, misses, stale answers, fetches, errors, bytes and latencies, from every process. */
+  analytics: AnalyticsReport;
+}
+
+export interface StatsOptions {
+  /** Analytics from this moment (ms since the epoch). Default: the last 24 hours. */
+  sinceMs?: number;
+  /** Minutes per point of the analytics timeline. Default 1. */
+  bucketMinutes?: number;
 }
 
 interface Opened {
   storage: DataStorage;
   client: DataCacheClient;
+  analytics: AnalyticsRecorder;
 }
 
 /**
@@ -63,9 +76,10 @@ export class DataCacheProviders {
     if (input.userAgent !== undefined) requireString('userAgent', input.userAgent, { maxLength: 512 });
     if (input.userAgent !== undefined && /[\r\n]/.test(input.userAgent)) throw new InvalidArgumentError('userAgent must be one line.');
     optionalFiniteNumber('maxSizeBytes', input.maxSizeBytes, 0, { min: 1 });
+    optionalFiniteNumber('analyticsRetentionDays', input.analyticsRetentionDays, 7, { min: 0 });
     this.logger = redactingLogger(input.logger ?? silentLogger);
     this.providerSettings = resolveProviders(input.providers);
-    this.fingerprint = JSON.stringify({ cacheDir: this.cacheDir, userAgent: input.userAgent, maxSizeBytes: input.maxSizeBytes, providers: input.providers, storage: input.storage });
+    this.fingerprint = JSON.stringify({ cacheDir: this.cacheDir, userAgent: input.userAgent, maxSizeBytes: input.maxSizeBytes, providers: input.providers, storage: input.storage, analyticsRetentionDays: input.analyticsRetentionDays });
     const client = (): Promise<DataCacheClient> => this.open().then((opened) => opened.client);
     this.musicbrainz = new MusicBrainzProvider(client, { baseUrl: this.providerSettings.get('musicbrainz')?.baseUrl });
     this.images = new ImagesProvider(client);
@@ -104,8 +118,13 @@ export class DataCacheProviders {
   }
 
   /** Entries and bytes (in total, by provider and data type, against the budget), the queue, and cool-downs. */
-  async stats(): Promise<ProvidersStats> {
-    const { storage, client } = await this.open();
+  async stats(options: StatsOptions = {}): Promise<ProvidersStats> {
+    const input = requireOptionsObject('stats options', options);
+    const sinceMs = input.sinceMs === undefined ? undefined : optionalFiniteNumber('sinceMs', input.sinceMs, 0, { min: 0 });
+    const bucketMinutes = optionalFiniteNumber('bucketMinutes', input.bucketMinutes, 1, { min: 1, max: 1440, integer: true });
+    const { storage, client, analytics } = await this.open();
+    // This process's latest counts first, so the report includes them.
+    await analytics.flush();
     const [storageStats, rows] = await Promise.all([storage.stats(), client.queue.counts()]);
     const byState: Record<JobState, number> = { pending: 0, running: 0, done: 0, failed: 0 };
     const byProvider = Object.create(null) as ProvidersStats['queue']['byProvider'];
@@ -120,7 +139,9 @@ export class DataCacheProviders {
       const cooldown = await client.limiter.cooldownOf(name);
       if (cooldown !== null) cooldowns[name] = cooldown;
     }
-    return { storage: storageStats, queue: { byState, byProvider }, cooldowns };
+    const clock = this.options.storage?.clock ?? systemClock;
+    const report = await readAnalytics(storage.sharedConnection(), clock.now(), { sinceMs, bucketMinutes });
+    return { storage: storageStats, queue: { byState, byProvider }, cooldowns, analytics: report };
   }
 
   /** Stops workers, closes connections and the database. getProviders() opens a fresh one afterwards. */
@@ -130,6 +151,7 @@ export class DataCacheProviders {
       const opened = await this.opening?.catch(() => undefined);
       if (opened === undefined) return;
       await opened.client.close();
+      await opened.analytics.close();
       await opened.storage.close();
     })();
     return this.closing;
@@ -144,6 +166,8 @@ export class DataCacheProviders {
         maxSizeBytes: this.options.maxSizeBytes,
         logger: this.logger,
       });
+      const clock = this.options.storage?.clock ?? systemClock;
+      const analytics = new AnalyticsRecorder(storage.sharedConnection(), { clock, logger: this.logger, retentionMs: this.options.analyticsRetentionDays === undefined ? undefined : this.options.analyticsRetentionDays * 86_400_000 });
       try {
         const client = new DataCacheClient({
           storage,
@@ -151,10 +175,12 @@ export class DataCacheProviders {
           providers: Object.fromEntries([...this.providerSettings].map(([name, settings]) => [name, settings.client])),
           logger: this.logger,
           clock: this.options.storage?.clock,
+          analytics,
         });
-        this.opened = { storage, client };
+        this.opened = { storage, client, analytics };
         return this.opened;
       } catch (error) {
+        await analytics.close();
         await storage.close();
         throw error;
       }

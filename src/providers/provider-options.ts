@@ -35,6 +35,8 @@ export interface DataCacheProvidersOptions {
   providers?: Record<string, ProviderConfig>;
   /** Where background work reports (anything with debug/info/warn/error, `console` included). Secrets are redacted. */
   logger?: Logger;
+  /** How many days of per-minute analytics to keep. Default 7. */
+  analyticsRetentionDays?: number;
   /** Further storage options (maintenance interval, lock timeout, memory tier …). */
   storage?: Omit<DataStorageOptions, 'cacheDir' | 'maxSizeBytes' | 'logger'>;
 }

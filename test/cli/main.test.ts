@@ -95,7 +95,11 @@ describe('the datacache command', () => {
     const stats = JSON.parse((await datacache(cacheDir, ['stats', '--json'])).stdout) as { storage: { entries: number; byDataType: Record<string, unknown> }; queue: { byState: Record<string, number> } };
     expect(stats.storage.entries).toBe(1);
     expect(stats.queue.byState.pending).toBe(1);
-    expect((await datacache(cacheDir, ['stats'])).stdout).toMatch(/fanart\s+1\s+/);
+    const statsText = (await datacache(cacheDir, ['stats'])).stdout;
+    expect(statsText).toMatch(/fanart\s+1\s+/);
+    // Two misses (the get and the queued get); the random image is read from storage, not a lookup.
+    expect(statsText).toMatch(/last 24 h: 0 hits, 2 misses, 0 stale/);
+    expect(statsText).toMatch(/latency: hits p50 -, p99 -; fetches p50 \d/);
     expect((await datacache(cacheDir, ['queue', 'clear'])).stdout).toMatch(/2 queued fetches removed/); // the pending one and the record of the finished get
     expect((await datacache(cacheDir, ['purge', '--identifier', 'Daft Punk', '--json'])).stdout.trim()).toBe('{"removed":1}');
     expect(JSON.parse((await datacache(cacheDir, ['maintain', '--json'])).stdout)).toMatchObject({ completed: true });

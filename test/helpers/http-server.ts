@@ -15,6 +15,8 @@ export type Route = (request: IncomingMessage, response: ServerResponse) => void
 export interface TestServer {
   url(path: string): string;
   requests: RecordedRequest[];
+  /** Answers paths no route names; 404 unless set. */
+  fallback: Route | undefined;
   close(): Promise<void>;
 }
 
@@ -37,19 +39,24 @@ afterEach(async () => {
 /** A real HTTP server on 127.0.0.1 (a free port), answering by path; closed after the test. */
 export async function startServer(routes: Record<string, Route>): Promise<TestServer> {
   const requests: RecordedRequest[] = [];
+  const testServer: TestServer = {
+    url: () => {
+      throw new Error('the server is not listening yet');
+    },
+    requests,
+    fallback: undefined,
+    close: () => new Promise((resolve) => server.close(() => { resolve(); })),
+  };
   const server = createServer((request, response) => {
     const path = request.url ?? '/';
     requests.push({ path, headers: request.headers, remotePort: request.socket.remotePort, at: Date.now() });
-    const route = routes[path.split('?')[0]!];
+    const route = routes[path.split('?')[0]!] ?? testServer.fallback;
     if (route) route(request, response);
     else response.writeHead(404).end('not found');
   });
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
-    url: (path) => `http://127.0.0.1:${port}${path}`,
-    requests,
-    close: () => new Promise((resolve) => server.close(() => { resolve(); })),
-  };
+  testServer.url = (path) => `http://127.0.0.1:${port}${path}`;
+  return testServer;
 }

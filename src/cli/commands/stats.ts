@@ -20,7 +20,7 @@ export function statsCommand(context: CliContext): Command {
 }
 
 export function renderStats(stats: ProvidersStats): string {
-  const { storage, queue, cooldowns } = stats;
+  const { storage, queue, cooldowns, analytics } = stats;
   const sections = [
     `cache: ${storage.entries} entries, ${formatBytes(storage.bytes)} of ${formatBytes(storage.budget.maxSizeBytes)} (${formatRatio(storage.budget.usedRatio)}); ` +
       `${storage.expiredEntries} expired, ${storage.negativeEntries} remembered as missing; last maintenance ${formatTime(storage.lastMaintenanceAt)}`,
@@ -40,7 +40,20 @@ export function renderStats(stats: ProvidersStats): string {
       }),
     ),
   );
+  const { totals, latency } = analytics;
+  sections.push(
+    `last 24 h: ${totals.hits} hits, ${totals.misses} misses, ${totals.stale} stale (hit rate ${formatRatio(totals.hitRate)}, stale rate ${formatRatio(totals.staleRate)}); ` +
+      `${totals.fetches} fetches (${formatBytes(totals.bytesFetched)}), ${totals.errors} errors\n` +
+      `latency: hits p50 ${formatMs(latency.hit.p50Ms)}, p99 ${formatMs(latency.hit.p99Ms)}; fetches p50 ${formatMs(latency.fetch.p50Ms)}, p99 ${formatMs(latency.fetch.p99Ms)}`,
+  );
+  const analyticsRows = Object.entries(analytics.byProvider).map(([name, counts]) => [name, counts.hits, counts.misses, counts.stale, formatRatio(counts.hitRate), counts.fetches, counts.errors]);
+  if (analyticsRows.length > 0) sections.push(formatTable(['provider', 'hits', 'misses', 'stale', 'hit rate', 'fetches', 'errors'], analyticsRows));
   return `${sections.join('\n\n')}\n`;
+}
+
+function formatMs(milliseconds: number): string {
+  if (!Number.isFinite(milliseconds)) return '-';
+  return milliseconds < 1 ? `${(milliseconds * 1000).toFixed(0)} µs` : `${milliseconds.toFixed(1)} ms`;
 }
 
 function countTables(storage: ProvidersStats['storage']): string[] {

@@ -12,7 +12,7 @@ import { importLegacyCache } from './legacy-import.js';
  * Times are INTEGER milliseconds since the Unix epoch. `file_path` is relative to the cache
  * directory with `/` separators, so a cache directory can move between machines.
  */
-export const CURRENT_SCHEMA_VERSION = 5;
+export const CURRENT_SCHEMA_VERSION = 6;
 
 interface Migration {
   toVersion: number;
@@ -169,6 +169,30 @@ const addQueue = `
   CREATE INDEX queue_by_lease ON queue_jobs (state, lease_until);
 `;
 
+// Version 6: analytics, per minute, written in batches by every process (see src/analytics/).
+const addAnalytics = `
+  CREATE TABLE analytics_counts (
+    minute        INTEGER NOT NULL,  -- milliseconds since the epoch, at the start of the minute
+    provider      TEXT    NOT NULL,
+    data_type     TEXT    NOT NULL,
+    hits          INTEGER NOT NULL DEFAULT 0,
+    misses        INTEGER NOT NULL DEFAULT 0,
+    stale         INTEGER NOT NULL DEFAULT 0,
+    fetches       INTEGER NOT NULL DEFAULT 0,
+    errors        INTEGER NOT NULL DEFAULT 0,
+    bytes_fetched INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (minute, provider, data_type)
+  ) WITHOUT ROWID;
+  -- Latency histograms: bucket b counts durations in [2^b, 2^(b+1)) microseconds.
+  CREATE TABLE analytics_latency (
+    minute INTEGER NOT NULL,
+    kind   TEXT    NOT NULL CHECK (kind IN ('hit', 'fetch')),
+    bucket INTEGER NOT NULL,
+    count  INTEGER NOT NULL,
+    PRIMARY KEY (minute, kind, bucket)
+  ) WITHOUT ROWID;
+`;
+
 const migrations: Migration[] = [
   {
     toVersion: 1,
@@ -205,6 +229,13 @@ const migrations: Migration[] = [
     apply(database) {
       // GCRA's arrival time again, over actual send times: a request that woke late pushes the next one back.
       database.exec('ALTER TABLE rate_limits ADD COLUMN send_due_at REAL NOT NULL DEFAULT 0');
+    },
+  },
+  {
+    toVersion: 6,
+    description: 'analytics: counts and latency histograms per minute',
+    apply(database) {
+      database.exec(addAnalytics);
     },
   },
 ];

@@ -1,0 +1,134 @@
+import type { SqliteConnection } from '../storage/sqlite/connection.js';
+
+export interface CountTotals {
+  hits: number;
+  misses: number;
+  stale: number;
+  fetches: number;
+  errors: number;
+  bytesFetched: number;
+  /** hits / (hits + misses); NaN when nothing was asked. */
+  hitRate: number;
+  missRate: number;
+  /** Misses answered with an expired copy because the fetch failed, per lookup. */
+  staleRate: number;
+}
+
+/** A latency distribution from the histograms: each figure within a factor of √2 (the bucket's geometric middle). */
+export interface LatencyDistribution {
+  count: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export interface AnalyticsReport {
+  sinceMs: number;
+  untilMs: number;
+  totals: CountTotals;
+  byProvider: Record<string, CountTotals>;
+  byDataType: Record<string, CountTotals>;
+  /** One point per `bucketMinutes`, oldest first; minutes with nothing counted are left out. */
+  timeline: ({ at: number } & CountTotals)[];
+  latency: { hit: LatencyDistribution; fetch: LatencyDistribution };
+}
+
+export interface AnalyticsQuery {
+  /** From when. Default: the last 24 hours. */
+  sinceMs?: number;
+  /** Minutes per timeline point. Default 1. */
+  bucketMinutes?: number;
+}
+
+interface CountsRow {
+  minute: number;
+  provider: string;
+  dataType: string;
+  hits: number;
+  misses: number;
+  stale: number;
+  fetches: number;
+  errors: number;
+  bytesFetched: number;
+}
+
+/** Reads the analytics every process has recorded since `sinceMs`. */
+export async function readAnalytics(connection: SqliteConnection, now: number, query: AnalyticsQuery = {}): Promise<AnalyticsReport> {
+  const sinceMs = query.sinceMs ?? now - 86_400_000;
+  const bucketMs = (query.bucketMinutes ?? 1) * 60_000;
+  const { rows, latencies } = await connection.read('reading analytics', () => ({
+    rows: connection.database
+      .prepare<[number], CountsRow>(
+        `SELECT minute, provider, data_type AS dataType, hits, misses, stale, fetches, errors, bytes_fetched AS bytesFetched
+         FROM analytics_counts WHERE minute >= ? ORDER BY minute`,
+      )
+      .all(sinceMs),
+    latencies: connection.database
+      .prepare<[number], { kind: 'hit' | 'fetch'; bucket: number; count: number }>(
+        'SELECT kind, bucket, sum(count) AS count FROM analytics_latency WHERE minute >= ? GROUP BY kind, bucket ORDER BY kind, bucket',
+      )
+      .all(sinceMs),
+  }));
+  const totals = emptyTotals();
+  const byProvider = Object.create(null) as Record<string, CountTotals>;
+  const byDataType = Object.create(null) as Record<string, CountTotals>;
+  const timeline = new Map<number, CountTotals>();
+  for (const row of rows) {
+    add(totals, row);
+    add((byProvider[row.provider] ??= emptyTotals()), row);
+    add((byDataType[row.dataType] ??= emptyTotals()), row);
+    const at = Math.floor(row.minute / bucketMs) * bucketMs;
+    let point = timeline.get(at);
+    if (point === undefined) timeline.set(at, (point = emptyTotals()));
+    add(point, row);
+  }
+  for (const counts of [totals, ...Object.values(byProvider), ...Object.values(byDataType), ...timeline.values()]) computeRates(counts);
+  return {
+    sinceMs,
+    untilMs: now,
+    totals,
+    byProvider,
+    byDataType,
+    timeline: [...timeline].map(([at, counts]) => ({ at, ...counts })),
+    latency: {
+      hit: distribution(latencies.filter((row) => row.kind === 'hit')),
+      fetch: distribution(latencies.filter((row) => row.kind === 'fetch')),
+    },
+  };
+}
+
+function emptyTotals(): CountTotals {
+  return { hits: 0, misses: 0, stale: 0, fetches: 0, errors: 0, bytesFetched: 0, hitRate: NaN, missRate: NaN, staleRate: NaN };
+}
+
+function add(totals: CountTotals, row: CountsRow): void {
+  totals.hits += row.hits;
+  totals.misses += row.misses;
+  totals.stale += row.stale;
+  totals.fetches += row.fetches;
+  totals.errors += row.errors;
+  totals.bytesFetched += row.bytesFetched;
+}
+
+function computeRates(totals: CountTotals): void {
+  const lookups = totals.hits + totals.misses;
+  totals.hitRate = lookups === 0 ? NaN : totals.hits / lookups;
+  totals.missRate = lookups === 0 ? NaN : totals.misses / lookups;
+  totals.staleRate = lookups === 0 ? NaN : totals.stale / lookups;
+}
+
+function distribution(buckets: { bucket: number; count: number }[]): LatencyDistribution {
+  const count = buckets.reduce((sum, row) => sum + row.count, 0);
+  const middleMs = (bucket: number): number => 2 ** (bucket + 0.5) / 1000;
+  const percentile = (fraction: number): number => {
+    if (count === 0) return NaN;
+    let seen = 0;
+    for (const row of buckets) {
+      seen += row.count;
+      if (seen >= fraction * count) return middleMs(row.bucket);
+    }
+    return middleMs(buckets[buckets.length - 1]!.bucket);
+  };
+  return { count, p50Ms: percentile(0.5), p90Ms: percentile(0.9), p99Ms: percentile(0.99), maxMs: count === 0 ? NaN : middleMs(buckets[buckets.length - 1]!.bucket) };
+}
