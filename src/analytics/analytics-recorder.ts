@@ -11,16 +11,21 @@ export interface AnalyticsSink {
   record(event: CountedEvent, provider: string, dataType: string, durationMs?: number, bytes?: number): void;
 }
 
-interface Counts {
-  minute: number;
-  provider: string;
-  dataType: string;
+/** What is counted, per minute, provider and data type. */
+export interface EventCounts {
   hits: number;
   misses: number;
   stale: number;
   fetches: number;
   errors: number;
   bytesFetched: number;
+}
+
+/** One row of `analytics_counts`. */
+export interface MinuteCounts extends EventCounts {
+  minute: number;
+  provider: string;
+  dataType: string;
 }
 
 export interface AnalyticsRecorderOptions {
@@ -46,7 +51,7 @@ export function latencyBucket(durationMs: number): number {
  * end up in the same rows. Old minutes are deleted after the retention period.
  */
 export class AnalyticsRecorder implements AnalyticsSink {
-  private counts = new Map<string, Counts>();
+  private counts = new Map<string, MinuteCounts>();
   private latencies = new Map<string, { minute: number; kind: 'hit' | 'fetch'; bucket: number; count: number }>();
   private readonly timer: NodeJS.Timeout;
   private readonly clock: Clock;
@@ -65,7 +70,7 @@ export class AnalyticsRecorder implements AnalyticsSink {
     this.retentionMs = options.retentionMs ?? 7 * 86_400_000;
     const database = connection.database;
     this.statements = {
-      addCounts: database.prepare<[Counts]>(`
+      addCounts: database.prepare<[MinuteCounts]>(`
         INSERT INTO analytics_counts (minute, provider, data_type, hits, misses, stale, fetches, errors, bytes_fetched)
         VALUES (@minute, @provider, @dataType, @hits, @misses, @stale, @fetches, @errors, @bytesFetched)
         ON CONFLICT (minute, provider, data_type) DO UPDATE SET

@@ -1,12 +1,7 @@
 import type { SqliteConnection } from '../storage/sqlite/connection.js';
+import type { EventCounts, MinuteCounts } from './analytics-recorder.js';
 
-export interface CountTotals {
-  hits: number;
-  misses: number;
-  stale: number;
-  fetches: number;
-  errors: number;
-  bytesFetched: number;
+export interface CountTotals extends EventCounts {
   /** hits / (hits + misses); NaN when nothing was asked. */
   hitRate: number;
   missRate: number;
@@ -41,17 +36,6 @@ export interface AnalyticsQuery {
   bucketMinutes?: number;
 }
 
-interface CountsRow {
-  minute: number;
-  provider: string;
-  dataType: string;
-  hits: number;
-  misses: number;
-  stale: number;
-  fetches: number;
-  errors: number;
-  bytesFetched: number;
-}
 
 /** Reads the analytics every process has recorded since `sinceMs`. */
 export async function readAnalytics(connection: SqliteConnection, now: number, query: AnalyticsQuery = {}): Promise<AnalyticsReport> {
@@ -59,7 +43,7 @@ export async function readAnalytics(connection: SqliteConnection, now: number, q
   const bucketMs = (query.bucketMinutes ?? 1) * 60_000;
   const { rows, latencies } = await connection.read('reading analytics', () => ({
     rows: connection.database
-      .prepare<[number], CountsRow>(
+      .prepare<[number], MinuteCounts>(
         `SELECT minute, provider, data_type AS dataType, hits, misses, stale, fetches, errors, bytes_fetched AS bytesFetched
          FROM analytics_counts WHERE minute >= ? ORDER BY minute`,
       )
@@ -102,7 +86,7 @@ function emptyTotals(): CountTotals {
   return { hits: 0, misses: 0, stale: 0, fetches: 0, errors: 0, bytesFetched: 0, hitRate: NaN, missRate: NaN, staleRate: NaN };
 }
 
-function add(totals: CountTotals, row: CountsRow): void {
+function add(totals: CountTotals, row: MinuteCounts): void {
   totals.hits += row.hits;
   totals.misses += row.misses;
   totals.stale += row.stale;
