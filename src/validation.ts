@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from './errors.js';
+import { redactText } from './redaction.js';
 
 /**
  * Argument checks shared by every public function. Each one throws
@@ -176,4 +177,14 @@ export function assertJsonValue(path: string, value: unknown, allowBytes: boolea
   }
   seen.delete(value);
   return needsTagging;
+}
+
+/**
+ * An http:// or https:// URL, the only kind datacache fetches; the message shows its start,
+ * redacted, since a URL may carry a key.
+ */
+export function requireHttpUrl(name: string, value: unknown, maxLength = 8192): string {
+  const url = requireString(name, value, { maxLength });
+  if (!/^https?:\/\//i.test(url)) throw new InvalidArgumentError(`${name} must be an http:// or https:// URL, got ${JSON.stringify(redactText(url.slice(0, 80)))}.`);
+  return url;
 }

@@ -256,8 +256,7 @@ export class DataCacheClient {
       return { outcome: 'done' };
     } catch (error) {
       if (error instanceof ProviderCoolingDownError) return { outcome: 'defer', until: error.until };
-      this.analytics?.record('error', fetch.provider, fetch.dataType);
-      this.events.emit('error', { ...event, error: error instanceof Error ? error : new Error(String(error)) });
+      this.reportError(fetch, error);
       const message = error instanceof Error ? error.message : String(error);
       if (error instanceof HttpStatusError) return error.retryable ? { outcome: 'retry', error: message } : { outcome: 'failed', error: message };
       if (error instanceof DownloadError && !error.retryable) return { outcome: 'failed', error: message };
@@ -359,9 +358,14 @@ export class DataCacheClient {
       this.events.emit('stale', { ...event, reason: error instanceof Error ? error.message : String(error) });
       return cached;
     }
-    this.analytics?.record('error', fetch.provider, fetch.dataType);
-    this.events.emit('error', { ...event, error: error instanceof Error ? error : new Error(String(error)) });
+    this.reportError(fetch, error);
     throw error;
+  }
+
+  /** A fetch that reached its caller or its worker as an error: counted, and told to listeners. */
+  private reportError(fetch: ResolvedFetch, error: unknown): void {
+    this.analytics?.record('error', fetch.provider, fetch.dataType);
+    this.events.emit('error', { url: fetch.url, provider: fetch.provider, dataType: fetch.dataType, error: error instanceof Error ? error : new Error(String(error)) });
   }
 
   /** The cached copy, fresh or expired; null when none or when the database cannot be read. */

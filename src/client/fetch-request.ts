@@ -1,10 +1,10 @@
 import { InvalidArgumentError } from '../errors.js';
-import { redactText } from '../redaction.js';
 import {
   describeValue,
   isPlainObject,
   optionalBoolean,
   optionalFiniteNumber,
+  requireHttpUrl,
   requireName,
   requireString,
   serializeMetadata,
@@ -122,8 +122,7 @@ export function resolveFetchRequest(input: unknown, defaults: FetchDefaults): Re
   const provider = requireName('provider', input.provider);
   const dataType = requireName('dataType', input.dataType);
   const immediate = optionalBoolean('immediate', input.immediate, true);
-  const url = requireString('url', input.url);
-  if (!/^https?:\/\//i.test(url)) throw new InvalidArgumentError(`url must be an http:// or https:// URL to fetch, got ${JSON.stringify(redactText(url.slice(0, 80)))}.`);
+  const url = requireHttpUrl('url', input.url);
   const headers = input.headers ?? {};
   if (!isPlainObject(headers) || Object.values(headers).some((value) => typeof value !== 'string' || /[\r\n]/.test(value))) {
     throw new InvalidArgumentError('headers must be an object of header names to single-line string values.');

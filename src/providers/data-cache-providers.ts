@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { AnalyticsRecorder } from '../analytics/analytics-recorder.js';
 import { readAnalytics, type AnalyticsReport } from '../analytics/analytics-report.js';
 import { DataCacheClient } from '../client/data-cache-client.js';
-import { systemClock } from '../clock.js';
+import { systemClock, type Clock } from '../clock.js';
 import { InvalidArgumentError, StorageClosedError } from '../errors.js';
 import { redactingLogger, silentLogger, type Logger } from '../logger.js';
 import type { DrainReport } from '../queue/drain-queue.js';
@@ -64,6 +64,7 @@ export class DataCacheProviders {
   readonly fingerprint: string;
   private readonly options: DataCacheProvidersOptions;
   private readonly logger: Logger;
+  private readonly clock: Clock;
   private readonly providerSettings: Map<string, ResolvedProvider>;
   private opening: Promise<Opened> | undefined;
   private opened: Opened | undefined;
@@ -78,6 +79,7 @@ export class DataCacheProviders {
     optionalFiniteNumber('maxSizeBytes', input.maxSizeBytes, 0, { min: 1 });
     optionalFiniteNumber('analyticsRetentionDays', input.analyticsRetentionDays, 7, { min: 0 });
     this.logger = redactingLogger(input.logger ?? silentLogger);
+    this.clock = input.storage?.clock ?? systemClock;
     this.providerSettings = resolveProviders(input.providers);
     this.fingerprint = JSON.stringify({ cacheDir: this.cacheDir, userAgent: input.userAgent, maxSizeBytes: input.maxSizeBytes, providers: input.providers, storage: input.storage, analyticsRetentionDays: input.analyticsRetentionDays });
     const client = (): Promise<DataCacheClient> => this.open().then((opened) => opened.client);
@@ -133,14 +135,8 @@ export class DataCacheProviders {
       const provider = (byProvider[row.provider] ??= {});
       provider[row.state] = (provider[row.state] ?? 0) + row.jobs;
     }
-    const cooldowns = Object.create(null) as Record<string, Cooldown>;
-    const names = new Set([...this.providerSettings.keys(), ...Object.keys(storageStats.byProvider), ...Object.keys(byProvider), 'musicbrainz', 'cdn']);
-    for (const name of names) {
-      const cooldown = await client.limiter.cooldownOf(name);
-      if (cooldown !== null) cooldowns[name] = cooldown;
-    }
-    const clock = this.options.storage?.clock ?? systemClock;
-    const report = await readAnalytics(storage.sharedConnection(), clock.now(), { sinceMs, bucketMinutes });
+    const cooldowns = await client.limiter.activeCooldowns();
+    const report = await readAnalytics(storage.sharedConnection(), this.clock.now(), { sinceMs, bucketMinutes });
     return { storage: storageStats, queue: { byState, byProvider }, cooldowns, analytics: report };
   }
 
@@ -166,15 +162,14 @@ export class DataCacheProviders {
         maxSizeBytes: this.options.maxSizeBytes,
         logger: this.logger,
       });
-      const clock = this.options.storage?.clock ?? systemClock;
-      const analytics = new AnalyticsRecorder(storage.sharedConnection(), { clock, logger: this.logger, retentionMs: this.options.analyticsRetentionDays === undefined ? undefined : this.options.analyticsRetentionDays * 86_400_000 });
+      const analytics = new AnalyticsRecorder(storage.sharedConnection(), { clock: this.clock, logger: this.logger, retentionMs: this.options.analyticsRetentionDays === undefined ? undefined : this.options.analyticsRetentionDays * 86_400_000 });
       try {
         const client = new DataCacheClient({
           storage,
           userAgent: this.options.userAgent,
           providers: Object.fromEntries([...this.providerSettings].map(([name, settings]) => [name, settings.client])),
           logger: this.logger,
-          clock: this.options.storage?.clock,
+          clock: this.clock,
           analytics,
         });
         this.opened = { storage, client, analytics };

@@ -116,6 +116,9 @@ export class SharedRateLimiter {
       read: database.prepare<[string], { nextDueAt: number; cooldownUntil: number; cooldownReason: string | null }>(
         'SELECT next_due_at AS nextDueAt, cooldown_until AS cooldownUntil, cooldown_reason AS cooldownReason FROM rate_limits WHERE provider = ?',
       ),
+      coolingDown: database.prepare<[number], { provider: string; cooldownUntil: number; cooldownReason: string | null }>(
+        'SELECT provider, cooldown_until AS cooldownUntil, cooldown_reason AS cooldownReason FROM rate_limits WHERE cooldown_until > ?',
+      ),
       passSendGate: database.prepare<[{ provider: string; now: number; intervalMs: number; toleranceMs: number }], number>(`
         UPDATE rate_limits SET send_due_at = max(send_due_at, @now) + @intervalMs
         WHERE provider = @provider AND send_due_at - @toleranceMs <= @now
@@ -216,6 +219,14 @@ export class SharedRateLimiter {
     requireName('provider', provider);
     const row = await this.connection.read('reading a cool-down', () => this.statements.read.get(provider));
     return row !== undefined && row.cooldownUntil > this.clock.now() ? { until: row.cooldownUntil, reason: row.cooldownReason } : null;
+  }
+
+  /** Every provider cooling down now, whichever process set it, by name. */
+  async activeCooldowns(): Promise<Record<string, Cooldown>> {
+    const rows = await this.connection.read('reading cool-downs', () => this.statements.coolingDown.all(this.clock.now()));
+    const cooldowns = Object.create(null) as Record<string, Cooldown>;
+    for (const row of rows) cooldowns[row.provider] = { until: row.cooldownUntil, reason: row.cooldownReason };
+    return cooldowns;
   }
 
   /**

@@ -6,6 +6,7 @@ import {
   isPlainObject,
   optionalBoolean,
   optionalString,
+  requireHttpUrl,
   requireName,
   requireString,
   type JsonObject,
@@ -76,7 +77,7 @@ export class ApiProvider {
     if (!isPlainObject(request)) throw new InvalidArgumentError(`cacheApiResponse() takes a request object, got ${describeValue(request)}.`);
     const provider = requireName('provider', request.provider);
     return this.fetchJson<T>(provider, {
-      url: this.cacheUrl(provider, requireString('url', request.url, { maxLength: 8192 })),
+      url: this.cacheUrl(provider, requireHttpUrl('url', request.url)),
       identifier: requireString('identifier', request.identifier, { allowEmpty: true, maxLength: 1024 }),
       dataType: request.dataType === undefined ? 'api' : requireName('dataType', request.dataType),
       immediate: optionalBoolean('immediate', request.immediate, true),
@@ -98,7 +99,7 @@ export class ApiProvider {
       throw new InvalidArgumentError(`language must be a language code such as 'en' or 'pt-BR', got ${describeValue(request.language)}.`);
     }
     return this.fetchJson<T>(provider, {
-      url: this.cacheUrl(provider, requireString('url', request.url, { maxLength: 8192 })),
+      url: this.cacheUrl(provider, requireHttpUrl('url', request.url)),
       identifier: normalizeArtistIdentifier(request.artistIdentifier),
       dataType: 'bio',
       immediate: optionalBoolean('immediate', request.immediate, true),
@@ -113,7 +114,7 @@ export class ApiProvider {
    * without the configured API key.
    */
   cacheUrl(provider: string, url: string): string {
-    if (!/^https?:\/\//i.test(url)) throw new InvalidArgumentError(`url must be an http:// or https:// URL, got ${describeValue(url.slice(0, 80))}.`);
+    requireHttpUrl('url', url);
     const preset = presetOf(provider);
     const settings = this.settings.get(provider);
     let moved = url;

@@ -3,7 +3,7 @@ import { IMAGE_DATA_TYPES } from '../../client/fetch-request.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { PRIORITY } from '../../queue/request-queue.js';
 import type { CachedEntry } from '../../storage/cached-entry.js';
-import { describeValue, isPlainObject, optionalBoolean, optionalFiniteNumber, requireName, requireString, type JsonObject } from '../../validation.js';
+import { describeValue, isPlainObject, optionalBoolean, optionalFiniteNumber, requireHttpUrl, requireName, type JsonObject } from '../../validation.js';
 import { clientGetter, type ClientSource } from '../client-source.js';
 import { normalizeArtistIdentifier } from '../identifiers.js';
 
@@ -98,7 +98,7 @@ export class ImagesProvider {
     const immediate = optionalBoolean('immediate', request.immediate, true);
     const client = await this.client();
     return client.getOrFetch({
-      url: requireString('url', request.url, { maxLength: 8192 }),
+      url: requireHttpUrl('url', request.url),
       identifier: normalizeArtistIdentifier(request.artistIdentifier),
       dataType: imageType,
       provider: request.provider === undefined ? 'cdn' : requireName('provider', request.provider),
@@ -163,12 +163,6 @@ function storageQuery(query: ImageQuery): { identifier: string; dataType: string
     dataType: requireName('imageType', query.imageType),
     ...(query.provider === undefined ? {} : { provider: requireName('provider', query.provider) }),
   };
-}
-
-function requireHttpUrl(name: string, value: unknown): string {
-  const url = requireString(name, value, { maxLength: 8192 });
-  if (!/^https?:\/\//i.test(url)) throw new InvalidArgumentError(`${name} must be an http:// or https:// URL, got ${describeValue(url.slice(0, 80))}.`);
-  return url;
 }
 
 /** Fisher-Yates, on a copy. */
