@@ -164,3 +164,13 @@ export function describeCause(cause: unknown): string {
   }
   return String(cause);
 }
+
+/** A DJ library file could not be read as the format it claims (or any format datacache reads). */
+export class LibraryFormatError extends DataCacheError {
+  readonly source: string;
+
+  constructor(source: string, message: string, options?: { cause?: unknown }) {
+    super('ERR_DATACACHE_LIBRARY_FORMAT', `${source}: ${message}`, options);
+    this.source = source;
+  }
+}

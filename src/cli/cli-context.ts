@@ -8,8 +8,8 @@ export interface CliContext {
   environment: NodeJS.ProcessEnv;
   write(text: string): void;
   writeError(text: string): void;
-  /** Whether stderr is a terminal (progress bars) or a pipe or file (plain lines). */
-  interactive: boolean;
+  /** stderr when it is a terminal: progress bars are drawn on it. Absent for a pipe or a file (plain lines then). */
+  terminal?: NodeJS.WriteStream;
 }
 
 /** The global options of the command that is running. */

@@ -1,4 +1,4 @@
-import { DataCacheError, InvalidArgumentError, isDatabaseFault, ProviderCoolingDownError, RateLimitWaitError } from '../errors.js';
+import { DataCacheError, InvalidArgumentError, LibraryFormatError, isDatabaseFault, ProviderCoolingDownError, RateLimitWaitError } from '../errors.js';
 import { DownloadError } from '../http/http-errors.js';
 
 /** What `datacache` exits with, so scripts can tell failures apart. */
@@ -12,10 +12,12 @@ export const EXIT = {
   network: 3,
   /** The cache database cannot be used (locked for too long, corrupt, read-only, disk full, newer schema). */
   database: 4,
+  /** Stopped by Ctrl-C (SIGINT) or SIGTERM before the work was done; running it again resumes. */
+  interrupted: 130,
 } as const;
 
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof InvalidArgumentError) return EXIT.usage;
+  if (error instanceof InvalidArgumentError || error instanceof LibraryFormatError) return EXIT.usage;
   if (error instanceof DownloadError || error instanceof ProviderCoolingDownError || error instanceof RateLimitWaitError) return EXIT.network;
   if (isDatabaseFault(error) || (error instanceof DataCacheError && /DATABASE|SCHEMA|STORAGE/.test(error.code))) return EXIT.database;
   return EXIT.failure;

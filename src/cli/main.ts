@@ -6,6 +6,6 @@ const code = await runCli(process.argv.slice(2), {
   environment: process.env,
   write: (text) => process.stdout.write(text),
   writeError: (text) => process.stderr.write(text),
-  interactive: process.stderr.isTTY,
+  ...(process.stderr.isTTY ? { terminal: process.stderr } : {}),
 });
 process.exitCode = code;

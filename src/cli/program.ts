@@ -5,6 +5,7 @@ import type { CliContext } from './cli-context.js';
 import { getCommand } from './commands/get.js';
 import { imageCommand } from './commands/image.js';
 import { maintainCommand } from './commands/maintain.js';
+import { precacheCommand } from './commands/precache.js';
 import { purgeCommand } from './commands/purge.js';
 import { queueCommand } from './commands/queue.js';
 import { searchCommand } from './commands/search.js';
@@ -28,11 +29,12 @@ export function buildProgram(context: CliContext): Command {
       `
 Settings also come from the environment (DATACACHE_DIR, DATACACHE_USER_AGENT, DATACACHE_<PROVIDER>_URL,
 DATACACHE_<PROVIDER>_API_KEY) and from config.json in the cache directory.
-Exit codes: 0 ok, 1 nothing found or failed, 2 bad arguments, 3 network or service failure, 4 database unusable.`,
+Exit codes: 0 ok, 1 nothing found or failed, 2 bad arguments, 3 network or service failure, 4 database unusable,
+130 interrupted (run the command again to resume).`,
     )
     .configureOutput({ writeOut: (text) => { context.write(text); }, writeErr: (text) => { context.writeError(text); } })
     .exitOverride();
-  for (const make of [searchCommand, getCommand, imageCommand, statsCommand, queueCommand, purgeCommand, maintainCommand, workerCommand]) {
+  for (const make of [searchCommand, getCommand, imageCommand, statsCommand, queueCommand, purgeCommand, maintainCommand, workerCommand, precacheCommand]) {
     program.addCommand(make(context).exitOverride().configureOutput({ writeOut: (text) => { context.write(text); }, writeErr: (text) => { context.writeError(text); } }).showHelpAfterError());
   }
   return program;

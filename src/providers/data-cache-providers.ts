@@ -93,6 +93,11 @@ export class DataCacheProviders {
     await this.open();
   }
 
+  /** Whether an API key is configured for `provider` (the key itself is never handed out). */
+  hasApiKey(provider: string): boolean {
+    return this.providerSettings.get(requireName('provider', provider))?.apiKey !== undefined;
+  }
+
   /** The client underneath (after initialize()). */
   get client(): DataCacheClient {
     return this.requireOpened('client').client;

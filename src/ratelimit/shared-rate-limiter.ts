@@ -108,7 +108,8 @@ export class SharedRateLimiter {
 
   constructor(
     private readonly connection: SqliteConnection,
-    private readonly limitOf: (provider: string) => RateLimit,
+    /** Each provider's limit, as configured. */
+    readonly limitOf: (provider: string) => RateLimit,
     private readonly clock: Clock = systemClock,
   ) {
     const database = connection.database;

@@ -84,11 +84,23 @@ export class MusicBrainzProvider {
     return this.lookup('release', mbid, options);
   }
 
-  private async search<Key extends string>(entity: string, query: string, input?: SearchOptions): Promise<SearchResult<Key> | null> {
+  /**
+   * The URL (and so the cache key) of a search, without fetching: to ask the cache or the
+   * queue about it.
+   *
+   * @example musicbrainz.searchUrl('artist', 'Daft Punk') // 'https://musicbrainz.org/ws/2/artist?fmt=json&query=Daft%20Punk'
+   */
+  searchUrl(entity: 'artist' | 'recording' | 'release', query: string, input?: Omit<SearchOptions, 'immediate'>): string {
+    if (!['artist', 'recording', 'release'].includes(entity)) throw new InvalidArgumentError(`entity must be artist, recording or release, got ${describeValue(entity)}.`);
     const options = requireOptionsObject('search options', input);
     const limit = options.limit === undefined ? undefined : optionalFiniteNumber('limit', options.limit, 25, { min: 1, max: 100, integer: true });
     const offset = options.offset === undefined ? undefined : optionalFiniteNumber('offset', options.offset, 0, { min: 0, integer: true });
-    const url = musicbrainzUrl(this.baseUrl, entity, { fmt: 'json', query: escapeLuceneQuery(query), limit, offset });
+    return musicbrainzUrl(this.baseUrl, entity, { fmt: 'json', query: escapeLuceneQuery(query), limit, offset });
+  }
+
+  private async search<Key extends string>(entity: 'artist' | 'recording' | 'release', query: string, input?: SearchOptions): Promise<SearchResult<Key> | null> {
+    const options = requireOptionsObject('search options', input);
+    const url = this.searchUrl(entity, query, { limit: options.limit as number | undefined, offset: options.offset as number | undefined });
     return this.get(url, normalizeArtistIdentifier(query), optionalBoolean('immediate', options.immediate, true));
   }
 

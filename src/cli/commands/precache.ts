@@ -1,0 +1,93 @@
+import { Command, InvalidArgumentError as CommanderArgumentError } from 'commander';
+import { ArtistSet } from '../../precache/artist-names.js';
+import { ARTWORK_TYPES, DEFAULT_ARTWORK_LIMITS, type ArtworkType } from '../../precache/artwork-sources.js';
+import { LIBRARY_FORMATS, readLibraryArtists, type LibraryFormat } from '../../precache/library/read-library.js';
+import { precacheArtists } from '../../precache/precache.js';
+import { parseWholeNumber } from '../arguments.js';
+import { globalOptions, withProviders, type CliContext } from '../cli-context.js';
+import { EXIT } from '../exit-codes.js';
+import { describeProgress, progressDisplay } from '../progress-display.js';
+
+interface PrecacheCommandOptions {
+  format?: LibraryFormat;
+  work?: boolean;
+  concurrency: string;
+  images?: Partial<Record<ArtworkType, number>>;
+  dryRun?: boolean;
+}
+
+/**
+ * `datacache precache LIBRARY`: queues the MusicBrainz search and the artist images of every
+ * artist in a DJ library, follows the work to its end (or does it, with --work), and can be
+ * stopped and run again.
+ */
+export function precacheCommand(context: CliContext): Command {
+  return new Command('precache')
+    .description('pre-cache the artists of a DJ library before a gig: MusicBrainz search, then artist images, queued at batch priority')
+    .argument('<library>', 'Traktor collection.nml, VirtualDJ database.xml, Rekordbox XML export, an M3U/M3U8 playlist, or a text file with one artist per line')
+    .option('--format <format>', `${LIBRARY_FORMATS.join(', ')} (default: told from the file)`, (value: string) => {
+      if (!(LIBRARY_FORMATS as readonly string[]).includes(value)) throw new CommanderArgumentError(`use one of ${LIBRARY_FORMATS.join(', ')}.`);
+      return value;
+    })
+    .option('--work', 'fetch in this process instead of leaving the queue to a running `datacache worker`')
+    .option('--concurrency <n>', 'fetches at once with --work', '3')
+    .option('--images <limits>', `images kept per artist and type, e.g. "fanart=10,logo=1" (default ${ARTWORK_TYPES.map((type) => `${type}=${DEFAULT_ARTWORK_LIMITS[type]}`).join(',')})`, parseImageLimits)
+    .option('--dry-run', 'list the artists found in the library and stop; nothing is queued')
+    .option('--json', 'print the final report as JSON')
+    .addHelpText('after', `
+Names are tidied and split: "A feat. B", "A ft. B", "A vs. B" are two artists; "A & B" and "A, B" are
+one artist when MusicBrainz knows one by that name (Simon & Garfunkel), else two. "Various Artists" is
+skipped. Ctrl-C stops; running the same command again skips what is cached or queued already.`)
+    .action(async (library: string, options: PrecacheCommandOptions, command: Command) => {
+      const json = globalOptions(command).json === true;
+      const artists = new ArtistSet();
+      for await (const field of readLibraryArtists(library, { format: options.format })) artists.addField(field);
+      if (options.dryRun === true) {
+        if (json) context.write(`${JSON.stringify({ tracks: artists.fields, artists: artists.values().map((artist) => ({ name: artist.name, parts: artist.parts?.map((part) => part.name) ?? null })) }, null, 2)}\n`);
+        else for (const artist of artists.values()) context.write(`${artist.name}${artist.parts === undefined ? '' : `  (or: ${artist.parts.map((part) => part.name).join(' | ')})`}\n`);
+        return;
+      }
+      context.writeError(`${library}: ${artists.fields} tracks, ${artists.size} artists\n`);
+      const work = options.work === true;
+      const concurrency = parseWholeNumber('--concurrency', options.concurrency, { min: 1, max: 64 });
+      await withProviders(command, context, async (providers) => {
+        const stop = new AbortController();
+        const onSignal = (): void => { stop.abort(); };
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        const display = progressDisplay(context, { work });
+        try {
+          const report = await precacheArtists(providers, artists, {
+            work,
+            concurrency,
+            artworkLimits: options.images,
+            signal: stop.signal,
+            onProgress: (progress) => { display.update(progress); },
+          });
+          display.stop();
+          if (json) context.write(`${JSON.stringify(report, null, 2)}\n`);
+          else context.write(`${report.interrupted ? 'interrupted' : 'done'}: ${describeProgress(report)}\n`);
+          if (report.interrupted) {
+            context.writeError('stopped; run the same command again to go on where it stopped\n');
+            process.exitCode = EXIT.interrupted;
+          }
+        } finally {
+          display.stop();
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
+      });
+    });
+}
+
+function parseImageLimits(text: string): Partial<Record<ArtworkType, number>> {
+  const limits: Partial<Record<ArtworkType, number>> = {};
+  for (const item of text.split(',')) {
+    const match = /^\s*([a-z]+)\s*=\s*(\d{1,4})\s*$/u.exec(item);
+    if (match === null || !(ARTWORK_TYPES as readonly string[]).includes(match[1] ?? '')) {
+      throw new CommanderArgumentError(`give type=count pairs such as "fanart=10,logo=1"; the types are ${ARTWORK_TYPES.join(', ')}.`);
+    }
+    limits[match[1] as ArtworkType] = Number(match[2]);
+  }
+  return limits;
+}

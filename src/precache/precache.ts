@@ -1,0 +1,357 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DataCacheClient, WorkerHandle } from '../client/data-cache-client.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { DataCacheProviders } from '../providers/data-cache-providers.js';
+import type { SearchResult } from '../providers/musicbrainz/musicbrainz-provider.js';
+import type { Cooldown } from '../ratelimit/shared-rate-limiter.js';
+import { describeValue, isPlainObject, optionalBoolean, optionalFiniteNumber, requireOptionsObject, type JsonValue } from '../validation.js';
+import { matchArtist } from './artist-match.js';
+import { ArtistSet, type ArtistCandidate } from './artist-names.js';
+import { ARTWORK_TYPES, DEFAULT_ARTWORK_LIMITS, FANART_TV, THE_AUDIO_DB, type ArtworkSource, type ArtworkType } from './artwork-sources.js';
+
+export interface PrecacheOptions {
+  /**
+   * Run the queued fetches in this process (a worker of concurrency `concurrency`). Default
+   * false: a `datacache worker` (or the app's own worker) in another process runs them, and
+   * precache follows its progress.
+   */
+  work?: boolean;
+  /** Fetches at once when `work`. Default 3. */
+  concurrency?: number;
+  /** How many images of each type an artist keeps. Default thumbnail 3, logo 3, banner 3, fanart 20. */
+  artworkLimits?: Partial<Record<ArtworkType, number>>;
+  /** How often the cache and the queue are looked at. Default 500 ms. */
+  pollIntervalMs?: number;
+  /** Stops the run (what is queued stays queued; the next run resumes). */
+  signal?: AbortSignal;
+  /** Called after each look at the cache, and while queueing, with where the run is. */
+  onProgress?: (progress: PrecacheProgress) => void;
+}
+
+export interface PrecacheProgress {
+  /** Artists to pre-cache; grows when a name such as "A & B" turns out to be two artists. */
+  artists: number;
+  /** Artists whose every step is done: images queued (or fetched, with `work`), or nothing to find. */
+  artistsDone: number;
+  /** Artists found on MusicBrainz; not found there; whose lookups failed. */
+  matched: number;
+  notFound: number;
+  failed: number;
+  /** Image downloads queued by this run, and (with `work`) fetched and failed so far. */
+  imagesQueued: number;
+  imagesFetched: number;
+  imagesFailed: number;
+  /** Requests still to make, by provider (images only with `work`). */
+  remaining: Record<string, number>;
+  /** Time left at the providers' rate limits (and their cool-downs). */
+  etaMs: number;
+  /** How long since the last step finished: a long wait without `work` means no worker is running. */
+  idleMs: number;
+  /** All done, or stopped by the signal. */
+  finished: boolean;
+  interrupted: boolean;
+}
+
+type UrlState = 'cached' | 'not-found' | 'queued' | 'failed' | 'missing';
+
+interface Lookup {
+  source: ArtworkSource;
+  /** The URL as the cache and the queue know it (key taken out, base URL applied). */
+  cacheUrl: string;
+  requestUrl: string;
+  answer?: JsonValue | null;
+}
+
+interface ArtistTask {
+  candidate: ArtistCandidate;
+  searchUrl: string;
+  /** Times a request was queued again after its job ended without an entry (evicted, cleared). */
+  requeues: number;
+  lookups: Lookup[];
+}
+
+/** At most this many waiting artists (and images) of each step are looked at per poll: the queue runs them in order. */
+const WINDOW = 100;
+const MAX_REQUEUES = 3;
+
+/**
+ * Pre-caches artists: queues each one's MusicBrainz artist search at batch priority, then, as
+ * the searches arrive, TheAudioDB's artist lookup (and fanart.tv's, when a key is configured),
+ * then a sample of the images they list (see DEFAULT_ARTWORK_LIMITS). Everything goes through
+ * the shared queue and rate limits, so the live app is never slowed more than a worker would;
+ * what is cached or queued already is skipped, so an interrupted run resumes where it was.
+ *
+ * @example
+ * const artists = new ArtistSet();
+ * for await (const field of readLibraryArtists('collection.nml')) artists.addField(field);
+ * const report = await precacheArtists(providers, artists, { work: true });
+ */
+export async function precacheArtists(providers: DataCacheProviders, artists: ArtistSet, options: PrecacheOptions = {}): Promise<PrecacheProgress> {
+  if (!(artists instanceof ArtistSet)) throw new InvalidArgumentError(`precacheArtists() takes an ArtistSet, got ${describeValue(artists)}.`);
+  const run = new PrecacheRun(providers, artists, checkOptions(options));
+  return run.run();
+}
+
+interface CheckedOptions {
+  work: boolean;
+  concurrency: number;
+  limits: Record<ArtworkType, number>;
+  pollIntervalMs: number;
+  signal: AbortSignal | undefined;
+  onProgress: (progress: PrecacheProgress) => void;
+}
+
+function checkOptions(options: PrecacheOptions): CheckedOptions {
+  const input = requireOptionsObject('precache options', options);
+  const limits = { ...DEFAULT_ARTWORK_LIMITS };
+  if (input.artworkLimits !== undefined) {
+    if (!isPlainObject(input.artworkLimits)) throw new InvalidArgumentError(`artworkLimits must be an object such as { fanart: 10 }, got ${describeValue(input.artworkLimits)}.`);
+    for (const [type, limit] of Object.entries(input.artworkLimits)) {
+      if (!(ARTWORK_TYPES as readonly string[]).includes(type)) throw new InvalidArgumentError(`artworkLimits.${type}: the image types are ${ARTWORK_TYPES.join(', ')}.`);
+      limits[type as ArtworkType] = optionalFiniteNumber(`artworkLimits.${type}`, limit, 0, { min: 0, max: 1000, integer: true });
+    }
+  }
+  if (input.signal !== undefined && !(input.signal instanceof AbortSignal)) throw new InvalidArgumentError(`signal must be an AbortSignal, got ${describeValue(input.signal)}.`);
+  if (input.onProgress !== undefined && typeof input.onProgress !== 'function') throw new InvalidArgumentError(`onProgress must be a function, got ${describeValue(input.onProgress)}.`);
+  return {
+    work: optionalBoolean('work', input.work, false),
+    concurrency: optionalFiniteNumber('concurrency', input.concurrency, 3, { min: 1, max: 64, integer: true }),
+    limits,
+    pollIntervalMs: optionalFiniteNumber('pollIntervalMs', input.pollIntervalMs, 500, { min: 1, max: 60_000 }),
+    signal: input.signal,
+    onProgress: (input.onProgress as CheckedOptions['onProgress'] | undefined) ?? (() => undefined),
+  };
+}
+
+class PrecacheRun {
+  private client!: DataCacheClient;
+  private readonly sources: ArtworkSource[];
+  private readonly searching: ArtistTask[] = [];
+  private readonly lookingUp: ArtistTask[] = [];
+  private readonly fetchingImages: string[] = [];
+  private readonly counts = { artistsDone: 0, matched: 0, notFound: 0, failed: 0, imagesQueued: 0, imagesFetched: 0, imagesFailed: 0 };
+  private lastStepAt = Date.now();
+
+  constructor(
+    private readonly providers: DataCacheProviders,
+    private readonly artists: ArtistSet,
+    private readonly options: CheckedOptions,
+  ) {
+    this.sources = providers.hasApiKey('fanarttv') ? [THE_AUDIO_DB, FANART_TV] : [THE_AUDIO_DB];
+  }
+
+  async run(): Promise<PrecacheProgress> {
+    await this.providers.initialize();
+    this.client = this.providers.client;
+    let worker: WorkerHandle | undefined;
+    try {
+      if (this.options.work) worker = this.client.startWorker({ concurrency: this.options.concurrency });
+      let queued = 0;
+      for (const candidate of this.artists.values()) {
+        if (this.stopped()) break;
+        await this.startSearch(candidate);
+        if (++queued % 250 === 0) await this.report(false);
+      }
+      while (!this.stopped()) {
+        await this.advance();
+        const finished = this.searching.length === 0 && this.lookingUp.length === 0 && this.fetchingImages.length === 0;
+        if (finished) return await this.report(true);
+        await this.report(false);
+        await sleep(this.options.pollIntervalMs, undefined, { signal: this.options.signal }).catch(() => undefined);
+      }
+      return await this.report(true);
+    } finally {
+      await worker?.stop();
+    }
+  }
+
+  private stopped(): boolean {
+    return this.options.signal?.aborted === true;
+  }
+
+  // --- step 1: the MusicBrainz artist search ---
+
+  private async startSearch(candidate: ArtistCandidate): Promise<void> {
+    const task: ArtistTask = { candidate, searchUrl: this.providers.musicbrainz.searchUrl('artist', candidate.name), requeues: 0, lookups: [] };
+    const answer = await this.providers.musicbrainz.searchArtists(candidate.name, { immediate: false });
+    if (answer !== null) await this.searched(task, answer);
+    else this.searching.push(task);
+  }
+
+  private async checkSearch(task: ArtistTask): Promise<boolean> {
+    const state = await this.urlState(task.searchUrl);
+    if (state === 'queued') return false;
+    if (state === 'cached' || state === 'missing') {
+      if (state === 'missing' && ++task.requeues > MAX_REQUEUES) return this.finish('failed');
+      // Reads the cached answer, or queues the search again when it went missing.
+      const answer = await this.providers.musicbrainz.searchArtists(task.candidate.name, { immediate: false });
+      if (answer === null) return false;
+      await this.searched(task, answer);
+      return true;
+    }
+    return this.finish(state === 'failed' ? 'failed' : 'notFound');
+  }
+
+  private async searched(task: ArtistTask, answer: SearchResult<'artists'>): Promise<void> {
+    const { candidate } = task;
+    const mbid = matchArtist(candidate.name, answer, { exact: candidate.parts !== undefined });
+    if (mbid !== null) {
+      await this.startLookups(task, mbid);
+      return;
+    }
+    if (candidate.parts === undefined) {
+      this.finish('notFound');
+      return;
+    }
+    // No artist is called "A & B": it is A and B. The whole name counts as done.
+    this.counts.artistsDone += 1;
+    this.step();
+    for (const part of candidate.parts) {
+      if (this.artists.add(part)) await this.startSearch(part);
+    }
+  }
+
+  // --- step 2: the artist's artwork lookups ---
+
+  private async startLookups(task: ArtistTask, mbid: string): Promise<void> {
+    this.step();
+    for (const source of this.sources) {
+      const requestUrl = source.lookupUrl(mbid, undefined);
+      const lookup: Lookup = { source, requestUrl, cacheUrl: this.providers.api.cacheUrl(source.provider, requestUrl) };
+      task.lookups.push(lookup);
+      // The cached answer, or null when it is queued now (or remembered as not found: the next look tells).
+      const answer = await this.providers.api.cacheApiResponse({ url: requestUrl, identifier: task.candidate.identifier, provider: source.provider, immediate: false });
+      if (answer !== null) lookup.answer = answer;
+    }
+    if (!(await this.checkLookups(task))) this.lookingUp.push(task);
+  }
+
+  private async checkLookups(task: ArtistTask): Promise<boolean> {
+    for (const lookup of task.lookups) {
+      if (lookup.answer !== undefined) continue;
+      const state = await this.urlState(lookup.cacheUrl);
+      if (state === 'queued') continue;
+      if (state === 'not-found' || state === 'failed') lookup.answer = null;
+      else if (state === 'missing' && ++task.requeues > MAX_REQUEUES) lookup.answer = null;
+      else {
+        // Cached: reads it. Missing (never asked, or its job ended without an entry): queues it.
+        const answer = await this.providers.api.cacheApiResponse({ url: lookup.requestUrl, identifier: task.candidate.identifier, provider: lookup.source.provider, immediate: false });
+        if (answer !== null) lookup.answer = answer;
+        else if (state === 'cached') lookup.answer = null; // a remembered "not found"
+      }
+    }
+    if (task.lookups.some((lookup) => lookup.answer === undefined)) return false;
+    await this.queueImages(task);
+    return true;
+  }
+
+  // --- step 3: a sample of the images the lookups list ---
+
+  private async queueImages(task: ArtistTask): Promise<void> {
+    const { identifier } = task.candidate;
+    let lookupsAnswered = 0;
+    const urlsByType = new Map<ArtworkType, Set<string>>(ARTWORK_TYPES.map((type) => [type, new Set<string>()]));
+    for (const lookup of task.lookups) {
+      if (lookup.answer === null || lookup.answer === undefined) continue;
+      lookupsAnswered += 1;
+      const found = lookup.source.imageUrls(lookup.answer);
+      for (const type of ARTWORK_TYPES) for (const url of found[type]) urlsByType.get(type)?.add(url);
+    }
+    for (const [type, urls] of urlsByType) {
+      // What is cached or on its way counts against the type's limit, so a second run adds nothing.
+      let held = 0;
+      const candidates: string[] = [];
+      for (const url of urls) {
+        const state = await this.urlState(url);
+        if (state === 'cached' || state === 'queued') held += 1;
+        else if (state === 'missing') candidates.push(url);
+      }
+      const room = this.options.limits[type] - held;
+      if (room <= 0 || candidates.length === 0) continue;
+      const queued = await this.providers.images.fillQueue({ artistIdentifier: identifier, imageType: type, urls: candidates, maxItems: room });
+      this.counts.imagesQueued += queued.length;
+      if (this.options.work) this.fetchingImages.push(...queued);
+    }
+    this.finish(lookupsAnswered > 0 || task.lookups.length === 0 ? 'matched' : 'failed');
+  }
+
+  private async checkImage(url: string): Promise<boolean> {
+    const state = await this.urlState(url);
+    if (state === 'queued') return false;
+    if (state === 'cached') this.counts.imagesFetched += 1;
+    else this.counts.imagesFailed += 1;
+    this.step();
+    return true;
+  }
+
+  // --- the loop ---
+
+  /** Looks at the first waiting artists and images of each step; those done leave their list. */
+  private async advance(): Promise<void> {
+    await this.sweep(this.searching, (task) => this.checkSearch(task));
+    await this.sweep(this.lookingUp, (task) => this.checkLookups(task));
+    await this.sweep(this.fetchingImages, (url) => this.checkImage(url));
+  }
+
+  private async sweep<T>(list: T[], check: (item: T) => Promise<boolean>): Promise<void> {
+    const window = list.splice(0, WINDOW);
+    const waiting: T[] = [];
+    for (const item of window) if (!(await check(item))) waiting.push(item);
+    list.unshift(...waiting);
+  }
+
+  private async urlState(url: string): Promise<UrlState> {
+    const summary = await this.client.storage.retrieveSummaryByUrl(url);
+    if (summary !== null) return summary.statusCode === 200 ? 'cached' : 'not-found';
+    const job = await this.client.queue.get(url);
+    if (job === null || job.state === 'done') return 'missing';
+    return job.state === 'failed' ? 'failed' : 'queued';
+  }
+
+  private finish(outcome: 'matched' | 'notFound' | 'failed'): true {
+    this.counts[outcome] += 1;
+    this.counts.artistsDone += 1;
+    this.step();
+    return true;
+  }
+
+  private step(): void {
+    this.lastStepAt = Date.now();
+  }
+
+  private async report(finished: boolean): Promise<PrecacheProgress> {
+    const remaining: Record<string, number> = { musicbrainz: this.searching.length };
+    for (const source of this.sources) {
+      remaining[source.provider] = this.searching.length + this.lookingUp.filter((task) => task.lookups.some((lookup) => lookup.source === source && lookup.answer === undefined)).length;
+    }
+    if (this.options.work) {
+      // Images of artists not looked up yet: as many as those looked up had, on average.
+      const perArtist = this.counts.matched === 0 ? 0 : this.counts.imagesQueued / this.counts.matched;
+      remaining.cdn = this.fetchingImages.length + Math.round(perArtist * (this.searching.length + this.lookingUp.length));
+    }
+    const progress: PrecacheProgress = {
+      artists: this.artists.size,
+      ...this.counts,
+      remaining,
+      etaMs: await this.eta(remaining),
+      idleMs: Date.now() - this.lastStepAt,
+      finished,
+      interrupted: finished && this.stopped(),
+    };
+    this.options.onProgress(progress);
+    return progress;
+  }
+
+  /** The slowest provider's backlog at its rate limit, plus any cool-down it is serving. */
+  private async eta(remaining: Record<string, number>): Promise<number> {
+    const cooldowns: Record<string, Cooldown> = await this.client.limiter.activeCooldowns().catch(() => ({}));
+    let eta = 0;
+    for (const [provider, requests] of Object.entries(remaining)) {
+      if (requests === 0) continue;
+      const { ratePerSecond } = this.client.limiter.limitOf(provider);
+      const cooldown = Object.hasOwn(cooldowns, provider) ? Math.max(0, (cooldowns[provider]?.until ?? 0) - Date.now()) : 0;
+      eta = Math.max(eta, cooldown + (Number.isFinite(ratePerSecond) ? (requests / ratePerSecond) * 1000 : 0));
+    }
+    return eta;
+  }
+}
