@@ -47,16 +47,21 @@ export function artistCandidates(field: string): ArtistCandidate[] {
 }
 
 function candidateOf(raw: string): ArtistCandidate | null {
+  const whole = singleArtist(raw);
+  if (whole === null) return null;
+  const parts = whole.name
+    .split(JOINERS)
+    .map(singleArtist)
+    .filter((part): part is ArtistCandidate => part !== null);
+  return parts.length > 1 ? { ...whole, parts } : whole;
+}
+
+function singleArtist(raw: string): ArtistCandidate | null {
   const name = tidy(raw);
   // No artist's name is this long; a field this long is damage, not data.
-  if (name.length > 512) return null;
+  if (name === '' || name.length > 512) return null;
   const identifier = normalizeArtistIdentifier(name);
-  if (identifier === '' || NOT_AN_ARTIST.has(identifier)) return null;
-  const parts = name
-    .split(JOINERS)
-    .map((part) => candidateOf(part))
-    .filter((part): part is ArtistCandidate => part !== null);
-  return parts.length > 1 ? { name, identifier, parts } : { name, identifier };
+  return identifier === '' || NOT_AN_ARTIST.has(identifier) ? null : { name, identifier };
 }
 
 /** NFC, no invisible characters, one space between words, none at the ends. */
