@@ -81,6 +81,7 @@ export {
   DataCacheError,
   InvalidArgumentError,
   isDatabaseFault,
+  LibraryFormatError,
   ProviderCoolingDownError,
   RateLimitWaitError,
   SchemaVersionError,
@@ -88,3 +89,10 @@ export {
   StorageReadError,
   StorageWriteError,
 } from './errors.js';
+
+// Pre-caching a DJ library
+export { artistCandidates, ArtistSet, type ArtistCandidate } from './precache/artist-names.js';
+export { matchArtist } from './precache/artist-match.js';
+export { ARTWORK_TYPES, DEFAULT_ARTWORK_LIMITS, type ArtworkType } from './precache/artwork-sources.js';
+export { LIBRARY_FORMATS, readLibraryArtists, type LibraryFormat, type ReadLibraryOptions } from './precache/library/read-library.js';
+export { precacheArtists, type PrecacheOptions, type PrecacheProgress } from './precache/precache.js';

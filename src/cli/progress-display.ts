@@ -41,6 +41,8 @@ export function progressDisplay(context: CliContext, { work }: { work: boolean }
       hideCursor: true,
       clearOnComplete: false,
       barsize: 30,
+      barCompleteChar: '\u2588',
+      barIncompleteChar: '\u2591',
     });
     let started = false;
     return {

@@ -46,28 +46,35 @@ export function lastJsonLine<T>(result: ChildResult): T {
 
 /** A child still running, for tests that act while it holds a lock or does work. */
 export interface RunningChild {
-  /** Resolves once the child has printed `text`. */
+  /** Resolves once the child has printed `text` (on stdout or stderr). */
   printed(text: string): Promise<void>;
   exited: Promise<ChildResult>;
   kill(signal?: NodeJS.Signals): void;
 }
 
-export function startTypeScript(script: string, args: string[] = []): RunningChild {
+export function startTypeScript(script: string, args: string[] = [], options: { env?: NodeJS.ProcessEnv } = {}): RunningChild {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), ...args], {
     cwd: projectRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: options.env ?? process.env,
   });
   let stdout = '';
   let stderr = '';
   const waiters: { text: string; resolve: () => void }[] = [];
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-    for (const waiter of waiters.filter((candidate) => stdout.includes(candidate.text))) {
+  const wake = (): void => {
+    for (const waiter of waiters.filter((candidate) => stdout.includes(candidate.text) || stderr.includes(candidate.text))) {
       waiters.splice(waiters.indexOf(waiter), 1);
       waiter.resolve();
     }
+  };
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    wake();
   });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+    wake();
+  });
   const exited = new Promise<ChildResult>((resolve) => {
     child.on('exit', (code, signal) => {
       resolve({ code, signal, stdout, stderr });
@@ -75,7 +82,7 @@ export function startTypeScript(script: string, args: string[] = []): RunningChi
   });
   return {
     printed: (text) =>
-      stdout.includes(text)
+      stdout.includes(text) || stderr.includes(text)
         ? Promise.resolve()
         : new Promise<void>((resolve, reject) => {
             waiters.push({ text, resolve });

@@ -98,7 +98,7 @@ describe('reading DJ libraries', () => {
       out.write(`<ENTRY TITLE="Track ${track}" ARTIST="Artist ${track % 5000} feat. Guest ${track % 7}"><LOCATION DIR="/:Music/:" FILE="${track}.mp3" VOLUME="HD"></LOCATION><INFO BITRATE="320000" GENRE="House"></INFO></ENTRY>\n`);
     }
     out.end('</COLLECTION></NML>\n');
-    await new Promise((resolve) => out.on('close', resolve));
+    await new Promise<void>((resolve) => out.on('close', () => { resolve(); }));
     const artists = new ArtistSet();
     const started = performance.now();
     for await (const field of readLibraryArtists(path)) artists.addField(field);

@@ -47,7 +47,7 @@ skipped. Ctrl-C stops; running the same command again skips what is cached or qu
         else for (const artist of artists.values()) context.write(`${artist.name}${artist.parts === undefined ? '' : `  (or: ${artist.parts.map((part) => part.name).join(' | ')})`}\n`);
         return;
       }
-      context.writeError(`${library}: ${artists.fields} tracks, ${artists.size} artists\n`);
+      context.writeError(`${library}: ${artists.fields} tracks with an artist, ${artists.size} artists\n`);
       const work = options.work === true;
       const concurrency = parseWholeNumber('--concurrency', options.concurrency, { min: 1, max: 64 });
       await withProviders(command, context, async (providers) => {

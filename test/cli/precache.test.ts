@@ -1,0 +1,97 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runTypeScript, startTypeScript, type ChildResult } from '../helpers/child-process.js';
+import { startFakeMusicServices, type FakeMusicServices } from '../helpers/fake-music-services.js';
+import { temporaryDirectory } from '../helpers/temporary-directory.js';
+
+const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/libraries/${name}`, import.meta.url));
+const cli = '../../src/cli/main.ts';
+
+function environment(cacheDir: string): NodeJS.ProcessEnv {
+  return { ...process.env, DATACACHE_DIR: cacheDir, DATACACHE_USER_AGENT: 'datacache-tests/1.0 ( tests@example.org )' };
+}
+
+function datacache(cacheDir: string, args: string[]): Promise<ChildResult> {
+  return runTypeScript(cli, args, { env: environment(cacheDir), timeoutMs: 60_000 });
+}
+
+/** A cache directory whose config.json sends every service to the fake ones, without rate limits. */
+async function cacheFor(services: FakeMusicServices): Promise<string> {
+  const cacheDir = await temporaryDirectory();
+  const unlimited = Object.fromEntries(Object.entries(services.providers()).map(([name, settings]) => [name, { ...settings, ratePerSecond: 'unlimited' }]));
+  await writeFile(join(cacheDir, 'config.json'), JSON.stringify({ providers: unlimited }));
+  return cacheDir;
+}
+
+describe('datacache precache', () => {
+  it('lists what it would pre-cache with --dry-run, and refuses a file that is no library', async () => {
+    const cacheDir = await temporaryDirectory();
+    const dryRun = await datacache(cacheDir, ['precache', fixture('rekordbox.xml'), '--dry-run']);
+    expect(dryRun.code).toBe(0);
+    expect(dryRun.stdout.trim().split('\n')).toEqual(['Simon & Garfunkel  (or: Simon | Garfunkel)', 'Röyksopp', 'Beyonce', 'Jay-Z', 'Earth, Wind & Fire  (or: Earth | Wind | Fire)', 'DAFT PUNK']);
+    const feed = join(cacheDir, 'feed.xml');
+    await writeFile(feed, '<rss version="2.0"/>');
+    const refused = await datacache(cacheDir, ['precache', feed]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/feed\.xml: an XML file with root element <rss>/);
+    const badOption = await datacache(cacheDir, ['precache', fixture('artists.txt'), '--images', 'posters=2']);
+    expect(badOption.code).toBe(2);
+    expect(badOption.stderr).toMatch(/the types are thumbnail, logo, banner, fanart/);
+  }, 60_000);
+
+  it('does the work itself with --work, in plain lines when not on a terminal', async () => {
+    const services = await startFakeMusicServices();
+    const cacheDir = await cacheFor(services);
+    const result = await datacache(cacheDir, ['precache', fixture('collection.nml'), '--work', '--images', 'fanart=2']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/collection\.nml: 6 tracks with an artist, 4 artists/);
+    expect(result.stderr).toMatch(/^precache: \d+\/\d+ artists .* ETA /m);
+    expect(result.stderr).not.toContain('\u001b['); // no terminal control codes in a pipe
+    expect(result.stdout).toMatch(/^done: 6\/6 artists \(5 found, 0 not found, 0 failed\), (\d+) images queued, \1 fetched, 0 failed$/m);
+    expect(services.counts()).toMatchObject({ musicbrainz: 6, theaudiodb: 5, fanarttv: 0 });
+    const image = await datacache(cacheDir, ['image', 'random', 'björk', '--type', 'fanart', '--json']);
+    expect(JSON.parse(image.stdout)).toMatchObject({ mimeType: 'image/png' });
+  }, 60_000);
+
+  it('stops on Ctrl-C with exit code 130, and the next run goes on without asking anything twice', async () => {
+    const services = await startFakeMusicServices();
+    const cacheDir = await cacheFor(services);
+    // No worker runs: the searches stay queued until the run is stopped.
+    const waiting = startTypeScript(cli, ['precache', fixture('artists.txt')], { env: environment(cacheDir) });
+    await waiting.printed('precache: 0/4 artists');
+    waiting.kill('SIGINT');
+    const stopped = await waiting.exited;
+    expect(stopped.code, stopped.stderr).toBe(130);
+    expect(stopped.stdout).toMatch(/^interrupted: 0\/4 artists/m);
+    expect(stopped.stderr).toMatch(/run the same command again/);
+    expect(services.counts().musicbrainz).toBe(0);
+    const queue = await datacache(cacheDir, ['queue', 'list', '--json']);
+    expect((JSON.parse(queue.stdout) as unknown[]).length).toBe(4);
+
+    const resumed = await datacache(cacheDir, ['precache', fixture('artists.txt'), '--work']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(/^done: 6\/6 artists \(5 found/m);
+    const paths = services.server.requests.map((request) => request.path);
+    expect(new Set(paths).size).toBe(paths.length);
+  }, 60_000);
+
+  it('leaves the fetching to a running `datacache worker` in another process', async () => {
+    const services = await startFakeMusicServices();
+    const cacheDir = await cacheFor(services);
+    const worker = startTypeScript(cli, ['worker'], { env: environment(cacheDir) });
+    await worker.printed('worker started');
+    try {
+      const result = await datacache(cacheDir, ['precache', fixture('playlist.m3u8'), '--json']);
+      expect(result.code, result.stderr).toBe(0);
+      const report = JSON.parse(result.stdout) as { matched: number; imagesQueued: number; imagesFetched: number };
+      expect(report).toMatchObject({ matched: 4, imagesFetched: 0 });
+      // The worker fetches the queued images.
+      await expect.poll(() => services.counts().images, { timeout: 20_000 }).toBe(report.imagesQueued);
+    } finally {
+      worker.kill('SIGINT');
+      await worker.exited;
+    }
+  }, 60_000);
+});
