@@ -9,6 +9,7 @@ import { precacheCommand } from './commands/precache.js';
 import { purgeCommand } from './commands/purge.js';
 import { queueCommand } from './commands/queue.js';
 import { searchCommand } from './commands/search.js';
+import { serveCommand } from './commands/serve.js';
 import { statsCommand } from './commands/stats.js';
 import { workerCommand } from './commands/worker.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
@@ -34,7 +35,7 @@ Exit codes: 0 ok, 1 nothing found or failed, 2 bad arguments, 3 network or servi
     )
     .configureOutput({ writeOut: (text) => { context.write(text); }, writeErr: (text) => { context.writeError(text); } })
     .exitOverride();
-  for (const make of [searchCommand, getCommand, imageCommand, statsCommand, queueCommand, purgeCommand, maintainCommand, workerCommand, precacheCommand]) {
+  for (const make of [searchCommand, getCommand, imageCommand, statsCommand, queueCommand, purgeCommand, maintainCommand, workerCommand, precacheCommand, serveCommand]) {
     program.addCommand(make(context).exitOverride().configureOutput({ writeOut: (text) => { context.write(text); }, writeErr: (text) => { context.writeError(text); } }).showHelpAfterError());
   }
   return program;

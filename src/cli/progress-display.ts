@@ -1,7 +1,7 @@
 import { SingleBar } from 'cli-progress';
 import type { PrecacheProgress } from '../precache/precache.js';
 import type { CliContext } from './cli-context.js';
-import { formatDuration } from './output.js';
+import { formatDuration } from '../format.js';
 
 /** Shows a pre-cache run: a bar with an ETA on a terminal, a plain line every few seconds otherwise. */
 export interface ProgressDisplay {

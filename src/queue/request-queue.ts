@@ -97,6 +97,7 @@ export class RequestQueue {
     retryFailed: Statement<[number, number]>;
     clear: Statement<[]>;
     list: Statement<[{ state: string | null; limit: number }], JobRow>;
+    recentErrors: Statement<[number], JobRow>;
   };
 
   constructor(
@@ -172,6 +173,7 @@ export class RequestQueue {
         `SELECT ${jobColumns} FROM queue_jobs WHERE @state IS NULL OR state = @state
          ORDER BY CASE state WHEN 'running' THEN 0 WHEN 'pending' THEN 1 WHEN 'failed' THEN 2 ELSE 3 END, priority, id LIMIT @limit`,
       ),
+      recentErrors: database.prepare(`SELECT ${jobColumns} FROM queue_jobs WHERE last_error IS NOT NULL ORDER BY updated_at DESC, id DESC LIMIT ?`),
     };
   }
 
@@ -297,6 +299,16 @@ export class RequestQueue {
     }
     const limit = optionalFiniteNumber('limit', options.limit, 100, { min: 1, integer: true });
     const rows = await this.connection.read('listing the queue', () => this.statements.list.all({ state, limit }));
+    return rows.map(toJob);
+  }
+
+  /**
+   * The jobs whose last attempt failed (given up, or waiting to retry), latest first: the
+   * errors of every process's background work, until the retention period removes them.
+   */
+  async recentErrors(limit = 20): Promise<QueuedJob[]> {
+    const count = optionalFiniteNumber('limit', limit, 20, { min: 1, max: 1000, integer: true });
+    const rows = await this.connection.read('listing queue errors', () => this.statements.recentErrors.all(count));
     return rows.map(toJob);
   }
 

@@ -25,6 +25,7 @@ import { claimScheduledMaintenance, runMaintenancePass } from './maintenance.js'
 import { resolveStorageOptions, type DataStorageOptions, type ResolvedStorageOptions } from './options.js';
 import { purgeEntries } from './purge.js';
 import {
+  validateIdentifierListQuery,
   validateIdentifierQuery,
   validatePurgeFilter,
   validateRetrieveOptions,
@@ -37,6 +38,7 @@ import { prepareEntryStatements, type EntryRow, type EntryStatements, type State
 import { prepareHousekeepingStatements, type HousekeepingStatements } from './sqlite/housekeeping-statements.js';
 import { DATABASE_FILE_NAME, openDatabase } from './sqlite/open-database.js';
 import { WalCheckpointer } from './sqlite/wal-checkpointer.js';
+import { listIdentifiers, type IdentifierListing, type IdentifierListQuery } from './identifier-listing.js';
 import { collectStats } from './stats.js';
 import type { StorageInternals } from './storage-internals.js';
 import { optionalString, requireFiniteNumber } from '../validation.js';
@@ -238,6 +240,18 @@ export class DataStorage implements CacheStorage {
   async purge(filter: PurgeFilter): Promise<number> {
     this.assertOpen('purge');
     return this.track(purgeEntries(this.internals, validatePurgeFilter(filter)));
+  }
+
+  /**
+   * The identifiers with live entries (the cached artists, for image types), each with its
+   * entries and bytes by data type; for browsing what the cache holds.
+   *
+   * @example await storage.listIdentifiers({ search: 'daft', dataTypes: ['fanart', 'logo'] })
+   * // [{ identifier: 'daft punk', dataType: 'fanart', entries: 20, bytes: 4_812_331, lastStoredAt: … }, …]
+   */
+  async listIdentifiers(query: IdentifierListQuery = {}): Promise<IdentifierListing[]> {
+    this.assertOpen('listIdentifiers');
+    return listIdentifiers(this.internals, validateIdentifierListQuery(query));
   }
 
   /** Entries and bytes, by provider and data type, expired entries and the budget. */

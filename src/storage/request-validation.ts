@@ -11,6 +11,7 @@ import {
   serializeMetadata,
 } from '../validation.js';
 import type { IdentifierQuery, PurgeFilter, RetrieveOptions } from './cache-storage.js';
+import type { IdentifierListQuery } from './identifier-listing.js';
 import { encodeValue, type EncodedValue } from './value-codec.js';
 
 /** The longest URL or key accepted; real URLs stay far below it. */
@@ -82,6 +83,18 @@ export function validateIdentifierQuery(input: unknown): Required<Omit<Identifie
     identifier: requireString('identifier', query.identifier, { allowEmpty: true, maxLength: MAX_IDENTIFIER_LENGTH }),
     dataType: requireName('dataType', query.dataType),
     provider: query.provider === undefined ? undefined : requireName('provider', query.provider),
+  };
+}
+
+export function validateIdentifierListQuery(input: unknown): IdentifierListQuery & { limit: number } {
+  const query = requireOptionsObject('identifier list query', input);
+  if (query.dataTypes !== undefined && !Array.isArray(query.dataTypes)) {
+    throw new InvalidArgumentError(`dataTypes must be a list of data type names, got ${describeValue(query.dataTypes)}.`);
+  }
+  return {
+    search: query.search === undefined ? undefined : requireString('search', query.search, { allowEmpty: true, maxLength: MAX_IDENTIFIER_LENGTH }),
+    dataTypes: (query.dataTypes as unknown[] | undefined)?.map((dataType, index) => requireName(`dataTypes[${index}]`, dataType)),
+    limit: optionalFiniteNumber('limit', query.limit, 100, { min: 1, max: 10_000, integer: true }),
   };
 }
 

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { globalOptions, withProviders, type CliContext } from '../cli-context.js';
-import { formatBytes } from '../output.js';
+import { formatBytes } from '../../format.js';
 
 /** `datacache maintain`: expiry, orphans, budget, vacuum and checkpoint now. */
 export function maintainCommand(context: CliContext): Command {

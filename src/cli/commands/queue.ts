@@ -3,7 +3,8 @@ import type { JobState } from '../../queue/request-queue.js';
 import { redactUrl } from '../../redaction.js';
 import { globalOptions, withProviders, type CliContext } from '../cli-context.js';
 import { parseWholeNumber } from '../arguments.js';
-import { formatTable, formatTime } from '../output.js';
+import { formatTime } from '../../format.js';
+import { formatTable } from '../output.js';
 
 /** `datacache queue [list|retry|clear]`. */
 export function queueCommand(context: CliContext): Command {

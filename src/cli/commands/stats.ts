@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import type { ProvidersStats } from '../../providers/data-cache-providers.js';
 import { DEFAULT_RATE_LIMITS, FALLBACK_RATE_LIMIT } from '../../ratelimit/provider-limits.js';
 import { globalOptions, withProviders, type CliContext } from '../cli-context.js';
-import { formatBytes, formatRatio, formatTable, formatTime } from '../output.js';
+import { formatBytes, formatRatio, formatTime } from '../../format.js';
+import { formatTable } from '../output.js';
 
 /** `datacache stats`: what is cached, the queue, rate limits and cool-downs. */
 export function statsCommand(context: CliContext): Command {

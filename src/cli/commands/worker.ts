@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import type { ClientEvents } from '../../client/events.js';
 import { withProviders, type CliContext } from '../cli-context.js';
 import { parseWholeNumber } from '../arguments.js';
-import { formatTime } from '../output.js';
+import { formatTime } from '../../format.js';
 
 /** `datacache worker`: drains the queue until SIGINT or SIGTERM, saying what it does. */
 export function workerCommand(context: CliContext): Command {

@@ -1,0 +1,211 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { IMAGE_DATA_TYPES } from '../client/fetch-request.js';
+import { DataCacheError, InvalidArgumentError } from '../errors.js';
+import type { DataCacheProviders } from '../providers/data-cache-providers.js';
+import { normalizeArtistIdentifier } from '../providers/identifiers.js';
+import { redactText } from '../redaction.js';
+import { optionalBoolean, optionalFiniteNumber, requireOptionsObject, requireString } from '../validation.js';
+import { artistImages, listArtists, readOverview, type ImageSummary } from './dashboard-data.js';
+import { artistListPage, artistPage, imagePage } from './pages/artists-page.js';
+import { overviewPage } from './pages/overview-page.js';
+
+export interface DashboardOptions {
+  /** Default 127.0.0.1. Any address that is not loopback needs `allowRemote: true`. */
+  host?: string;
+  /** Default 8787; 0 picks a free port. */
+  port?: number;
+  /** Allow binding to an address other people's machines can reach. The dashboard has no login. */
+  allowRemote?: boolean;
+}
+
+export interface Dashboard {
+  /** Where it listens, e.g. http://127.0.0.1:8787. */
+  url: string;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** Headers on every answer: no sniffing, no framing, no script (the pages need none). */
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'content-security-policy': "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+};
+
+/** Images come from the internet: an SVG among them must not run script when opened directly. */
+const IMAGE_HEADERS = { ...SECURITY_HEADERS, 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; sandbox" };
+
+class NotFound extends Error {}
+
+/**
+ * A local web page over the cache: an overview (hit rate over time, bytes against the
+ * budget, entries, queue, rate limits and cool-downs, recent errors), an artist browser, a
+ * random cached image for stream overlays (`/image/random?artist=NAME&type=fanart`) and JSON
+ * under `/api/`. It only reads the cache: nothing it serves starts a fetch.
+ *
+ * @example
+ * const dashboard = await startDashboard(providers, { port: 8787 });
+ * console.log(`open ${dashboard.url}`);
+ */
+export async function startDashboard(providers: DataCacheProviders, options: DashboardOptions = {}): Promise<Dashboard> {
+  const input = requireOptionsObject('dashboard options', options);
+  const host = input.host === undefined ? '127.0.0.1' : requireString('host', input.host, { maxLength: 255 });
+  const port = optionalFiniteNumber('port', input.port, 8787, { min: 0, max: 65_535, integer: true });
+  const allowRemote = optionalBoolean('allowRemote', input.allowRemote, false);
+  const loopback = LOOPBACK.has(host) || host.startsWith('127.');
+  if (!loopback && !allowRemote) {
+    throw new InvalidArgumentError(`host ${host} is reachable from other machines and the dashboard has no login; pass allowRemote: true (--allow-remote) if that is what you want.`);
+  }
+  await providers.initialize();
+  const server = createServer((request, response) => {
+    handle(providers, request, response, loopback).catch((error: unknown) => {
+      answerError(response, error);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
+}
+
+async function handle(providers: DataCacheProviders, request: IncomingMessage, response: ServerResponse, loopback: boolean): Promise<void> {
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    send(response, 405, 'text/plain; charset=utf-8', 'The dashboard only reads: use GET.', { allow: 'GET, HEAD' });
+    return;
+  }
+  // A page on some web site must not reach a loopback dashboard through DNS rebinding.
+  if (loopback && !isLoopbackHost(request.headers.host)) {
+    send(response, 421, 'text/plain; charset=utf-8', 'This dashboard answers only to localhost.');
+    return;
+  }
+  const url = new URL(request.url ?? '/', 'http://dashboard.local');
+  const path = url.pathname;
+  const query = (name: string): string => url.searchParams.get(name) ?? '';
+  if (path === '/') {
+    sendHtml(response, overviewPage(await readOverview(providers, overviewQuery(url))));
+  } else if (path === '/api/overview') {
+    sendJson(response, await readOverview(providers, overviewQuery(url)));
+  } else if (path === '/artists') {
+    sendHtml(response, artistListPage(query('q'), await listArtists(providers, query('q'), limitOf(url))));
+  } else if (path === '/api/artists') {
+    sendJson(response, await listArtists(providers, query('q'), limitOf(url)));
+  } else if (path.startsWith('/artists/')) {
+    const identifier = normalizeArtistIdentifier(decodePart(path.slice('/artists/'.length)));
+    sendHtml(response, artistPage(identifier, await artistImages(providers, identifier)));
+  } else if (path.startsWith('/api/artists/')) {
+    const identifier = normalizeArtistIdentifier(decodePart(path.slice('/api/artists/'.length)));
+    sendJson(response, { identifier, images: await artistImages(providers, identifier) });
+  } else if (path === '/image/random') {
+    await sendRandomImage(providers, url, response);
+  } else if (path.startsWith('/image/')) {
+    await sendImage(providers, decodePart(path.slice('/image/'.length)), response);
+  } else if (path.startsWith('/view/')) {
+    const viewed = await findImage(providers, decodePart(path.slice('/view/'.length)));
+    sendHtml(response, imagePage(viewed.identifier, viewed.dataType, viewed.image));
+  } else if (path === '/api/queue') {
+    const state = query('state');
+    const jobs = await providers.client.queue.list({ ...(state === '' ? {} : { state: state as never }), limit: limitOf(url) });
+    sendJson(response, jobs.map((job) => ({ url: job.url, provider: job.provider, priority: job.priority, state: job.state, attempts: job.attempts, availableAt: job.availableAt, lastError: job.lastError === null ? null : redactText(job.lastError), updatedAt: job.updatedAt })));
+  } else {
+    throw new NotFound(`Nothing at ${path}. Pages: /, /artists; images: /image/random?artist=NAME&type=fanart; JSON: /api/overview, /api/artists, /api/queue.`);
+  }
+}
+
+/** `GET /image/random?artist=Daft%20Punk&type=fanart[&provider=fanarttv]`: a different cached image each time. */
+async function sendRandomImage(providers: DataCacheProviders, url: URL, response: ServerResponse): Promise<void> {
+  const artist = url.searchParams.get('artist');
+  if (artist === null || artist.trim() === '') throw new InvalidArgumentError('Give the artist: /image/random?artist=Daft%20Punk&type=fanart');
+  const type = url.searchParams.get('type') ?? 'fanart';
+  const provider = url.searchParams.get('provider');
+  const image = await providers.images.getRandomImage({ artistIdentifier: artist, imageType: type, ...(provider === null ? {} : { provider }) });
+  if (image === null) throw new NotFound(`No cached ${type} for "${artist}".`);
+  // Each request must get its own pick: an overlay asks the same URL again and again.
+  sendBytes(response, image.mimeType ?? 'application/octet-stream', image.data, { 'cache-control': 'no-store', 'x-datacache-cachekey': image.cachekey });
+}
+
+async function sendImage(providers: DataCacheProviders, cachekey: string, response: ServerResponse): Promise<void> {
+  const entry = await providers.storage.retrieveByCachekey(cachekey, { allowStale: true });
+  if (entry === null || entry.statusCode !== 200 || !IMAGE_DATA_TYPES.has(entry.dataType)) throw new NotFound('No such cached image.');
+  sendBytes(response, entry.mimeType ?? 'application/octet-stream', entry.data, { 'cache-control': 'private, max-age=3600' });
+}
+
+async function findImage(providers: DataCacheProviders, cachekey: string): Promise<{ identifier: string; dataType: string; image: ImageSummary }> {
+  const entry = await providers.storage.retrieveByCachekey(cachekey, { allowStale: true });
+  if (entry === null || entry.statusCode !== 200 || !IMAGE_DATA_TYPES.has(entry.dataType)) throw new NotFound('No such cached image.');
+  const images = await artistImages(providers, entry.identifier);
+  const image = images[entry.dataType]?.find((candidate) => candidate.cachekey === cachekey);
+  if (image === undefined) throw new NotFound('That image has expired.');
+  return { identifier: entry.identifier, dataType: entry.dataType, image };
+}
+
+function overviewQuery(url: URL): { hours: number; bucketMinutes: number } {
+  const hours = url.searchParams.has('hours') ? Number(url.searchParams.get('hours')) : 24;
+  const bucketMinutes = url.searchParams.has('bucket') ? Number(url.searchParams.get('bucket')) : Math.max(1, Math.round((hours * 60) / 96));
+  return { hours: optionalFiniteNumber('hours', hours, 24, { min: 0.1, max: 24 * 90 }), bucketMinutes: optionalFiniteNumber('bucket', bucketMinutes, 15, { min: 1, max: 1440, integer: true }) };
+}
+
+function limitOf(url: URL): number {
+  return url.searchParams.has('limit') ? optionalFiniteNumber('limit', Number(url.searchParams.get('limit')), 100, { min: 1, max: 1000, integer: true }) : 100;
+}
+
+function decodePart(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new InvalidArgumentError('The address is not properly percent-encoded.');
+  }
+}
+
+function isLoopbackHost(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  const host = header.startsWith('[') ? header.slice(1, header.indexOf(']')) : header.replace(/:\d+$/u, '');
+  return LOOPBACK.has(host.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/u.test(host);
+}
+
+function answerError(response: ServerResponse, error: unknown): void {
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  const status = error instanceof NotFound ? 404 : error instanceof InvalidArgumentError ? 400 : 500;
+  const message = redactText(error instanceof Error ? error.message : String(error));
+  const code = error instanceof DataCacheError ? error.code : undefined;
+  send(response, status, 'application/json; charset=utf-8', JSON.stringify({ error: message, ...(code === undefined ? {} : { code }) }));
+}
+
+function sendHtml(response: ServerResponse, body: string): void {
+  send(response, 200, 'text/html; charset=utf-8', body, { 'cache-control': 'no-store' });
+}
+
+function sendJson(response: ServerResponse, body: unknown): void {
+  send(response, 200, 'application/json; charset=utf-8', JSON.stringify(body, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value)), { 'cache-control': 'no-store' });
+}
+
+function send(response: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
+  const bytes = Buffer.from(body);
+  response.writeHead(status, { ...SECURITY_HEADERS, ...headers, 'content-type': contentType, 'content-length': bytes.length });
+  response.end(response.req.method === 'HEAD' ? undefined : bytes);
+}
+
+function sendBytes(response: ServerResponse, contentType: string, data: Buffer, headers: Record<string, string>): void {
+  response.writeHead(200, { ...IMAGE_HEADERS, ...headers, 'content-type': contentType, 'content-length': data.length });
+  response.end(response.req.method === 'HEAD' ? undefined : data);
+}

@@ -1,0 +1,91 @@
+/** Markup that is already escaped: interpolating it into `html` keeps it as is. */
+export class SafeHtml {
+  constructor(readonly text: string) {}
+
+  toString(): string {
+    return this.text;
+  }
+}
+
+const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/gu, (character) => ESCAPES[character] ?? character);
+}
+
+/**
+ * A template tag that escapes every interpolated value (names and URLs come from the
+ * internet), except SafeHtml and lists of it.
+ *
+ * @example html`<td>${artist.name}</td>` // "<td>AC&lt;DC</td>" for a hostile name
+ */
+export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeHtml {
+  let text = strings[0] ?? '';
+  values.forEach((value, index) => {
+    text += render(value) + (strings[index + 1] ?? '');
+  });
+  return new SafeHtml(text);
+}
+
+function render(value: unknown): string {
+  if (value instanceof SafeHtml) return value.text;
+  if (Array.isArray(value)) return value.map(render).join('');
+  if (value === null || value === undefined || value === false) return '';
+  return escapeHtml(typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' ? String(value) : JSON.stringify(value));
+}
+
+const STYLE = `
+  :root { color-scheme: light dark; --accent: #3b82f6; --muted: #6b7280; --line: #d1d5db33; --card: #8881; }
+  * { box-sizing: border-box; }
+  body { font: 15px/1.45 system-ui, sans-serif; margin: 0; }
+  header { display: flex; gap: 1.5rem; align-items: baseline; padding: .8rem 1.5rem; border-bottom: 1px solid var(--line); }
+  header strong { font-size: 1.1rem; }
+  header a { color: inherit; text-decoration: none; opacity: .7; }
+  header a.active { opacity: 1; border-bottom: 2px solid var(--accent); }
+  main { padding: 1rem 1.5rem 3rem; max-width: 1200px; }
+  h1 { font-size: 1.4rem; margin: .5rem 0 1rem; }
+  h2 { font-size: 1.1rem; margin: 1.8rem 0 .6rem; }
+  .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); gap: .8rem; }
+  .card { background: var(--card); border-radius: 8px; padding: .7rem .9rem; }
+  .card .value { font-size: 1.6rem; font-weight: 600; }
+  .card .label { color: var(--muted); font-size: .85rem; }
+  .meter { height: 8px; background: var(--line); border-radius: 4px; overflow: hidden; margin-top: .4rem; }
+  .meter span { display: block; height: 100%; background: var(--accent); }
+  table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
+  th, td { text-align: left; padding: .3rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+  td.number, th.number { text-align: right; }
+  .muted { color: var(--muted); }
+  .error { color: #dc2626; word-break: break-all; }
+  .chart { width: 100%; height: auto; background: var(--card); border-radius: 8px; }
+  form.search { display: flex; gap: .5rem; margin-bottom: 1rem; }
+  form.search input { flex: 1; max-width: 420px; padding: .4rem .6rem; font: inherit; }
+  .images { display: flex; flex-wrap: wrap; gap: .6rem; }
+  .images a { display: block; background: var(--card); border-radius: 6px; padding: 4px; }
+  .images img { display: block; height: 120px; max-width: 260px; object-fit: contain; }
+  .viewer img { max-width: 100%; max-height: 70vh; background: var(--card); }
+  a { color: var(--accent); }
+`;
+
+/** A whole page: the header with the two sections, and the body. */
+export function page(title: string, section: 'overview' | 'artists', body: SafeHtml, options: { refreshSeconds?: number } = {}): string {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+${options.refreshSeconds === undefined ? '' : new SafeHtml(`<meta http-equiv="refresh" content="${options.refreshSeconds}">`)}
+<title>${title} · datacache</title>
+<style>${new SafeHtml(STYLE)}</style>
+</head>
+<body>
+<header><strong>datacache</strong>
+<a href="/" class="${section === 'overview' ? 'active' : ''}">Overview</a>
+<a href="/artists" class="${section === 'artists' ? 'active' : ''}">Artists</a>
+</header>
+<main>
+${body}
+</main>
+</body>
+</html>
+`.text;
+}

@@ -1,0 +1,57 @@
+import { formatBytes, formatRatio, formatTime } from '../../format.js';
+import type { Overview } from '../dashboard-data.js';
+import { hitRateChart } from '../hit-rate-chart.js';
+import { html, page, type SafeHtml } from '../html.js';
+
+/** The overview: how the cache is doing now, refreshed every 15 s. */
+export function overviewPage(overview: Overview): string {
+  const { stats } = overview;
+  const { storage, analytics } = stats;
+  const totals = analytics.totals;
+  const lookups = totals.hits + totals.misses;
+  const used = storage.budget.maxSizeBytes > 0 ? storage.bytes / storage.budget.maxSizeBytes : 0;
+  const entriesTable = (title: string, counts: Record<string, { entries: number; bytes: number }>): SafeHtml =>
+    html`<table><thead><tr><th>${title}</th><th class="number">entries</th><th class="number">bytes</th></tr></thead><tbody>
+${Object.entries(counts)
+  .sort(([, a], [, b]) => b.bytes - a.bytes)
+  .map(([name, count]) => html`<tr><td>${name}</td><td class="number">${count.entries}</td><td class="number">${formatBytes(count.bytes)}</td></tr>`)}
+</tbody></table>`;
+  const body = html`<h1>Overview</h1>
+<p class="muted">${overview.cacheDir} · last ${Math.round((analytics.untilMs - analytics.sinceMs) / 3_600_000)} h · ${formatTime(overview.generatedAt)} UTC</p>
+<section class="cards" id="summary">
+  <div class="card"><div class="value" id="hit-rate">${formatRatio(totals.hitRate)}</div><div class="label">hit rate (${lookups} lookups)</div></div>
+  <div class="card"><div class="value">${formatRatio(totals.staleRate)}</div><div class="label">answered stale</div></div>
+  <div class="card"><div class="value">${totals.fetches}</div><div class="label">fetches · ${formatBytes(totals.bytesFetched)}</div></div>
+  <div class="card"><div class="value">${totals.errors}</div><div class="label">errors</div></div>
+  <div class="card"><div class="value" id="bytes-used">${formatBytes(storage.bytes)}</div><div class="label">of ${formatBytes(storage.budget.maxSizeBytes)} budget · ${storage.entries} entries</div>
+    <div class="meter" title="${formatRatio(used)}"><span style="width:${Math.min(100, used * 100).toFixed(1)}%"></span></div></div>
+  <div class="card"><div class="value">${analytics.latency.hit.count === 0 ? '-' : `${(analytics.latency.hit.p50Ms * 1000).toFixed(0)} µs`}</div><div class="label">hit p50 · p99 ${analytics.latency.hit.count === 0 ? '-' : `${(analytics.latency.hit.p99Ms * 1000).toFixed(0)} µs`}</div></div>
+  <div class="card"><div class="value" id="queue-depth">${stats.queue.byState.pending + stats.queue.byState.running}</div><div class="label">queued · ${stats.queue.byState.failed} failed</div></div>
+</section>
+
+<h2>Hit rate (UTC, ${overview.bucketMinutes}-minute points; bars: lookups)</h2>
+${hitRateChart(analytics, overview.bucketMinutes * 60_000)}
+
+<h2>Entries</h2>
+<div class="cards">
+  <div>${entriesTable('provider', storage.byProvider)}</div>
+  <div>${entriesTable('data type', storage.byDataType)}</div>
+</div>
+
+<h2>Providers: rate limits, cool-downs and queue</h2>
+<table id="rate-limits"><thead><tr><th>provider</th><th class="number">requests/s</th><th class="number">burst</th><th class="number">queued</th><th>cool-down</th></tr></thead><tbody>
+${overview.rateLimits.map(
+  (limit) => html`<tr><td>${limit.provider}</td><td class="number">${limit.ratePerSecond}</td><td class="number">${limit.burst}</td><td class="number">${limit.queued}</td>
+<td>${limit.cooldownUntil === null ? html`<span class="muted">none</span>` : html`<span class="error">until ${formatTime(limit.cooldownUntil)} UTC${limit.cooldownReason === null ? '' : `: ${limit.cooldownReason}`}</span>`}</td></tr>`,
+)}
+</tbody></table>
+
+<h2>Recent errors</h2>
+${overview.recentErrors.length === 0
+  ? html`<p class="muted" id="recent-errors">No failed fetches.</p>`
+  : html`<table id="recent-errors"><thead><tr><th>when (UTC)</th><th>provider</th><th>URL</th><th>error</th><th>state</th></tr></thead><tbody>
+${overview.recentErrors.map((error) => html`<tr><td>${formatTime(error.at)}</td><td>${error.provider}</td><td class="error">${error.url}</td><td>${error.error}</td><td>${error.state} (${error.attempts} tries)</td></tr>`)}
+</tbody></table>`}
+<p class="muted">JSON: <a href="/api/overview">/api/overview</a> · refreshes every 15 s</p>`;
+  return page('Overview', 'overview', body, { refreshSeconds: 15 });
+}
