@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     reporters: ['default', './test/summary-reporter.ts'],
+    // Finds (or installs) Chromium for the dashboard's browser tests.
+    globalSetup: ['./test/global-setup.ts'],
     // Tests spawn child processes and share 2 cores: keep the file-level parallelism modest.
     maxWorkers: 2,
     testTimeout: 30_000,

@@ -46,6 +46,7 @@ const STYLE = `
   h1 { font-size: 1.4rem; margin: .5rem 0 1rem; }
   h2 { font-size: 1.1rem; margin: 1.8rem 0 .6rem; }
   .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); gap: .8rem; }
+  .tables { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 1.5rem; }
   .card { background: var(--card); border-radius: 8px; padding: .7rem .9rem; }
   .card .value { font-size: 1.6rem; font-weight: 600; }
   .card .label { color: var(--muted); font-size: .85rem; }

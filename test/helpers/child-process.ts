@@ -48,6 +48,8 @@ export function lastJsonLine<T>(result: ChildResult): T {
 export interface RunningChild {
   /** Resolves once the child has printed `text` (on stdout or stderr). */
   printed(text: string): Promise<void>;
+  /** What it has printed on stdout so far. */
+  stdout(): string;
   exited: Promise<ChildResult>;
   kill(signal?: NodeJS.Signals): void;
 }
@@ -90,6 +92,7 @@ export function startTypeScript(script: string, args: string[] = [], options: { 
               reject(new Error(`child exited before printing "${text}": ${result.stderr}`));
             });
           }),
+    stdout: () => stdout,
     exited,
     kill: (signal = 'SIGKILL') => child.kill(signal),
   };

@@ -54,7 +54,7 @@ export interface FakeMusicServices {
  * MusicBrainz (artist search, scored: 100 for a name or alias equal but for case and
  * accents, 80 for one that contains the query or is in it), TheAudioDB v1 `artist-mb.php`,
  * fanart.tv v3 `music/{mbid}` (404 for an artist it does not know) and the images they list,
- * all on one 127.0.0.1 server.
+ * all on one 127.0.0.1 server. Anything under /broken/ answers 500.
  */
 export async function startFakeMusicServices(world: FakeArtist[] = fakeWorld()): Promise<FakeMusicServices> {
   const server = await startServer({});
@@ -119,6 +119,10 @@ export async function startFakeMusicServices(world: FakeArtist[] = fakeWorld()):
         musiclogo: list('logo', 2),
         musicbanner: list('banner', 1),
       });
+      return;
+    }
+    if (url.pathname.startsWith('/broken/')) {
+      response.writeHead(500, { 'content-type': 'text/plain' }).end('internal error');
       return;
     }
     if (url.pathname.startsWith('/images/')) {

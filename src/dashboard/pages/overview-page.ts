@@ -33,7 +33,7 @@ ${Object.entries(counts)
 ${hitRateChart(analytics, overview.bucketMinutes * 60_000)}
 
 <h2>Entries</h2>
-<div class="cards">
+<div class="tables">
   <div>${entriesTable('provider', storage.byProvider)}</div>
   <div>${entriesTable('data type', storage.byDataType)}</div>
 </div>

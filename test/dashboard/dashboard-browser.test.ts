@@ -1,0 +1,97 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startDashboard, type Dashboard } from '../../src/dashboard/dashboard-server.js';
+import { CHROMIUM_ARGS } from '../helpers/chromium.js';
+import { cacheWithArtists } from './dashboard-fixture.js';
+
+const found = inject('chromium');
+const executablePath = 'path' in found ? found.path : undefined;
+if (executablePath === undefined) console.warn(`dashboard browser tests skipped: ${'missing' in found ? found.missing : ''}`);
+
+const screenshots = fileURLToPath(new URL('../../test-results/dashboard/', import.meta.url));
+
+/** Saves the page's screenshot (for a person to look at) and checks it is not one flat colour. */
+async function screenshot(page: Page, name: string): Promise<void> {
+  const png = await page.screenshot({ fullPage: true });
+  await mkdir(screenshots, { recursive: true });
+  await writeFile(`${screenshots}${name}.png`, png);
+  const { channels } = await sharp(png).stats();
+  const spread = Math.max(...channels.map((channel) => channel.max - channel.min));
+  const variation = Math.max(...channels.map((channel) => channel.stdev));
+  expect(spread, `${name}.png is blank`).toBeGreaterThan(100);
+  expect(variation, `${name}.png is nearly blank`).toBeGreaterThan(5);
+}
+
+describe.skipIf(executablePath === undefined)('the dashboard in Chromium', () => {
+  let browser: Browser;
+  let dashboard: Dashboard;
+
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
+  });
+
+  afterAll(async () => {
+    await browser.close();
+  });
+
+  it('shows the overview: numbers, the hit-rate chart, providers and the redacted error', async () => {
+    const { providers } = await cacheWithArtists();
+    dashboard = await startDashboard(providers, { port: 0 });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(dashboard.url);
+      await expect.poll(() => page.title()).toBe('Overview · datacache');
+      expect(await page.locator('#hit-rate').textContent()).toMatch(/^\d+\.\d %$/);
+      expect(await page.locator('#bytes-used').textContent()).toMatch(/KiB|MiB|B$/);
+      const chart = page.locator('#hit-rate-chart');
+      await expect.poll(() => chart.isVisible()).toBe(true);
+      expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThan(0);
+      expect(await chart.locator('circle.dot').count()).toBeGreaterThan(0);
+      expect(await page.locator('#rate-limits tr', { hasText: 'musicbrainz' }).textContent()).toMatch(/unlimited/);
+      const errors = await page.locator('#recent-errors').textContent();
+      expect(errors).toMatch(/broken\/fanart\.png/);
+      expect(errors).not.toMatch(/SECRET-KEY/);
+      await screenshot(page, 'overview');
+    } finally {
+      await dashboard.close();
+    }
+  });
+
+  it('searches an artist, shows their images by type, one of them large, and a random one for overlays', async () => {
+    const { providers } = await cacheWithArtists();
+    dashboard = await startDashboard(providers, { port: 0 });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(`${dashboard.url}/artists`);
+      await screenshot(page, 'artists');
+      await page.getByRole('searchbox', { name: 'search cached artists' }).fill('röyk');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await page.waitForURL(/\/artists\?q=r%C3%B6yk/);
+      const rows = page.locator('#artists tbody tr');
+      expect(await rows.count()).toBe(1);
+      await rows.getByRole('link', { name: 'röyksopp' }).click();
+      await page.waitForURL(/\/artists\/r%C3%B6yksopp$/);
+      for (const type of ['thumbnail', 'logo', 'banner', 'fanart']) {
+        const images = page.locator(`.images[data-type="${type}"] img`);
+        expect(await images.count(), type).toBeGreaterThan(0);
+      }
+      // Every image really loaded (a broken one has no natural width).
+      const widths = await page.locator('.images img').evaluateAll((images) => images.map((image) => (image as unknown as { naturalWidth: number }).naturalWidth));
+      expect(widths.every((width) => width > 0)).toBe(true);
+      await screenshot(page, 'artist');
+      await page.locator('.images[data-type="fanart"] a').first().click();
+      await page.waitForURL(/\/view\//);
+      expect(await page.locator('#viewed-image').evaluate((image) => (image as unknown as { naturalWidth: number }).naturalWidth)).toBe(4);
+      expect(await page.locator('table').textContent()).toMatch(/image\/png, 4 × 3 px/);
+      await screenshot(page, 'image');
+      const random = await page.goto(`${dashboard.url}/image/random?artist=R%C3%B6yksopp&type=fanart`);
+      expect(random?.status()).toBe(200);
+      expect(random?.headers()['content-type']).toBe('image/png');
+    } finally {
+      await dashboard.close();
+    }
+  });
+});

@@ -1,0 +1,126 @@
+import { get } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startDashboard, type Dashboard } from '../../src/dashboard/dashboard-server.js';
+import { InvalidArgumentError } from '../../src/errors.js';
+import { cacheWithArtists, HOSTILE_ARTIST, SECRET } from './dashboard-fixture.js';
+
+const started: Dashboard[] = [];
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((dashboard) => dashboard.close()));
+});
+
+function statusWithHost(url: string, host: string): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    get(url, { headers: { host } }, (response) => {
+      response.resume();
+      resolve(response.statusCode);
+    }).on('error', reject);
+  });
+}
+
+async function serve(...args: Parameters<typeof startDashboard>): Promise<Dashboard> {
+  const dashboard = await startDashboard(...args);
+  started.push(dashboard);
+  return dashboard;
+}
+
+describe('the dashboard server', () => {
+  it('answers /image/random with a random cached image and its Content-Type, fresh on every request', async () => {
+    const { providers } = await cacheWithArtists();
+    const dashboard = await serve(providers, { port: 0 });
+    const picks = new Set<string>();
+    for (let request = 0; request < 20; request += 1) {
+      const response = await fetch(`${dashboard.url}/image/random?artist=${encodeURIComponent('DAFT  punk')}&type=fanart`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('image/png');
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(Buffer.from(await response.arrayBuffer()).subarray(1, 4).toString()).toBe('PNG');
+      picks.add(response.headers.get('x-datacache-cachekey')!);
+    }
+    // 20 fanart images cached: 20 draws giving one image every time would be a broken random.
+    expect(picks.size).toBeGreaterThan(1);
+    const none = await fetch(`${dashboard.url}/image/random?artist=Nobody&type=fanart`);
+    expect(none.status).toBe(404);
+    expect(await none.json()).toEqual({ error: 'No cached fanart for "Nobody".' });
+    const bad = await fetch(`${dashboard.url}/image/random?type=fanart`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/Give the artist/);
+  });
+
+  it('serves the overview, artists and images as JSON under /api/', async () => {
+    const { providers } = await cacheWithArtists();
+    const dashboard = await serve(providers, { port: 0 });
+    const overview = (await (await fetch(`${dashboard.url}/api/overview`)).json()) as {
+      stats: { storage: { entries: number; budget: { maxSizeBytes: number } }; analytics: { totals: { hits: number; misses: number }; timeline: unknown[] }; queue: { byState: { pending: number } } };
+      rateLimits: { provider: string; ratePerSecond: number | string }[];
+      recentErrors: { url: string; error: string }[];
+    };
+    expect(overview.stats.storage.entries).toBeGreaterThan(40);
+    expect(overview.stats.analytics.totals.hits).toBeGreaterThanOrEqual(5);
+    expect(overview.stats.analytics.totals.misses).toBeGreaterThan(0);
+    expect(overview.stats.analytics.timeline.length).toBeGreaterThan(0);
+    expect(overview.rateLimits.find((limit) => limit.provider === 'musicbrainz')?.ratePerSecond).toBe('unlimited');
+    expect(overview.recentErrors).toHaveLength(1);
+    expect(overview.recentErrors[0]!.url).toMatch(/\/broken\/fanart\.png/);
+    expect(JSON.stringify(overview)).not.toContain(SECRET);
+
+    const artists = (await (await fetch(`${dashboard.url}/api/artists?q=D%C3%84FT`)).json()) as unknown[];
+    expect(artists).toEqual([]);
+    const found = (await (await fetch(`${dashboard.url}/api/artists?q=BJ%C3%96`)).json()) as { identifier: string; images: Record<string, number> }[];
+    expect(found).toEqual([{ identifier: 'björk', images: { banner: 2, fanart: 5, logo: 3, thumbnail: 3 }, bytes: expect.any(Number) as number, lastStoredAt: expect.any(Number) as number }]);
+    const images = (await (await fetch(`${dashboard.url}/api/artists/${encodeURIComponent('Björk')}`)).json()) as { images: Record<string, { cachekey: string; mimeType: string; width: number }[]> };
+    expect(images.images.logo).toHaveLength(3);
+    expect(images.images.logo![0]).toMatchObject({ mimeType: 'image/png', width: 4, height: 3 });
+    const one = await fetch(`${dashboard.url}/image/${images.images.logo![0]!.cachekey}`);
+    expect(one.headers.get('content-type')).toBe('image/png');
+    expect(one.headers.get('content-security-policy')).toMatch(/sandbox/);
+  });
+
+  it('escapes names from the internet in its pages and keeps keys out of them', async () => {
+    const { providers } = await cacheWithArtists();
+    const dashboard = await serve(providers, { port: 0 });
+    const list = await (await fetch(`${dashboard.url}/artists`)).text();
+    expect(list).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(list).not.toContain(HOSTILE_ARTIST);
+    const overview = await fetch(`${dashboard.url}/`);
+    expect(overview.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+    const page = await overview.text();
+    expect(page).toContain('/broken/fanart.png');
+    expect(page).not.toContain(SECRET);
+  });
+
+  it('only reads: browsing every page asks no service for anything', async () => {
+    const { services, providers } = await cacheWithArtists();
+    const dashboard = await serve(providers, { port: 0 });
+    const before = services.server.requests.length;
+    const images = (await (await fetch(`${dashboard.url}/api/artists/daft%20punk`)).json()) as { images: Record<string, { cachekey: string }[]> };
+    for (const path of ['/', '/api/overview', '/artists', '/artists?q=daft', '/artists/daft%20punk', `/view/${images.images.fanart![0]!.cachekey}`, '/api/queue', '/artists/somebody%20new', '/image/random?artist=somebody%20new&type=logo']) {
+      const response = await fetch(dashboard.url + path);
+      expect([200, 404], path).toContain(response.status);
+    }
+    expect(services.server.requests.length).toBe(before);
+    expect(await providers.client.queue.list({ state: 'pending' })).toHaveLength(1); // the broken one, waiting to retry
+  });
+
+  it('refuses other methods, unknown paths, and Host names other than localhost (DNS rebinding)', async () => {
+    const { providers } = await cacheWithArtists();
+    const dashboard = await serve(providers, { port: 0 });
+    expect((await fetch(`${dashboard.url}/`, { method: 'POST' })).status).toBe(405);
+    const unknown = await fetch(`${dashboard.url}/admin`);
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: string }).error).toMatch(/Pages: \/, \/artists/);
+    // fetch() will not set Host; node:http will, as a browser does for a rebound name.
+    expect(await statusWithHost(`${dashboard.url}/api/overview`, 'evil.example:8787')).toBe(421);
+    expect(await statusWithHost(`${dashboard.url}/api/overview`, 'localhost:8787')).toBe(200);
+    expect((await fetch(`${dashboard.url}/api/queue?state=sleeping`)).status).toBe(400);
+  });
+
+  it('needs allowRemote to listen on an address other machines reach', async () => {
+    const { providers } = await cacheWithArtists();
+    await expect(startDashboard(providers, { host: '0.0.0.0', port: 0 })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(startDashboard(providers, { host: '0.0.0.0', port: 0 })).rejects.toThrow(/allowRemote: true \(--allow-remote\)/);
+    const open = await serve(providers, { host: '0.0.0.0', port: 0, allowRemote: true });
+    expect(open.url).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/);
+    await expect(startDashboard(providers, { port: 70_000 })).rejects.toBeInstanceOf(InvalidArgumentError);
+  });
+});
