@@ -9,10 +9,11 @@ import { cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Benchmark, Figure } from './harness.js';
+import { peerBenchmarks } from './peers/index.js';
 import { pipelineBenchmarks } from './pipeline/index.js';
 import { storageBenchmarks } from './storage/index.js';
 
-const benchmarks: Benchmark[] = [...storageBenchmarks, ...pipelineBenchmarks];
+const benchmarks: Benchmark[] = [...storageBenchmarks, ...pipelineBenchmarks, ...peerBenchmarks];
 
 const { values, positionals } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
