@@ -1,5 +1,6 @@
 import type { Benchmark } from '../harness.js';
 import { eventLoopUnderWriters } from './event-loop-under-writers.js';
 import { readLatency } from './read-latency.js';
+import { scale } from './scale.js';
 
-export const storageBenchmarks: Benchmark[] = [readLatency, eventLoopUnderWriters];
+export const storageBenchmarks: Benchmark[] = [readLatency, scale, eventLoopUnderWriters];
