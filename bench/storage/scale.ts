@@ -71,7 +71,13 @@ export const scale: Benchmark = {
       const toSmall = (kind: 'hit' | 'random', p50: number): Partial<Figure> =>
         count === small ? {} : { ratio: { to: `${small.toLocaleString('en-US')} entries`, value: p50 / latencies[small.toLocaleString('en-US')]![kind] } };
       figures.push({ name: `build ${label} entries (batched SQL)`, unit: 'ms', value: built.buildMs });
-      figures.push(latencyFigure(`inline hit at ${label} entries`, hit, { ...toSmall('hit', hit.p50), ...(count === large ? { target: '≤ 1.5x 10,000' } : {}) }));
+      if (count === large) {
+        // The same working set as the small cache (10,000 entries read at random) inside the large
+        // one: what a live show does; the uniform walk above touches pages no cache holds.
+        const hot = await measureAsync(iterations, warmup, (index) => storage.retrieveByUrl(urlOf((index * 7919) % small)));
+        figures.push(latencyFigure(`inline hit at ${label} entries, 10,000 of them read`, hot, { ratio: { to: `${small.toLocaleString('en-US')} entries`, value: hot.p50 / latencies[small.toLocaleString('en-US')]!.hit }, target: '≤ 1.5x 10,000' }));
+      }
+      figures.push(latencyFigure(`inline hit at ${label} entries, all of them read`, hit, { ...toSmall('hit', hit.p50), ...(count === large ? { target: '≤ 1.5x 10,000' } : {}) }));
       figures.push(latencyFigure(`retrieveRandom of 10 at ${label} entries`, random, { ...toSmall('random', random.p50), ...(count === large ? { target: '≤ 1.5x 10,000' } : {}) }));
       await storage.close();
       if (count !== large) continue;
