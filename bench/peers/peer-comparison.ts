@@ -52,7 +52,7 @@ export const peerComparison: Benchmark = {
           const { data } = await cacache.get(cacheDirectory, key);
           return binary ? data : (JSON.parse(data.toString('utf8')) as unknown);
         },
-        close: async () => undefined,
+        close: () => Promise.resolve(),
       },
     ];
     const image = Buffer.alloc(200_000, 0x5a);

@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openTestStorage, request } from '../helpers/storage.js';
+import { nextChunkSize } from '../../src/storage/budget.js';
 
 async function fileCount(cacheDir: string): Promise<number> {
   const files = await readdir(join(cacheDir, 'blobs'), { recursive: true, withFileTypes: true }).catch(() => []);
@@ -79,5 +80,15 @@ describe('the byte budget', () => {
     const { storage } = await openTestStorage({ maxSizeBytes: 1_000_000 });
     for (let index = 0; index < 20; index++) await storage.store(request({ url: `k:${index}` }));
     expect((await storage.stats()).entries).toBe(20);
+  });
+});
+
+describe('eviction transaction size', () => {
+  it('halves after a slow transaction and doubles after a quick one, within bounds', () => {
+    expect(nextChunkSize(200, 11)).toBe(100);
+    expect(nextChunkSize(200, 0.5)).toBe(400);
+    expect(nextChunkSize(200, 3)).toBe(200);
+    expect(nextChunkSize(10, 50)).toBe(10);
+    expect(nextChunkSize(1000, 0.1)).toBe(1000);
   });
 });
