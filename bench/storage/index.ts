@@ -2,5 +2,6 @@ import type { Benchmark } from '../harness.js';
 import { eventLoopUnderWriters } from './event-loop-under-writers.js';
 import { readLatency } from './read-latency.js';
 import { scale } from './scale.js';
+import { storeLatency } from './store-latency.js';
 
-export const storageBenchmarks: Benchmark[] = [readLatency, scale, eventLoopUnderWriters];
+export const storageBenchmarks: Benchmark[] = [readLatency, storeLatency, scale, eventLoopUnderWriters];
