@@ -4,6 +4,7 @@ import { DatabaseChangeWatcher } from '../../src/queue/change-watcher.js';
 import { QueueWorker } from '../../src/queue/queue-worker.js';
 import { runChild, startChild } from '../child.js';
 import { summarize, watchEventLoop, type Benchmark, type Figure } from '../harness.js';
+import { apiUrl, fillWithApiAnswers } from '../storage/fill.js';
 
 /**
  * How soon a worker starts a queued job (queued in its own process: the baseline; queued by
@@ -12,7 +13,7 @@ import { summarize, watchEventLoop, type Benchmark, type Figure } from '../harne
  */
 export const workerLatency: Benchmark = {
   name: 'worker',
-  description: 'enqueue-to-start latency (same / other process) and the event loop while a worker drains 1,000 image fetches',
+  description: 'enqueue-to-start latency (same / other process); the event loop while a worker drains 1,000 image fetches, alone and with live hits and maintenance in another process',
   async run({ quick, scratchDirectory }) {
     const figures: Figure[] = [];
     const storage = await DataStorage.open({ cacheDir: scratchDirectory, maintenanceIntervalSeconds: 0 });
@@ -35,8 +36,8 @@ export const workerLatency: Benchmark = {
     await sleep(300);
     const otherProcess = summarize(delays.splice(0).map((ms) => ms * 1e6));
     await worker.stop();
-    figures.push({ name: 'baseline: enqueue to start, same process (ms)', unit: 'ms', value: sameProcess.p50 / 1000, latency: scaled(sameProcess) });
-    figures.push({ name: 'enqueue to start, another process (ms)', unit: 'ms', value: otherProcess.p50 / 1000, latency: scaled(otherProcess), target: 'p99 ≤ 100 ms' });
+    figures.push({ name: 'baseline: enqueue to start, same process', unit: 'ms', value: sameProcess.p50 / 1000, latency: scaled(sameProcess) });
+    figures.push({ name: 'enqueue to start, another process', unit: 'ms', value: otherProcess.p50 / 1000, latency: scaled(otherProcess), target: 'p99 ≤ 100 ms' });
 
     const downloads = quick ? 200 : 1000;
     const server = await startChild(new URL('./image-server.ts', import.meta.url), []);
@@ -55,10 +56,42 @@ export const workerLatency: Benchmark = {
         return handle.counts.completed;
       });
       const seconds = (performance.now() - started) / 1000;
-      figures.push({ name: 'baseline: event-loop p99, idle (ms)', unit: 'ms', value: idle.p99Ms });
-      figures.push({ name: `event-loop p99 while draining ${downloads} image fetches (ms)`, unit: 'ms', value: draining.p99Ms, target: 'p99 ≤ 5 ms' });
-      figures.push({ name: '  event-loop max while draining (ms)', unit: 'ms', value: draining.maxMs });
+      figures.push({ name: 'baseline: event-loop p99, idle', unit: 'ms', value: idle.p99Ms });
+      figures.push({ name: `event-loop p99 while draining ${downloads} image fetches`, unit: 'ms', value: draining.p99Ms, target: 'p99 ≤ 5 ms' });
+      figures.push({ name: '  event-loop max while draining', unit: 'ms', value: draining.maxMs });
       figures.push({ name: '  image fetches stored per second', unit: 'ops/s', value: draining.result / seconds });
+
+      // The mixed load: live hits in this process while its worker drains another batch of
+      // downloads and another process runs maintenance on the same cache over and over.
+      await fillWithApiAnswers(storage, 2000);
+      for (let index = 0; index < downloads; index++) {
+        await client.getOrFetch({ url: `http://127.0.0.1:${server.firstLine}/mixed/${index}.jpg`, identifier: 'bench', dataType: 'fanart', provider: 'cdn', immediate: false });
+      }
+      const maintenance = await startChild(new URL('../storage/maintenance-process.ts', import.meta.url), [scratchDirectory]);
+      let hits = 0;
+      try {
+        const mixed = await watchEventLoop(async () => {
+          const handle = client.startWorker({ concurrency: 3 });
+          let stop = false;
+          const live = (async () => {
+            for (let round = 0; !stop; round++) {
+              for (let burst = 0; burst < 20; burst++) {
+                if ((await storage.retrieveByUrl(apiUrl((round * 20 + burst) % 2000))) !== null) hits++;
+              }
+              await sleep(5);
+            }
+          })();
+          while (handle.counts.completed + handle.counts.failed < downloads) await sleep(50);
+          stop = true;
+          await live;
+          await handle.stop();
+        });
+        figures.push({ name: `event-loop p99, live hits + worker draining ${downloads} + maintenance in another process`, unit: 'ms', value: mixed.p99Ms, target: 'p99 ≤ 5 ms' });
+        figures.push({ name: '  event-loop max under that mixed load', unit: 'ms', value: mixed.maxMs, target: 'max ≤ 20 ms' });
+        figures.push({ name: '  live hits served meanwhile', unit: 'count', value: hits });
+      } finally {
+        maintenance.stop();
+      }
     } finally {
       await client.close();
       server.stop();
