@@ -50,6 +50,13 @@ export function summarize(samplesInNanoseconds: readonly (bigint | number)[]): L
   };
 }
 
+/** The same summary for samples taken in milliseconds (waits, delays), reported in milliseconds. */
+export function summarizeMilliseconds(samples: readonly number[]): LatencySummary {
+  const inMicroseconds = summarize(samples.map((milliseconds) => milliseconds * 1e6));
+  const { p50, p90, p99, max } = inMicroseconds;
+  return { ...inMicroseconds, p50: p50 / 1000, p90: p90 / 1000, p99: p99 / 1000, max: max / 1000 };
+}
+
 /**
  * Times `operation` one call at a time with `process.hrtime.bigint()`, after `warmup` calls.
  * `operation` gets the iteration number so it can vary its input.

@@ -1,7 +1,7 @@
-import { DataStorage } from '../../src/index.js';
 import { busiestWindow } from '../../support/busiest-window.js';
-import { runChild, startChild } from '../child.js';
+import { runChild } from '../child.js';
 import type { Benchmark } from '../harness.js';
+import { withOrigin } from './origin.js';
 
 /**
  * Four processes fetching through one cache from one provider limited to 2 requests per
@@ -13,27 +13,19 @@ export const rateLimitAccuracy: Benchmark = {
   async run({ quick, scratchDirectory }) {
     const seconds = quick ? 3 : 10;
     const rate = 2;
-    const storage = await DataStorage.open({ cacheDir: scratchDirectory, maintenanceIntervalSeconds: 0 });
-    await storage.close();
-    const server = await startChild(new URL('./image-server.ts', import.meta.url), []);
-    const baseUrl = `http://127.0.0.1:${server.firstLine}`;
-    try {
+    return withOrigin(scratchDirectory, async (origin) => {
       const startAt = Date.now() + 3000;
       await Promise.all(
         Array.from({ length: 4 }, (_, index) =>
-          runChild(new URL('./rate-limited-client.ts', import.meta.url), [scratchDirectory, baseUrl, String(startAt), String(seconds * 1000), String(rate), String(index)]),
+          runChild(new URL('./rate-limited-client.ts', import.meta.url), [scratchDirectory, origin.baseUrl, String(startAt), String(seconds * 1000), String(rate), String(index)]),
         ),
       );
-      const arrivals = (await (await fetch(`${baseUrl}/arrivals`)).json()) as number[];
-      const busiest = busiestWindow(arrivals, 1000);
+      const arrivals = await origin.arrivals();
       return [
         { name: 'requests at the server', unit: 'count', value: arrivals.length, target: `≤ ${rate * seconds + 1} (rate × time + burst)` },
-        { name: 'busiest 1 s window ÷ the limit', unit: 'ratio', value: busiest / rate, target: '≤ 1.0' },
+        { name: 'busiest 1 s window ÷ the limit', unit: 'ratio', value: busiestWindow(arrivals, 1000) / rate, target: '≤ 1.0' },
         { name: 'use of the allowed rate', unit: 'ratio', value: arrivals.length / (rate * seconds), target: '≥ 0.95' },
       ];
-    } finally {
-      server.stop();
-    }
+    });
   },
 };
-
