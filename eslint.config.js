@@ -4,7 +4,7 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.tmp/', '.bench-scratch/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.tmp/', '.bench-scratch/', '.torture-scratch/', 'test-results/'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

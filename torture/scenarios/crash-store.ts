@@ -1,0 +1,99 @@
+import { spawn } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Database from 'better-sqlite3';
+import { DataStorage } from '../../src/index.js';
+import { describeStoredValue } from '../../test/fixtures/worker-values.js';
+import { emptyReport, type Scenario } from '../scenario.js';
+
+/**
+ * A process storing a stream of inline and file-backed entries is killed with SIGKILL at a
+ * random moment, again and again, over one cache directory. After every kill: the database
+ * passes `PRAGMA integrity_check`, every entry a reader gets is exactly what was written for
+ * its URL (checksum and content), and the last store each kill round saw resolve is there. At
+ * the end, after maintenance, no row points at a missing file and no file lacks a row.
+ */
+export const crashStore: Scenario = {
+  name: 'crash-store',
+  description: 'SIGKILL a storing process at random moments, over and over: integrity, content, no orphans',
+  async run({ quick, directory }) {
+    const report = emptyReport();
+    const rounds = quick ? 8 : 100;
+    const cacheDir = join(directory, 'cache');
+    await (await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0 })).close();
+    for (let round = 0; round < rounds; round++) {
+      const { lastStored, stores } = await storeUntilKilled(cacheDir, round, 20 + Math.random() * 400);
+      report.kills += 1;
+      report.faultsInjected += 1;
+      report.cases += 1;
+      report.operations += stores;
+      const database = new Database(join(cacheDir, 'datacache.sqlite'), { readonly: true });
+      const integrity = database.pragma('integrity_check', { simple: true });
+      database.close();
+      if (integrity !== 'ok') {
+        report.corrupt += 1;
+        report.notes.push(`round ${round}: integrity_check said ${String(integrity)}`);
+      }
+      const storage = await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0 });
+      for (let item = 0; item < 50; item++) {
+        const url = `https://crash.example/${round}/${item}`;
+        const entry = await storage.retrieveByUrl(url);
+        report.operations += 1;
+        if (entry === null) continue;
+        report.dataChecked += 1;
+        if (describeStoredValue(url, entry.data) === undefined) {
+          report.corrupt += 1;
+          report.notes.push(`round ${round}: ${url} served bytes that are not what was stored for it`);
+        }
+      }
+      // What the child saw resolve must be there (or a later store of the same URL).
+      if (lastStored !== undefined) {
+        const entry = await storage.retrieveByUrl(lastStored.url);
+        const found = entry === null ? undefined : describeStoredValue(lastStored.url, entry.data);
+        if (found === undefined || found.iteration < lastStored.iteration) {
+          report.lost += 1;
+          report.notes.push(`round ${round}: the store of ${lastStored.url} #${lastStored.iteration} resolved but is gone`);
+        }
+      }
+      await storage.close();
+    }
+    // Maintenance settles what kills left half done; then rows and files must match.
+    const storage = await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0, orphanGraceSeconds: 0 });
+    await storage.runMaintenance();
+    await storage.close();
+    const database = new Database(join(cacheDir, 'datacache.sqlite'), { readonly: true });
+    const named = new Set((database.prepare('SELECT file_path FROM entries WHERE file_path IS NOT NULL').pluck().all() as string[]));
+    database.close();
+    const files = (await readdir(join(cacheDir, 'blobs'), { recursive: true, withFileTypes: true }))
+      .filter((file) => file.isFile() && !file.parentPath.endsWith('tmp'))
+      .map((file) => relative(cacheDir, join(file.parentPath, file.name)).split('\\').join('/'));
+    const missing = [...named].filter((path) => !files.includes(path));
+    const unnamed = files.filter((path) => !named.has(path));
+    report.corrupt += missing.length + unnamed.length;
+    if (missing.length + unnamed.length > 0) report.notes.push(`after maintenance: ${missing.length} rows without files, ${unnamed.length} files without rows`);
+    report.dataChecked += named.size;
+    return report;
+  },
+};
+
+/** Starts the child, lets it store for `milliseconds` after it is ready, kills it with SIGKILL. */
+async function storeUntilKilled(cacheDir: string, round: number, milliseconds: number): Promise<{ lastStored: { url: string; iteration: number } | undefined; stores: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./crash-store-child.ts', import.meta.url).pathname, cacheDir, String(round)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      if (output.includes('ready\n')) resolve();
+    });
+    child.once('exit', () => { reject(new Error('the storing child exited before it was ready')); });
+  });
+  await ready;
+  await sleep(milliseconds);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+  const lines = output.split('\n').filter((line) => line.startsWith('stored '));
+  const last = lines.at(-1)?.split(' ');
+  return { lastStored: last === undefined ? undefined : { url: last[1]!, iteration: Number(last[2]) }, stores: lines.length };
+}
