@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Scenario, TortureReport } from './scenario.js';
 import { crashStore } from './scenarios/crash-store.js';
+import { killWorkers } from './scenarios/kill-workers.js';
 
-const scenarios: Scenario[] = [crashStore];
+const scenarios: Scenario[] = [crashStore, killWorkers];
 
 const { values, positionals } = parseArgs({ options: { quick: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } }, allowPositionals: true });
 if (values.help) {
