@@ -14,7 +14,7 @@ export interface TortureReport {
   lost: number;
   /** Wrong or torn data served, failed integrity checks, rows without files or files without rows. */
   corrupt: number;
-  /** What a reader should know about the run (not a verdict). */
+  /** What went wrong, one line each; lines starting with "info: " only describe the run. */
   notes: string[];
 }
 

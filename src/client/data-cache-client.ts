@@ -20,6 +20,7 @@ import { ClientEventBus, type ClientEvents } from './events.js';
 import { fromJobRequest, providerSettings, resolveFetchRequest, toJobRequest, type FetchDefaults, type FetchRequest, type ProviderSettings, type ResolvedFetch } from './fetch-request.js';
 import { fetchWithRetries, type Sleep } from './fetch-with-retries.js';
 import { checkContent } from './check-content.js';
+import type { SniffedImage } from './sniff-image.js';
 
 export interface DataCacheClientOptions {
   /** An open DataStorage; the client does not close it. */
@@ -279,6 +280,7 @@ export class DataCacheClient {
   ): Promise<CachedEntry | null> {
     const event = { url: fetch.url, provider: fetch.provider, dataType: fetch.dataType };
     const started = performance.now();
+    let image: SniffedImage | undefined;
     try {
       const usable = cached !== null && cached.statusCode === 200;
       const download = await fetchWithRetries(fetch, {
@@ -291,6 +293,10 @@ export class DataCacheClient {
         lastModified: usable ? cached.lastModified : null,
         signal,
         authorize: providerSettings(this.defaults, fetch.provider)?.authorize,
+        // Image types only ever hold images (anything else is refused and remembered, 415), JSON types only JSON.
+        check: (attempt) => {
+          if (attempt.status !== 304) image = checkContent(fetch, attempt.body, attempt.contentType);
+        },
       });
       const durationMs = performance.now() - started;
       this.analytics?.record('fetch', fetch.provider, fetch.dataType, durationMs, download.body.length);
@@ -300,8 +306,6 @@ export class DataCacheClient {
         entry = await this.storeSafely('renew', () => this.storage.renew(fetch.url, { ttlSeconds: fetch.ttlSeconds, etag: download.etag, lastModified: download.lastModified }));
         entry ??= cached;
       } else {
-        // Image types only ever hold images (anything else is refused and remembered, 415), JSON types only JSON.
-        const image = checkContent(fetch, download.body, download.contentType);
         entry = await this.storeSafely('store', () =>
           this.storage.store({
             url: fetch.url,

@@ -24,11 +24,17 @@ export interface FetchContext {
   authorize?: RequestAuthorizer;
   /** Told each time a token is taken and each time an attempt ends. */
   onAttempt?: (attempt: number, error?: unknown) => void;
+  /**
+   * Checks a body before it counts as downloaded (is it an image, is it JSON); a retryable
+   * DownloadError it throws (a truncated JSON answer) is retried like a network error.
+   */
+  check?: (download: Download) => void;
 }
 
 /**
  * One fetch with its retries: every attempt takes a rate-limit token first; network errors,
- * timeouts and 5xx retry after an exponential backoff with jitter; other 4xx are final; a 429
+ * timeouts, 5xx and bodies that fail a retryable check (invalid JSON) retry after an
+ * exponential backoff with jitter; other 4xx are final; a 429
  * or 503 puts the provider in a cool-down that every process sees (from Retry-After, else
  * 60 s) and ends the fetch with ProviderCoolingDownError instead of sleeping through it.
  */
@@ -52,6 +58,7 @@ export async function fetchWithRetries(fetch: ResolvedFetch, context: FetchConte
         lastModified: context.lastModified,
         signal: context.signal,
       });
+      context.check?.(download);
       context.onAttempt?.(attempt);
       return download;
     } catch (error) {

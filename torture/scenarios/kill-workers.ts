@@ -78,7 +78,7 @@ export const killWorkers: Scenario = {
       if (!entry.data.equals(image)) report.corrupt += 1;
     }
     const fetched = [...requests.values()].reduce((sum, count) => sum + count, 0);
-    report.notes.push(`${jobs} jobs, ${report.kills} kills, ${fetched} fetches at the origin (${fetched - jobs} repeated after kills), ${urls.filter((url) => !requests.has(new URL(url).pathname)).length} never fetched`);
+    report.notes.push(`info: ${jobs} jobs, ${report.kills} kills, ${fetched} fetches at the origin (${fetched - jobs} repeated after kills), ${urls.filter((url) => !requests.has(new URL(url).pathname)).length} never fetched`);
     await client.close();
     await storage.close();
     await new Promise<void>((resolve) => origin.close(() => { resolve(); }));
