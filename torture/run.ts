@@ -8,10 +8,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Scenario, TortureReport } from './scenario.js';
 import { crashStore } from './scenarios/crash-store.js';
+import { killMaintenance } from './scenarios/kill-maintenance.js';
 import { killWorkers } from './scenarios/kill-workers.js';
 import { originFaults } from './scenarios/origin-faults.js';
 
-const scenarios: Scenario[] = [crashStore, killWorkers, originFaults];
+const scenarios: Scenario[] = [crashStore, killWorkers, killMaintenance, originFaults];
 
 const { values, positionals } = parseArgs({ options: { quick: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } }, allowPositionals: true });
 if (values.help) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Scenario } from '../../torture/scenario.js';
 import { crashStore } from '../../torture/scenarios/crash-store.js';
+import { killMaintenance } from '../../torture/scenarios/kill-maintenance.js';
 import { killWorkers } from '../../torture/scenarios/kill-workers.js';
 import { originFaults } from '../../torture/scenarios/origin-faults.js';
 import { temporaryDirectory } from '../helpers/temporary-directory.js';
@@ -24,5 +25,9 @@ describe('torture scenarios (short versions)', () => {
 
   it('workers killed with SIGKILL mid-job lose no job and leave none claimed', async () => {
     await check(killWorkers);
+  }, 120_000);
+
+  it('maintenance killed half-way leaves a sound cache, and the next run finishes the work', async () => {
+    await check(killMaintenance);
   }, 120_000);
 });

@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Database from 'better-sqlite3';
+import { DataStorage } from '../../src/index.js';
+import { describeStoredValue, expectedValue } from '../../test/fixtures/worker-values.js';
+import { emptyReport, type Scenario } from '../scenario.js';
+
+/**
+ * Maintenance killed half-way, again and again, on a cache far over its budget: after each
+ * kill the database is sound and every entry still there is whole; the next run, left to
+ * finish, brings the cache under its budget with rows and files matching.
+ */
+export const killMaintenance: Scenario = {
+  name: 'kill-maintenance',
+  description: 'SIGKILL maintenance half-way through evicting: sound database, the next run finishes the work',
+  async run({ quick, directory }) {
+    const report = emptyReport();
+    const cacheDir = join(directory, 'cache');
+    const entries = quick ? 600 : 3000;
+    const storage = await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0 });
+    for (let index = 0; index < entries; index++) {
+      const url = `https://maintenance.example/${index}`;
+      await storage.store({ url, identifier: 'torture', dataType: 'fanart', provider: 'torture', value: expectedValue(url, 0, index, index % 2 === 0), ttlSeconds: index % 5 === 0 ? 0 : 86_400 });
+    }
+    const { bytes } = await storage.stats();
+    await storage.close();
+    report.operations += entries;
+    const budget = Math.floor(bytes / 4);
+    const kills = quick ? 5 : 30;
+    for (let kill = 0; kill < kills; kill++) {
+      const child = spawn(process.execPath, ['--import', 'tsx', new URL('./maintenance-child.ts', import.meta.url).pathname, cacheDir, String(budget)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => { if (chunk.includes('ready')) resolve(); });
+        child.once('exit', () => { reject(new Error('the maintenance child exited early')); });
+      });
+      await sleep(5 + Math.random() * 60);
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+      report.kills += 1;
+      report.faultsInjected += 1;
+      report.cases += 1;
+      const database = new Database(join(cacheDir, 'datacache.sqlite'), { readonly: true });
+      const integrity = database.pragma('integrity_check', { simple: true });
+      database.close();
+      if (integrity !== 'ok') {
+        report.corrupt += 1;
+        report.notes.push(`kill ${kill}: integrity_check said ${String(integrity)}`);
+      }
+    }
+    // Left to finish this time.
+    const finishing = await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0, maxSizeBytes: budget, orphanGraceSeconds: 0 });
+    const maintenance = await finishing.runMaintenance();
+    report.operations += 1;
+    const after = await finishing.stats();
+    if (after.bytes > budget) {
+      report.lost += 1;
+      report.notes.push(`the finishing run left ${after.bytes} bytes over a ${budget}-byte budget (${JSON.stringify(maintenance)})`);
+    }
+    for (let index = 0; index < entries; index++) {
+      const url = `https://maintenance.example/${index}`;
+      const entry = await finishing.retrieveByUrl(url, { allowStale: true });
+      report.operations += 1;
+      if (entry === null) continue;
+      report.dataChecked += 1;
+      if (describeStoredValue(url, entry.data) === undefined) {
+        report.corrupt += 1;
+        report.notes.push(`${url}: served bytes that are not what was stored`);
+      }
+    }
+    await finishing.close();
+    const database = new Database(join(cacheDir, 'datacache.sqlite'), { readonly: true });
+    const named = new Set(database.prepare('SELECT file_path FROM entries WHERE file_path IS NOT NULL').pluck().all() as string[]);
+    database.close();
+    const files = (await readdir(join(cacheDir, 'blobs'), { recursive: true, withFileTypes: true }))
+      .filter((file) => file.isFile() && !file.parentPath.endsWith('tmp'))
+      .map((file) => relative(cacheDir, join(file.parentPath, file.name)).split('\\').join('/'));
+    const unnamed = files.filter((path) => !named.has(path)).length;
+    const missing = [...named].filter((path) => !files.includes(path)).length;
+    report.corrupt += unnamed + missing;
+    if (unnamed + missing > 0) report.notes.push(`after the finishing run: ${missing} rows without files, ${unnamed} files without rows`);
+    report.notes.push(`info: ${entries} entries, budget a quarter of them; the finishing run evicted ${maintenance.evictedEntries} and removed ${maintenance.expiredRemoved} expired`);
+    return report;
+  },
+};
