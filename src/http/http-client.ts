@@ -12,6 +12,9 @@ import {
 import { parseRetryAfter } from './retry-after.js';
 import { DEFAULT_USER_AGENT } from './user-agent.js';
 
+
+/** The statuses whose body is the resource itself. */
+const CONTENT_STATUSES: ReadonlySet<number> = new Set([200, 201, 203]);
 export interface DownloadRequest {
   url: string;
   headers?: Record<string, string>;
@@ -100,7 +103,9 @@ export class HttpClient {
       await discard(body);
       throw new TooManyRedirectsError(url, this.maxRedirections);
     }
-    if (statusCode < 200 || statusCode >= 300) {
+    // Only a whole representation is content: not 204/205 (no body), 206 (a range we never asked
+    // for: caching it as the whole would serve a fragment), 202 (not done yet) or 1xx.
+    if (!CONTENT_STATUSES.has(statusCode)) {
       await discard(body);
       throw new HttpStatusError(url, statusCode, parseRetryAfter(header('retry-after'), this.clock.now()));
     }
