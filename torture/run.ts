@@ -11,8 +11,9 @@ import { crashStore } from './scenarios/crash-store.js';
 import { killMaintenance } from './scenarios/kill-maintenance.js';
 import { killWorkers } from './scenarios/kill-workers.js';
 import { originFaults } from './scenarios/origin-faults.js';
+import { soak } from './scenarios/soak.js';
 
-const scenarios: Scenario[] = [crashStore, killWorkers, killMaintenance, originFaults];
+const scenarios: Scenario[] = [crashStore, killWorkers, killMaintenance, originFaults, soak];
 
 const { values, positionals } = parseArgs({ options: { quick: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } }, allowPositionals: true });
 if (values.help) {

@@ -4,6 +4,7 @@ import { crashStore } from '../../torture/scenarios/crash-store.js';
 import { killMaintenance } from '../../torture/scenarios/kill-maintenance.js';
 import { killWorkers } from '../../torture/scenarios/kill-workers.js';
 import { originFaults } from '../../torture/scenarios/origin-faults.js';
+import { soak } from '../../torture/scenarios/soak.js';
 import { temporaryDirectory } from '../helpers/temporary-directory.js';
 
 /** The torture scenarios in their short form: `npm run torture` runs them at full length. */
@@ -29,5 +30,11 @@ describe('torture scenarios (short versions)', () => {
 
   it('maintenance killed half-way leaves a sound cache, and the next run finishes the work', async () => {
     await check(killMaintenance);
+  }, 120_000);
+
+  it('eight processes with a realistic mix under a small budget see no errors, no wrong data and lose no job', async () => {
+    const report = await soak.run({ quick: true, directory: await temporaryDirectory() });
+    expect(report.operations).toBeGreaterThan(1000);
+    expect({ lost: report.lost, corrupt: report.corrupt, callerErrors: report.callerErrors, notes: report.notes.filter((note) => !note.startsWith('info: ')) }).toEqual({ lost: 0, corrupt: 0, callerErrors: 0, notes: [] });
   }, 120_000);
 });

@@ -1,0 +1,62 @@
+/**
+ * Child process for the soak: one process of a DJ's app for `seconds`: live hits on a hot set,
+ * live misses, background queueing of images its own worker downloads, random images, with
+ * maintenance every 2 s under a small byte budget. Every answer is checked byte for byte.
+ * Prints one JSON line with its counts. Usage: soak-child.ts <cacheDir> <origin> <seconds> <budget> <index>
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DataCacheClient, DataStorage } from '../../src/index.js';
+import { soakContent } from './soak-content.js';
+
+const [cacheDir, origin, secondsText, budgetText, indexText] = process.argv.slice(2);
+const index = Number(indexText);
+const storage = await DataStorage.open({ cacheDir: cacheDir!, maxSizeBytes: Number(budgetText), maintenanceIntervalSeconds: 2, orphanGraceSeconds: 5 });
+const client = new DataCacheClient({ storage, providers: { soak: { ratePerSecond: Infinity }, cdn: { ratePerSecond: Infinity } } });
+const worker = client.startWorker({ concurrency: 2 });
+const counts = { operations: 0, hits: 0, fetched: 0, queued: 0, randomImages: 0, checked: 0, wrong: 0, callerErrors: 0, errors: [] as string[], rssStart: 0, rssEnd: 0 };
+const stopAt = Date.now() + Number(secondsText) * 1000;
+const check = (url: string, data: Buffer | undefined): void => {
+  if (data === undefined) return;
+  counts.checked++;
+  if (!data.equals(soakContent(new URL(url).pathname))) counts.wrong++;
+};
+await sleep(200);
+counts.rssStart = process.memoryUsage().rss;
+for (let step = 0; Date.now() < stopAt; step++) {
+  counts.operations++;
+  const kind = step % 10;
+  try {
+    if (kind < 5) {
+      // The hot set every process shares: mostly hits once warm.
+      const url = `${origin}/json/hot/${step % 40}`;
+      const entry = await client.getOrFetch({ url, identifier: `artist ${step % 40}`, dataType: 'api', provider: 'soak', expect: 'json' });
+      check(url, entry?.data);
+      counts.hits++;
+    } else if (kind < 7) {
+      const url = `${origin}/json/process-${index}/${step}`;
+      const entry = await client.getOrFetch({ url, identifier: 'misses', dataType: 'api', provider: 'soak', expect: 'json' });
+      check(url, entry?.data);
+      counts.fetched++;
+    } else if (kind < 9) {
+      const artist = step % 12;
+      const url = `${origin}/image/${artist}/${(step * 7 + index) % 60}.png`;
+      await client.getOrFetch({ url, identifier: `artist ${artist}`, dataType: 'fanart', provider: 'cdn', immediate: false });
+      counts.queued++;
+    } else {
+      const image = await storage.retrieveRandom({ identifier: `artist ${step % 12}`, dataType: 'fanart' });
+      if (image !== null) {
+        check(image.url, image.data);
+        counts.randomImages++;
+      }
+    }
+  } catch (error) {
+    counts.callerErrors++;
+    if (counts.errors.length < 5) counts.errors.push(String(error));
+  }
+  if (step % 20 === 0) await sleep(1);
+}
+counts.rssEnd = process.memoryUsage().rss;
+await worker.stop();
+await client.close();
+await storage.close();
+console.log(JSON.stringify(counts));
