@@ -69,15 +69,18 @@ export class DatabaseBusyError extends DataCacheError {
   }
 }
 
-/** Why a write failed: the disk is full, the files are read-only, or another I/O error. */
-export type WriteFailureReason = 'disk-full' | 'read-only' | 'io';
+/**
+ * Why a write failed: the disk is full, the files are read-only, the database file was deleted
+ * or replaced while open (`gone`: a cleaner removed the cache directory), or another I/O error.
+ */
+export type WriteFailureReason = 'disk-full' | 'read-only' | 'gone' | 'io';
 
 /** The cache could not be written: disk full, read-only file system or directory, or another I/O failure. */
 export class StorageWriteError extends DataCacheError {
   readonly reason: WriteFailureReason;
 
   constructor(message: string, cause?: unknown, reason: WriteFailureReason = writeFailureReason(cause)) {
-    super('ERR_DATACACHE_STORAGE_WRITE', `${message} (${describeCause(cause)})`, { cause });
+    super('ERR_DATACACHE_STORAGE_WRITE', cause === undefined ? `${message}.` : `${message} (${describeCause(cause)})`, { cause });
     this.reason = reason;
   }
 }

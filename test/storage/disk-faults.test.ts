@@ -145,3 +145,39 @@ describe.skipIf(privilegedToolsUnavailable !== undefined)('a cache directory tha
     }
   });
 });
+
+describe('the cache directory deleted while the cache is open', () => {
+  it('stops writing into the deleted file, says so, keeps answering from what it had, and a new open starts a fresh cache', async () => {
+    const { rm } = await import('node:fs/promises');
+    const { DataCacheClient } = await import('../../src/index.js');
+    const { startServer } = await import('../helpers/http-server.js');
+    const server = await startServer({ '/fresh.json': (_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"fresh":true}') });
+    const cacheDir = await temporaryDirectory();
+    const storage = await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0 });
+    const faults: string[] = [];
+    const client = new DataCacheClient({ storage, providers: { example: { ratePerSecond: Infinity } } });
+    client.on('error', (event) => faults.push(String(event.error)));
+    try {
+      await storage.store({ url: 'https://example.org/kept', identifier: 'x', dataType: 'api', provider: 'example', value: { kept: true }, ttlSeconds: 3600 });
+      await rm(cacheDir, { recursive: true, force: true });
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // the file check runs at most once a second
+      const error = await storage.store({ url: 'https://example.org/new', identifier: 'x', dataType: 'api', provider: 'example', value: 1, ttlSeconds: 3600 }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(StorageWriteError);
+      expect((error as StorageWriteError).reason).toBe('gone');
+      expect((error as Error).message).toMatch(/was deleted or replaced while open/);
+      // Reads answer from what this process had.
+      expect((await storage.retrieveByUrl('https://example.org/kept'))?.json()).toEqual({ kept: true });
+      // A fetch is still served, uncached.
+      const entry = await client.getOrFetch({ url: server.url('/fresh.json'), identifier: 'x', dataType: 'api', provider: 'example' });
+      expect(entry?.json()).toEqual({ fresh: true });
+      // Another process opening the directory now starts a fresh cache there.
+      const fresh = await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0 });
+      expect(await fresh.retrieveByUrl('https://example.org/kept')).toBeNull();
+      await fresh.store({ url: 'https://example.org/new', identifier: 'x', dataType: 'api', provider: 'example', value: 2, ttlSeconds: 3600 });
+      await fresh.close();
+    } finally {
+      await client.close();
+      await storage.close();
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
+import { statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DatabaseBusyError } from '../../errors.js';
+import { DatabaseBusyError, StorageWriteError } from '../../errors.js';
 import { isBusyError, translateSqliteError } from './sqlite-errors.js';
 
 export interface ConnectionOptions {
@@ -29,11 +30,16 @@ export class SqliteConnection {
   readonly database: Database.Database;
   readonly path: string;
   private readonly lockTimeoutMs: number;
+  /** The database file's identity when opened: a file deleted or replaced since is not ours to write. */
+  private inode: number | undefined;
+  private fileCheckedAt = 0;
+  private fileGone = false;
 
   constructor(path: string, options: ConnectionOptions) {
     this.path = path;
     this.lockTimeoutMs = options.lockTimeoutMs;
     this.database = new Database(path, { timeout: options.busyTimeoutMs });
+    this.inode = fileIdentity(path);
   }
 
   /** Per-connection settings; `journal_mode=WAL` also persists in the file. */
@@ -74,12 +80,37 @@ export class SqliteConnection {
 
   /** Runs `body` in a `BEGIN IMMEDIATE` transaction, retrying while another process holds the write lock. */
   async write<T>(operation: string, body: () => T): Promise<T> {
+    this.assertFileStillOurs(operation);
     const transaction = this.database.transaction(body);
     try {
       return transaction.immediate();
     } catch (error) {
       if (isBusyError(error)) return this.retryWhileBusy(operation, true, () => transaction.immediate(), 'wait first');
       throw translateSqliteError(error, operation, this.path, true);
+    }
+  }
+
+  /**
+   * Refuses to write once the database file has been deleted or replaced under us (someone
+   * removed the cache directory): SQLite would go on writing into the unlinked file, where no
+   * other process and no restart would ever see it, while the other processes start a new cache.
+   * Reads still answer from what this connection holds. Checked at most once a second.
+   */
+  private assertFileStillOurs(operation: string): void {
+    const now = Date.now();
+    if (!this.fileGone && now - this.fileCheckedAt >= 1000) {
+      this.fileCheckedAt = now;
+      const identity = fileIdentity(this.path);
+      // A connection whose file could not be identified at open (an in-memory one) is never judged.
+      this.fileGone = this.inode !== undefined && identity !== this.inode;
+    }
+    if (this.fileGone) {
+      throw new StorageWriteError(
+        `${operation}: the cache database ${this.path} was deleted or replaced while open; nothing more can be stored by this process. ` +
+          'Reopen the cache (restart the application) to use the new one; until then answers come from what was cached and from fetches',
+        undefined,
+        'gone',
+      );
     }
   }
 
@@ -112,5 +143,14 @@ export class SqliteConnection {
         if (waited >= this.lockTimeoutMs) throw new DatabaseBusyError(operation, waited, error);
       }
     }
+  }
+}
+
+/** The file's inode, or undefined when it is not there. */
+function fileIdentity(path: string): number | undefined {
+  try {
+    return statSync(path).ino;
+  } catch {
+    return undefined;
   }
 }

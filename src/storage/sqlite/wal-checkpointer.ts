@@ -53,7 +53,7 @@ parentPort.on('message', (message) => {
     parentPort.postMessage({ type: 'result', id: message.id, result: checkpoint(message.mode) });
   } else if (message.type === 'close') {
     clearInterval(timer);
-    database.close();
+    try { database.close(); } catch (error) { parentPort.postMessage({ type: 'error', error: String(error) }); }
     parentPort.close();
   }
 });
@@ -83,6 +83,7 @@ export class WalCheckpointer {
   private readonly pending = new Map<number, (result: CheckpointResult) => void>();
   private nextId = 1;
   private closed: Promise<void> | undefined;
+  private exited = false;
 
   private constructor(worker: Worker, logger: Logger) {
     this.worker = worker;
@@ -104,6 +105,7 @@ export class WalCheckpointer {
       this.settleAll();
     });
     worker.on('exit', () => {
+      this.exited = true;
       this.settleAll();
     });
   }
@@ -139,6 +141,11 @@ export class WalCheckpointer {
   /** Closes the worker's connection and waits for the thread to end. */
   close(): Promise<void> {
     this.closed ??= new Promise<void>((resolve) => {
+      // A worker that has already stopped (it failed, or its file went away) sends no second exit.
+      if (this.exited) {
+        resolve();
+        return;
+      }
       this.worker.once('exit', () => {
         resolve();
       });
@@ -146,6 +153,8 @@ export class WalCheckpointer {
       // exit with that promise unsettled.
       this.worker.ref();
       this.worker.postMessage({ type: 'close' });
+      // A worker whose connection cannot close (its file deleted under it) must not hold close() forever.
+      setTimeout(() => void this.worker.terminate().then(() => { resolve(); }), 5000).unref();
     });
     return this.closed;
   }
