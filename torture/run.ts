@@ -8,12 +8,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Scenario, TortureReport } from './scenario.js';
 import { crashStore } from './scenarios/crash-store.js';
+import { databaseFaults } from './scenarios/database-faults.js';
 import { killMaintenance } from './scenarios/kill-maintenance.js';
 import { killWorkers } from './scenarios/kill-workers.js';
 import { originFaults } from './scenarios/origin-faults.js';
 import { soak } from './scenarios/soak.js';
 
-const scenarios: Scenario[] = [crashStore, killWorkers, killMaintenance, originFaults, soak];
+const scenarios: Scenario[] = [crashStore, killWorkers, killMaintenance, originFaults, databaseFaults, soak];
 
 const { values, positionals } = parseArgs({ options: { quick: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } }, allowPositionals: true });
 if (values.help) {

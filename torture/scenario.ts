@@ -14,7 +14,10 @@ export interface TortureReport {
   lost: number;
   /** Wrong or torn data served, failed integrity checks, rows without files or files without rows. */
   corrupt: number;
-  /** What went wrong, one line each; lines starting with "info: " only describe the run. */
+  /**
+   * What went wrong, one line each; lines starting with "info: " only describe the run, and
+   * "finding: " marks a weakness measured but not a broken promise (an event-loop stall).
+   */
   notes: string[];
 }
 

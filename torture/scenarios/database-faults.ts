@@ -1,0 +1,134 @@
+import { spawn } from 'node:child_process';
+import { rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DatabaseCorruptError, DataCacheClient, DataStorage, StorageWriteError } from '../../src/index.js';
+import { watchEventLoop } from '../../bench/harness.js';
+import { emptyReport, type Scenario, type TortureReport } from '../scenario.js';
+
+/**
+ * The database misbehaving under a live client: another process holding the write lock for
+ * seconds, the cache directory deleted while open, a corrupt database file. Each time callers
+ * must keep getting answers (fetched uncached where the cache cannot take them), the event loop
+ * must keep moving, the report must be clear, and the cache must work again once the fault is
+ * gone. (A full disk and a read-only directory are in test/storage/disk-faults.test.ts: they
+ * need a tmpfs mount and chattr.)
+ */
+export const databaseFaults: Scenario = {
+  name: 'database-faults',
+  description: 'a write lock held for seconds, the directory deleted while open, a corrupt file: answers go on, then recovery',
+  async run({ directory }) {
+    const report = emptyReport();
+    const origin = createServer((request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: request.url }));
+    });
+    await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
+    try {
+      await lockHeld(join(directory, 'locked'), base, report);
+      await directoryDeleted(join(directory, 'deleted'), base, report);
+      await corruptFile(join(directory, 'corrupt'), report);
+    } finally {
+      await new Promise<void>((resolve) => origin.close(() => { resolve(); }));
+    }
+    return report;
+  },
+};
+
+/** Every live call answered with the right JSON, or counted as a caller error. */
+async function liveFetch(client: DataCacheClient, url: string, report: TortureReport, label: string): Promise<void> {
+  report.operations += 1;
+  try {
+    const entry = await client.getOrFetch({ url, identifier: 'x', dataType: 'api', provider: 'origin', timeoutMs: 5000 });
+    report.dataChecked += 1;
+    if ((entry?.json<{ path?: string }>().path ?? '') !== new URL(url).pathname) report.corrupt += 1;
+  } catch (error) {
+    report.callerErrors += 1;
+    report.notes.push(`${label}: ${String(error)}`);
+  }
+}
+
+async function lockHeld(cacheDir: string, base: string, report: TortureReport): Promise<void> {
+  const storage = await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0, lockTimeoutMs: 10_000 });
+  const client = new DataCacheClient({ storage, providers: { origin: { ratePerSecond: Infinity } } });
+  try {
+    await liveFetch(client, `${base}/locked/warm`, report, 'warming');
+    const holder = spawn(process.execPath, ['--import', 'tsx', new URL('../../test/fixtures/hold-write-lock.ts', import.meta.url).pathname, storage.databasePath, '3000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const holderExited = new Promise((resolve) => holder.once('exit', resolve));
+    await new Promise<void>((resolve) => holder.stdout.on('data', (chunk: Buffer) => { if (chunk.toString().includes('locked')) resolve(); }));
+    report.cases += 1;
+    report.faultsInjected += 1;
+    const watched = await watchEventLoop(async () => {
+      const calls: Promise<void>[] = [];
+      for (let index = 0; index < 20; index++) {
+        calls.push(liveFetch(client, `${base}/locked/${index}`, report, 'during a 3 s write lock'));
+        calls.push(liveFetch(client, `${base}/locked/warm`, report, 'a hit during the lock'));
+        await sleep(50);
+      }
+      await Promise.all(calls);
+    });
+    await holderExited;
+    // A stall is not an error reaching a caller; it is reported as an open finding (see the README).
+    report.notes.push(`${watched.maxMs > 50 ? 'finding' : 'info'}: write lock held 3 s by another process: 40 live calls answered, event loop max ${watched.maxMs.toFixed(1)} ms`);
+    // Recovery: what was fetched during the lock is stored once the lock is gone.
+    await storage.store({ url: `${base}/locked/after`, identifier: 'x', dataType: 'api', provider: 'origin', value: { path: '/locked/after' }, ttlSeconds: 60 });
+    report.operations += 1;
+  } finally {
+    await client.close();
+    await storage.close();
+  }
+}
+
+async function directoryDeleted(cacheDir: string, base: string, report: TortureReport): Promise<void> {
+  const storage = await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0 });
+  const client = new DataCacheClient({ storage, providers: { origin: { ratePerSecond: Infinity } } });
+  try {
+    await liveFetch(client, `${base}/deleted/before`, report, 'before the deletion');
+    await rm(cacheDir, { recursive: true, force: true });
+    report.cases += 1;
+    report.faultsInjected += 1;
+    await sleep(1100); // the file check runs at most once a second
+    for (let index = 0; index < 10; index++) await liveFetch(client, `${base}/deleted/${index}`, report, 'after the directory was deleted');
+    await liveFetch(client, `${base}/deleted/before`, report, 'a hit after the directory was deleted');
+    const refused = await storage.store({ url: 'k:after', identifier: 'x', dataType: 'api', provider: 'origin', value: 1, ttlSeconds: 60 }).catch((error: unknown) => error);
+    report.operations += 1;
+    if (!(refused instanceof StorageWriteError && refused.reason === 'gone')) {
+      report.corrupt += 1;
+      report.notes.push(`a store after the deletion went into the deleted database: ${String(refused)}`);
+    }
+  } finally {
+    await client.close();
+    await storage.close();
+  }
+  // Recovery: a cache opened now on the same path works.
+  const fresh = await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0 });
+  await fresh.store({ url: 'k:fresh', identifier: 'x', dataType: 'api', provider: 'origin', value: 1, ttlSeconds: 60 });
+  if ((await fresh.retrieveByUrl('k:fresh')) === null) report.lost += 1;
+  report.operations += 2;
+  await fresh.close();
+}
+
+async function corruptFile(cacheDir: string, report: TortureReport): Promise<void> {
+  const storage = await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0 });
+  await storage.store({ url: 'k:one', identifier: 'x', dataType: 'api', provider: 'origin', value: 1, ttlSeconds: 60 });
+  await storage.close();
+  await rm(join(cacheDir, 'datacache.sqlite-wal'), { force: true });
+  await writeFile(join(cacheDir, 'datacache.sqlite'), Buffer.alloc(64 * 1024, 0x42));
+  report.cases += 1;
+  report.faultsInjected += 1;
+  const refused = await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0 }).catch((error: unknown) => error);
+  report.operations += 1;
+  if (!(refused instanceof DatabaseCorruptError)) {
+    report.callerErrors += 1;
+    report.notes.push(`opening a corrupt database gave ${String(refused)}, not DatabaseCorruptError`);
+    if (refused instanceof DataStorage) await refused.close();
+    return;
+  }
+  const reset = await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0, onCorruptDatabase: 'reset' });
+  await reset.store({ url: 'k:two', identifier: 'x', dataType: 'api', provider: 'origin', value: 2, ttlSeconds: 60 });
+  if ((await reset.retrieveByUrl('k:two'))?.json() !== 2) report.lost += 1;
+  report.operations += 2;
+  await reset.close();
+}
