@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import Database from 'better-sqlite3';
 import { DataStorage } from '../../src/index.js';
 import { describeStoredValue } from '../../test/fixtures/worker-values.js';
+import { integrityOf, rowsAndFiles } from '../checks.js';
 import { emptyReport, type Scenario } from '../scenario.js';
 
 /**
@@ -28,12 +27,10 @@ export const crashStore: Scenario = {
       report.faultsInjected += 1;
       report.cases += 1;
       report.operations += stores;
-      const database = new Database(join(cacheDir, 'datacache.sqlite'), { readonly: true });
-      const integrity = database.pragma('integrity_check', { simple: true });
-      database.close();
+      const integrity = integrityOf(cacheDir);
       if (integrity !== 'ok') {
         report.corrupt += 1;
-        report.notes.push(`round ${round}: integrity_check said ${String(integrity)}`);
+        report.notes.push(`round ${round}: integrity_check said ${integrity}`);
       }
       const storage = await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0 });
       for (let item = 0; item < 50; item++) {
@@ -62,17 +59,10 @@ export const crashStore: Scenario = {
     const storage = await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0, orphanGraceSeconds: 0 });
     await storage.runMaintenance();
     await storage.close();
-    const database = new Database(join(cacheDir, 'datacache.sqlite'), { readonly: true });
-    const named = new Set((database.prepare('SELECT file_path FROM entries WHERE file_path IS NOT NULL').pluck().all() as string[]));
-    database.close();
-    const files = (await readdir(join(cacheDir, 'blobs'), { recursive: true, withFileTypes: true }))
-      .filter((file) => file.isFile() && !file.parentPath.endsWith('tmp'))
-      .map((file) => relative(cacheDir, join(file.parentPath, file.name)).split('\\').join('/'));
-    const missing = [...named].filter((path) => !files.includes(path));
-    const unnamed = files.filter((path) => !named.has(path));
-    report.corrupt += missing.length + unnamed.length;
-    if (missing.length + unnamed.length > 0) report.notes.push(`after maintenance: ${missing.length} rows without files, ${unnamed.length} files without rows`);
-    report.dataChecked += named.size;
+    const matching = await rowsAndFiles(cacheDir);
+    report.corrupt += matching.rowsWithoutFiles + matching.filesWithoutRows;
+    if (matching.rowsWithoutFiles + matching.filesWithoutRows > 0) report.notes.push(`after maintenance: ${matching.rowsWithoutFiles} rows without files, ${matching.filesWithoutRows} files without rows`);
+    report.dataChecked += matching.named;
     return report;
   },
 };

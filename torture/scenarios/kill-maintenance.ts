@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import Database from 'better-sqlite3';
 import { DataStorage } from '../../src/index.js';
 import { describeStoredValue, expectedValue } from '../../test/fixtures/worker-values.js';
+import { integrityOf, rowsAndFiles } from '../checks.js';
 import { emptyReport, type Scenario } from '../scenario.js';
 
 /**
@@ -42,12 +41,10 @@ export const killMaintenance: Scenario = {
       report.kills += 1;
       report.faultsInjected += 1;
       report.cases += 1;
-      const database = new Database(join(cacheDir, 'datacache.sqlite'), { readonly: true });
-      const integrity = database.pragma('integrity_check', { simple: true });
-      database.close();
+      const integrity = integrityOf(cacheDir);
       if (integrity !== 'ok') {
         report.corrupt += 1;
-        report.notes.push(`kill ${kill}: integrity_check said ${String(integrity)}`);
+        report.notes.push(`kill ${kill}: integrity_check said ${integrity}`);
       }
     }
     // Left to finish this time.
@@ -71,16 +68,9 @@ export const killMaintenance: Scenario = {
       }
     }
     await finishing.close();
-    const database = new Database(join(cacheDir, 'datacache.sqlite'), { readonly: true });
-    const named = new Set(database.prepare('SELECT file_path FROM entries WHERE file_path IS NOT NULL').pluck().all() as string[]);
-    database.close();
-    const files = (await readdir(join(cacheDir, 'blobs'), { recursive: true, withFileTypes: true }))
-      .filter((file) => file.isFile() && !file.parentPath.endsWith('tmp'))
-      .map((file) => relative(cacheDir, join(file.parentPath, file.name)).split('\\').join('/'));
-    const unnamed = files.filter((path) => !named.has(path)).length;
-    const missing = [...named].filter((path) => !files.includes(path)).length;
-    report.corrupt += unnamed + missing;
-    if (unnamed + missing > 0) report.notes.push(`after the finishing run: ${missing} rows without files, ${unnamed} files without rows`);
+    const matching = await rowsAndFiles(cacheDir);
+    report.corrupt += matching.rowsWithoutFiles + matching.filesWithoutRows;
+    if (matching.rowsWithoutFiles + matching.filesWithoutRows > 0) report.notes.push(`after the finishing run: ${matching.rowsWithoutFiles} rows without files, ${matching.filesWithoutRows} files without rows`);
     report.notes.push(`info: ${entries} entries, budget a quarter of them; the finishing run evicted ${maintenance.evictedEntries} and removed ${maintenance.expiredRemoved} expired`);
     return report;
   },

@@ -3,9 +3,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import Database from 'better-sqlite3';
 import { DataCacheClient, DataStorage } from '../../src/index.js';
 import { runChild } from '../../bench/child.js';
+import { integrityOf } from '../checks.js';
 import { emptyReport, type Scenario } from '../scenario.js';
 import { soakContent } from './soak-content.js';
 
@@ -70,9 +70,7 @@ export const soak: Scenario = {
     await client.close();
     await storage.close();
     await new Promise<void>((resolve) => origin.close(() => { resolve(); }));
-    const database = new Database(databasePath, { readonly: true });
-    const integrity = database.pragma('integrity_check', { simple: true });
-    database.close();
+    const integrity = integrityOf(cacheDir);
 
     report.cases = processes;
     report.operations = results.reduce((sum, child) => sum + child.operations, 0);
@@ -81,7 +79,7 @@ export const soak: Scenario = {
     report.corrupt = results.reduce((sum, child) => sum + child.wrong, 0) + (integrity === 'ok' ? 0 : 1);
     report.lost = open;
     for (const child of results) for (const error of child.errors) report.notes.push(`caller error: ${error}`);
-    if (integrity !== 'ok') report.notes.push(`integrity_check: ${String(integrity)}`);
+    if (integrity !== 'ok') report.notes.push(`integrity_check: ${integrity}`);
     if (open > 0) report.notes.push(`${open} queued jobs not done after the final drain: ${JSON.stringify(counts.filter((row) => row.state !== 'done'))}`);
     const growth = results.map((child) => (child.rssEnd - child.rssStart) / 1024 / 1024);
     const half = sizes.slice(Math.floor(sizes.length / 2));
