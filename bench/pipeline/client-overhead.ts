@@ -1,7 +1,7 @@
 import { AnalyticsRecorder, createProviders, DataCacheClient, DataStorage, silentLogger, systemClock } from '../../src/index.js';
-import { startChild } from '../child.js';
 import { latencyFigure, measureAsync, summarize, type Benchmark, type Figure } from '../harness.js';
 import { apiUrl, artistJson, fillWithApiAnswers } from '../storage/fill.js';
+import { withOrigin } from './origin.js';
 
 /**
  * What the fetch pipeline adds to a cache hit: `getOrFetch` over `retrieveByUrl` on the same
@@ -43,30 +43,31 @@ export const clientOverhead: Benchmark = {
     await providers.close();
 
     // Single flight against an origin in another process.
-    const origin = await startChild(new URL('./image-server.ts', import.meta.url), []);
-    const flightStorage = await DataStorage.open({ cacheDir: `${scratchDirectory}/flight`, maintenanceIntervalSeconds: 0 });
-    const client = new DataCacheClient({ storage: flightStorage, providers: { cdn: { ratePerSecond: Infinity } } });
     const rounds = quick ? 3 : 20;
     const samples: bigint[] = [];
-    let worstRound = 0;
-    try {
-      for (let round = 0; round < rounds; round++) {
-        const before = await arrivals(origin.firstLine);
-        const url = `http://127.0.0.1:${origin.firstLine}/fanart/${round}.png`;
-        await Promise.all(
-          Array.from({ length: 100 }, async () => {
-            const started = process.hrtime.bigint();
-            await client.getOrFetch({ url, identifier: 'bench', dataType: 'fanart', provider: 'cdn' });
-            samples.push(process.hrtime.bigint() - started);
-          }),
-        );
-        worstRound = Math.max(worstRound, (await arrivals(origin.firstLine)) - before);
+    const worstRound = await withOrigin(`${scratchDirectory}/flight`, async (origin) => {
+      const flightStorage = await DataStorage.open({ cacheDir: `${scratchDirectory}/flight`, maintenanceIntervalSeconds: 0 });
+      const client = new DataCacheClient({ storage: flightStorage, providers: { cdn: { ratePerSecond: Infinity } } });
+      let worst = 0;
+      try {
+        for (let round = 0; round < rounds; round++) {
+          const before = (await origin.arrivals()).length;
+          const url = `${origin.baseUrl}/fanart/${round}.png`;
+          await Promise.all(
+            Array.from({ length: 100 }, async () => {
+              const started = process.hrtime.bigint();
+              await client.getOrFetch({ url, identifier: 'bench', dataType: 'fanart', provider: 'cdn' });
+              samples.push(process.hrtime.bigint() - started);
+            }),
+          );
+          worst = Math.max(worst, (await origin.arrivals()).length - before);
+        }
+      } finally {
+        await client.close();
+        await flightStorage.close();
       }
-    } finally {
-      await client.close();
-      await flightStorage.close();
-      origin.stop();
-    }
+      return worst;
+    });
     const figures: Figure[] = [
       latencyFigure('baseline: retrieveByUrl, 2 KB JSON', retrieve),
       latencyFigure('getOrFetch hit', hit, { ratio: { to: 'retrieveByUrl', value: hit.p50 / retrieve.p50 } }),
@@ -79,8 +80,3 @@ export const clientOverhead: Benchmark = {
     return figures;
   },
 };
-
-async function arrivals(port: string): Promise<number> {
-  const response = await fetch(`http://127.0.0.1:${port}/arrivals`);
-  return ((await response.json()) as number[]).length;
-}

@@ -5,6 +5,7 @@ import { DataCacheError, InvalidArgumentError } from '../errors.js';
 import type { DataCacheProviders } from '../providers/data-cache-providers.js';
 import { normalizeArtistIdentifier } from '../providers/identifiers.js';
 import { redactText } from '../redaction.js';
+import type { CachedEntry } from '../storage/cached-entry.js';
 import { optionalBoolean, optionalFiniteNumber, requireOptionsObject, requireString } from '../validation.js';
 import { artistImages, listArtists, readOverview, type ImageSummary } from './dashboard-data.js';
 import { artistListPage, artistPage, imagePage } from './pages/artists-page.js';
@@ -142,18 +143,23 @@ async function sendRandomImage(providers: DataCacheProviders, url: URL, response
 }
 
 async function sendImage(providers: DataCacheProviders, cachekey: string, response: ServerResponse): Promise<void> {
-  const entry = await providers.storage.retrieveByCachekey(cachekey, { allowStale: true });
-  if (entry === null || entry.statusCode !== 200 || !IMAGE_DATA_TYPES.has(entry.dataType)) throw new NotFound('No such cached image.');
+  const entry = await cachedImage(providers, cachekey);
   sendBytes(response, entry.mimeType ?? 'application/octet-stream', entry.data, { 'cache-control': 'private, max-age=3600' });
 }
 
 async function findImage(providers: DataCacheProviders, cachekey: string): Promise<{ identifier: string; dataType: string; image: ImageSummary }> {
-  const entry = await providers.storage.retrieveByCachekey(cachekey, { allowStale: true });
-  if (entry === null || entry.statusCode !== 200 || !IMAGE_DATA_TYPES.has(entry.dataType)) throw new NotFound('No such cached image.');
+  const entry = await cachedImage(providers, cachekey);
   const images = await artistImages(providers, entry.identifier);
   const image = images[entry.dataType]?.find((candidate) => candidate.cachekey === cachekey);
   if (image === undefined) throw new NotFound('That image has expired.');
   return { identifier: entry.identifier, dataType: entry.dataType, image };
+}
+
+/** The cached image with this cache key (expired ones too: the browser shows what is there), or NotFound. */
+async function cachedImage(providers: DataCacheProviders, cachekey: string): Promise<CachedEntry> {
+  const entry = await providers.storage.retrieveByCachekey(cachekey, { allowStale: true });
+  if (entry === null || entry.statusCode !== 200 || !IMAGE_DATA_TYPES.has(entry.dataType)) throw new NotFound('No such cached image.');
+  return entry;
 }
 
 function overviewQuery(url: URL): { hours: number; bucketMinutes: number } {

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataStorage } from '../../src/index.js';
 import { describeStoredValue } from '../../test/fixtures/worker-values.js';
 import { integrityOf, rowsAndFiles } from '../checks.js';
+import { startScenarioChild } from '../children.js';
 import { emptyReport, type Scenario } from '../scenario.js';
 
 /**
@@ -69,20 +69,11 @@ export const crashStore: Scenario = {
 
 /** Starts the child, lets it store for `milliseconds` after it is ready, kills it with SIGKILL. */
 async function storeUntilKilled(cacheDir: string, round: number, milliseconds: number): Promise<{ lastStored: { url: string; iteration: number } | undefined; stores: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./crash-store-child.ts', import.meta.url).pathname, cacheDir, String(round)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let output = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-      if (output.includes('ready\n')) resolve();
-    });
-    child.once('exit', () => { reject(new Error('the storing child exited before it was ready')); });
-  });
-  await ready;
+  const child = startScenarioChild(new URL('./crash-store-child.ts', import.meta.url), [cacheDir, String(round)]);
+  await child.printed('ready\n');
   await sleep(milliseconds);
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
+  await child.kill();
+  const output = child.output();
   const lines = output.split('\n').filter((line) => line.startsWith('stored '));
   const last = lines.at(-1)?.split(' ');
   return { lastStored: last === undefined ? undefined : { url: last[1]!, iteration: Number(last[2]) }, stores: lines.length };

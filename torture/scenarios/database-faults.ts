@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DatabaseCorruptError, DataCacheClient, DataStorage, StorageWriteError } from '../../src/index.js';
 import { watchEventLoop } from '../../bench/harness.js';
+import { startScenarioChild } from '../children.js';
 import { emptyReport, type Scenario, type TortureReport } from '../scenario.js';
 
 /**
@@ -55,9 +55,8 @@ async function lockHeld(cacheDir: string, base: string, report: TortureReport): 
   const client = new DataCacheClient({ storage, providers: { origin: { ratePerSecond: Infinity } } });
   try {
     await liveFetch(client, `${base}/locked/warm`, report, 'warming');
-    const holder = spawn(process.execPath, ['--import', 'tsx', new URL('../../test/fixtures/hold-write-lock.ts', import.meta.url).pathname, storage.databasePath, '3000'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const holderExited = new Promise((resolve) => holder.once('exit', resolve));
-    await new Promise<void>((resolve) => holder.stdout.on('data', (chunk: Buffer) => { if (chunk.toString().includes('locked')) resolve(); }));
+    const holder = startScenarioChild(new URL('../../test/fixtures/hold-write-lock.ts', import.meta.url), [storage.databasePath, '3000']);
+    await holder.printed('locked');
     report.cases += 1;
     report.faultsInjected += 1;
     const watched = await watchEventLoop(async () => {
@@ -69,7 +68,7 @@ async function lockHeld(cacheDir: string, base: string, report: TortureReport): 
       }
       await Promise.all(calls);
     });
-    await holderExited;
+    await holder.exited;
     // A stall is not an error reaching a caller; it is reported as an open finding (see the README).
     report.notes.push(`${watched.maxMs > 50 ? 'finding' : 'info'}: write lock held 3 s by another process: 40 live calls answered, event loop max ${watched.maxMs.toFixed(1)} ms`);
     // Recovery: what was fetched during the lock is stored once the lock is gone.

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataStorage } from '../../src/index.js';
 import { describeStoredValue, expectedValue } from '../../test/fixtures/worker-values.js';
 import { integrityOf, rowsAndFiles } from '../checks.js';
+import { startScenarioChild } from '../children.js';
 import { emptyReport, type Scenario } from '../scenario.js';
 
 /**
@@ -29,15 +29,10 @@ export const killMaintenance: Scenario = {
     const budget = Math.floor(bytes / 4);
     const kills = quick ? 5 : 30;
     for (let kill = 0; kill < kills; kill++) {
-      const child = spawn(process.execPath, ['--import', 'tsx', new URL('./maintenance-child.ts', import.meta.url).pathname, cacheDir, String(budget)], { stdio: ['ignore', 'pipe', 'inherit'] });
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.setEncoding('utf8').on('data', (chunk: string) => { if (chunk.includes('ready')) resolve(); });
-        child.once('exit', () => { reject(new Error('the maintenance child exited early')); });
-      });
+      const child = startScenarioChild(new URL('./maintenance-child.ts', import.meta.url), [cacheDir, String(budget)]);
+      await child.printed('ready');
       await sleep(5 + Math.random() * 60);
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGKILL');
-      await exited;
+      await child.kill();
       report.kills += 1;
       report.faultsInjected += 1;
       report.cases += 1;

@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataCacheClient, DataStorage } from '../../src/index.js';
 import { noisyPng } from '../../support/png.js';
+import { startScenarioChild, type ScenarioChild } from '../children.js';
 import { emptyReport, type Scenario } from '../scenario.js';
 
 /**
@@ -36,11 +36,11 @@ export const killWorkers: Scenario = {
     for (const url of urls) await client.getOrFetch({ url, identifier: 'torture', dataType: 'fanart', provider: 'cdn', immediate: false });
     report.operations += jobs;
 
-    const workers = new Set<ChildProcess>();
+    const workers = new Set<ScenarioChild>();
     const start = (): void => {
-      const child = spawn(process.execPath, ['--import', 'tsx', new URL('./kill-workers-child.ts', import.meta.url).pathname, cacheDir], { stdio: ['ignore', 'ignore', 'inherit'] });
+      const child = startScenarioChild(new URL('./kill-workers-child.ts', import.meta.url), [cacheDir]);
       workers.add(child);
-      child.once('exit', () => workers.delete(child));
+      void child.exited.then(() => workers.delete(child));
     };
     for (let index = 0; index < 3; index++) start();
     const deadline = Date.now() + (quick ? 60_000 : 300_000);
@@ -53,14 +53,14 @@ export const killWorkers: Scenario = {
         const victims = [...workers];
         const victim = victims[Math.floor(Math.random() * victims.length)];
         if (victim !== undefined && Math.random() < 0.7) {
-          victim.kill('SIGKILL');
+          void victim.kill();
           report.kills += 1;
           report.faultsInjected += 1;
           start();
         }
       }
     } finally {
-      for (const worker of workers) worker.kill('SIGKILL');
+      await Promise.all([...workers].map((worker) => worker.kill()));
     }
     const counts = await client.queue.counts();
     const left = counts.filter((row) => row.state !== 'done').reduce((sum, row) => sum + row.jobs, 0);
