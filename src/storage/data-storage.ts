@@ -49,7 +49,8 @@ import { optionalString, requireFiniteNumber } from '../validation.js';
  */
 function startCheckpointer(databasePath: string, connection: SqliteConnection, options: ResolvedStorageOptions): WalCheckpointer | undefined {
   try {
-    const checkpointer = WalCheckpointer.start(databasePath, options.logger);
+    // Writes waiting behind a checkpoint go on as soon as it ends, not when their backoff does.
+    const checkpointer = WalCheckpointer.start(databasePath, options.logger, { onCheckpointed: () => { connection.lockMayBeFree(); } });
     connection.database.pragma('wal_autocheckpoint = 0');
     return checkpointer;
   } catch (error) {

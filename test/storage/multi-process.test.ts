@@ -133,6 +133,44 @@ describe('another process holding the write lock', () => {
   });
 });
 
+describe("writes waiting for another process's lock", () => {
+  it('wait in line and complete in the order they were made', async () => {
+    const { storage } = await openTestStorage();
+    const holder = startTypeScript('../fixtures/hold-write-lock.ts', [storage.databasePath, '1000']);
+    await holder.printed('locked');
+    const finished: number[] = [];
+    const stores: Promise<void>[] = [];
+    for (let index = 0; index < 30; index++) {
+      stores.push(storage.store(request({ url: `k:in-line-${String(index)}` })).then(() => { finished.push(index); }));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await Promise.all(stores);
+    // Polling on their own, with jittered sleeps, they finished in a shuffled order.
+    expect(finished).toEqual([...Array(30).keys()]);
+    expect((await holder.exited).code).toBe(0);
+  });
+
+  it('each give up at their own lockTimeoutMs, not when the first in line does', async () => {
+    const { storage } = await openTestStorage({ lockTimeoutMs: 300 });
+    const holder = startTypeScript('../fixtures/hold-write-lock.ts', [storage.databasePath, '3000']);
+    await holder.printed('locked');
+    let released = false;
+    void holder.printed('released').then(() => { released = true; }, () => undefined); // killed below: never printed
+    const outcomes: Promise<unknown>[] = [];
+    for (let index = 0; index < 5; index++) {
+      outcomes.push(storage.store(request({ url: `k:give-up-${String(index)}` })).catch((error: unknown) => error));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const errors = await Promise.all(outcomes);
+    expect(released).toBe(false);
+    for (const error of errors) expect(error).toBeInstanceOf(DatabaseBusyError);
+    holder.kill();
+    await holder.exited;
+    await storage.store(request({ url: 'k:after-the-line' }));
+    expect(await storage.retrieveByUrl('k:after-the-line')).not.toBeNull();
+  });
+});
+
 describe('the worker values used above', () => {
   it('tell a correct value from a torn or foreign one', () => {
     const value = expectedValue('https://a', 1, 7, true);

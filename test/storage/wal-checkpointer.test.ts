@@ -1,6 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/logger.js';
+import { CHECKPOINT_THRESHOLD_BYTES, WalCheckpointer } from '../../src/storage/sqlite/wal-checkpointer.js';
 import { openTestStorage, request } from '../helpers/storage.js';
 
 async function walBytes(databasePath: string): Promise<number> {
@@ -33,5 +35,27 @@ describe('the background WAL checkpointer', () => {
     expect(report.walCheckpointed).toBe(true);
     await storage.close();
     expect(await walBytes(storage.databasePath)).toBe(0);
+  });
+
+  it('leaves an idle cache alone once the log is copied, and writers cut the log file back', async () => {
+    const { storage } = await openTestStorage();
+    let checkpoints = 0;
+    // A second checkpointer on the same file, to count what one does.
+    const counted = WalCheckpointer.start(storage.databasePath, silentLogger, { intervalMs: 20, onCheckpointed: () => { checkpoints++; } });
+    try {
+      const value = 'x'.repeat(12_000);
+      for (let index = 0; index < 600; index++) await storage.store(request({ url: `k:${index}`, value }));
+      while (checkpoints === 0) await sleep(20);
+      await sleep(300); // let any checkpoint under way finish
+      const afterWrites = checkpoints;
+      await sleep(1000);
+      // Judged by the file's size alone, it checkpointed on every tick (50 in this second).
+      expect(checkpoints).toBe(afterWrites);
+      // The next commit restarts the log and cuts the file back to the limit.
+      await storage.store(request({ url: 'k:one-more' }));
+      expect(await walBytes(storage.databasePath)).toBeLessThanOrEqual(CHECKPOINT_THRESHOLD_BYTES);
+    } finally {
+      await counted.close();
+    }
   });
 });

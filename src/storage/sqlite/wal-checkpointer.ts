@@ -11,13 +11,25 @@ export interface CheckpointResult {
   checkpointedFrames: number;
 }
 
+/**
+ * The worker checkpoints once the write-ahead log file is larger than this, and every
+ * datacache connection sets it as its `journal_size_limit`: after a checkpoint the next writer
+ * cuts the file back to this size. Without that the file stays at its high-water mark (a
+ * RESTART checkpoint reuses the file, it does not shrink it), and the worker, judging by the
+ * file's size, checkpointed every 100 ms forever, taking the write lock from every process each
+ * time (found by the torture suite: ten checkpoints a second on an idle cache).
+ */
+export const CHECKPOINT_THRESHOLD_BYTES = 4 * 1024 * 1024;
+
 export interface CheckpointerOptions {
-  /** Checkpoint once the write-ahead log is larger than this. Default 4 MiB (SQLite's own default is 1000 pages). */
+  /** Checkpoint once the write-ahead log is larger than this. Default and minimum `CHECKPOINT_THRESHOLD_BYTES` (SQLite's own default is 1000 pages). */
   thresholdBytes?: number;
   /** Reset the log to zero bytes once it is larger than this (readers in other processes can starve checkpoints). */
   truncateBytes?: number;
   /** How often the worker looks at the log size. */
   intervalMs?: number;
+  /** Called after every checkpoint, when the worker has let go of the write lock. */
+  onCheckpointed?: () => void;
 }
 
 /**
@@ -32,7 +44,9 @@ const Database = require(workerData.driverPath);
 const database = new Database(workerData.databasePath, { timeout: 1000 });
 database.pragma('wal_autocheckpoint = 0');
 const walPath = workerData.databasePath + '-wal';
-const walBytes = () => { try { return statSync(walPath).size; } catch { return 0; } };
+const walFile = () => { try { const { size, mtimeMs } = statSync(walPath); return { size, mtimeMs }; } catch { return { size: 0, mtimeMs: 0 }; } };
+// The log file's modification time when a checkpoint last copied all of it: unchanged since, nothing is new.
+let copiedUpTo = -1;
 const checkpoint = (mode) => {
   try {
     const [row] = database.pragma('wal_checkpoint(' + mode + ')');
@@ -42,10 +56,12 @@ const checkpoint = (mode) => {
   }
 };
 const timer = setInterval(() => {
-  const bytes = walBytes();
-  if (bytes > workerData.thresholdBytes) {
-    const result = checkpoint(bytes > workerData.truncateBytes ? 'TRUNCATE' : 'RESTART');
+  const before = walFile();
+  if (before.size > workerData.thresholdBytes && before.mtimeMs !== copiedUpTo) {
+    const result = checkpoint(before.size > workerData.truncateBytes ? 'TRUNCATE' : 'RESTART');
     if (result.error) parentPort.postMessage({ type: 'error', error: result.error });
+    else parentPort.postMessage({ type: 'done' });
+    if (result.complete) copiedUpTo = before.mtimeMs;
   }
 }, workerData.intervalMs);
 parentPort.on('message', (message) => {
@@ -60,7 +76,7 @@ parentPort.on('message', (message) => {
 `;
 
 interface WorkerMessage {
-  type: 'result' | 'error';
+  type: 'result' | 'error' | 'done';
   id?: number;
   result?: CheckpointResult & { error?: string };
   error?: string;
@@ -85,10 +101,12 @@ export class WalCheckpointer {
   private closed: Promise<void> | undefined;
   private exited = false;
 
-  private constructor(worker: Worker, logger: Logger) {
+  private constructor(worker: Worker, logger: Logger, onCheckpointed: () => void) {
     this.worker = worker;
     worker.unref();
     worker.on('message', (message: WorkerMessage) => {
+      if (message.type !== 'error') onCheckpointed();
+      if (message.type === 'done') return;
       if (message.type === 'error') {
         logger.warn('datacache: a background WAL checkpoint failed', { error: message.error });
         return;
@@ -117,14 +135,14 @@ export class WalCheckpointer {
       workerData: {
         databasePath,
         driverPath: createRequire(import.meta.url).resolve('better-sqlite3'),
-        thresholdBytes: options.thresholdBytes ?? 4 * 1024 * 1024,
+        thresholdBytes: Math.max(options.thresholdBytes ?? CHECKPOINT_THRESHOLD_BYTES, CHECKPOINT_THRESHOLD_BYTES),
         truncateBytes: options.truncateBytes ?? 64 * 1024 * 1024,
         intervalMs: options.intervalMs ?? 100,
       },
       // Keep the worker lean: it needs none of the application's command-line flags.
       execArgv: [],
     });
-    return new WalCheckpointer(worker, logger);
+    return new WalCheckpointer(worker, logger, options.onCheckpointed ?? (() => undefined));
   }
 
   /** Checkpoints now, off the main thread, and reports whether the whole log was copied. */
