@@ -35,6 +35,8 @@ export interface DataCacheClientOptions {
   staleIfError?: boolean;
   /** How long a queued job's lease lasts. Default 60 s. */
   leaseMs?: number;
+  /** How long finished queue rows are kept: done ones 1 h, failed ones (with their error) 24 h by default. */
+  jobRetention?: { doneMs?: number; failedMs?: number };
   logger?: Logger;
   /** Counts hits, misses, stale answers, fetches and errors, with latencies (DataCacheProviders passes an AnalyticsRecorder). */
   analytics?: AnalyticsSink;
@@ -87,6 +89,13 @@ export class DataCacheClient {
 
   constructor(options: DataCacheClientOptions) {
     if (!isPlainObject(options)) throw new TypeError('DataCacheClient needs an options object with an open storage.');
+    if (options.jobRetention !== undefined && !isPlainObject(options.jobRetention)) {
+      throw new InvalidArgumentError(`jobRetention must be an object like { doneMs: 3600000, failedMs: 86400000 }, got ${describeValue(options.jobRetention)}.`);
+    }
+    for (const key of ['doneMs', 'failedMs'] as const) {
+      const value = options.jobRetention?.[key];
+      if (value !== undefined) requireFiniteNumber(`jobRetention.${key}`, value, { min: 0 });
+    }
     this.storage = options.storage;
     this.logger = redactingLogger(options.logger ?? silentLogger);
     this.clock = options.clock ?? systemClock;
@@ -96,16 +105,22 @@ export class DataCacheClient {
     this.defaults = { providers: options.providers ?? {}, ttlByDataType: options.ttlByDataType ?? {} };
     const connection = this.storage.sharedConnection();
     this.watcher = new DatabaseChangeWatcher(connection);
-    this.queue = new RequestQueue(connection, { clock: this.clock, leaseMs: options.leaseMs, onEnqueued: () => { this.watcher.notify(); } });
+    this.queue = new RequestQueue(connection, {
+      clock: this.clock,
+      leaseMs: options.leaseMs,
+      doneRetentionMs: options.jobRetention?.doneMs,
+      retentionMs: options.jobRetention?.failedMs,
+      onEnqueued: () => { this.watcher.notify(); },
+    });
     this.limiter = new SharedRateLimiter(connection, resolveRateLimits(options.providers), this.clock);
     this.http = new HttpClient({ userAgent: options.userAgent, clock: this.clock });
-    // Every fetch leaves its queue row (it is also the cross-process lock on the URL): finished
-    // and failed rows go after the retention period, checked every 10 minutes, worker or not.
+    // Every fetch leaves its queue row (it is also the cross-process lock on the URL): done and
+    // failed rows go after their retention periods, checked every minute, worker or not.
     this.retentionTimer = setInterval(() => {
       this.queue.removeFinished().catch((error: unknown) => {
         this.logger.warn('datacache: could not remove finished queue rows', { error: String(error) });
       });
-    }, 10 * 60_000).unref();
+    }, 60_000).unref();
   }
 
   /** Listens to an event; returns the function that stops listening. */

@@ -241,6 +241,11 @@ describe('DataCacheClient.getOrFetch', () => {
     await expect(client.getOrFetch(request('https://example.org/x', { expectedChecksum: 'abc' }))).rejects.toThrow(/SHA-256/);
     await expect(client.getOrFetch(request('https://example.org/x', { headers: { evil: 'a\r\nb' } }))).rejects.toThrow(/single-line/);
   });
+
+  it('refuses job retention settings it cannot use', async () => {
+    await expect(openClient({ jobRetention: 3600 as never })).rejects.toThrow(/jobRetention must be an object/);
+    await expect(openClient({ jobRetention: { doneMs: -1 } })).rejects.toThrow(/jobRetention.doneMs/);
+  });
 });
 
 describe('several processes missing one URL at once', () => {

@@ -81,8 +81,25 @@ describe('RequestQueue', () => {
     expect((await queue.get('https://i/1'))!.availableAt).toBe(clock.now() + 7000);
   });
 
+  it('removes done jobs after their own retention period, failed ones after theirs, in many small transactions', async () => {
+    const { queue, clock } = await openQueue({ doneRetentionMs: 1000, retentionMs: 5000 });
+    for (let index = 0; index < 1200; index++) await queue.enqueue(job(`https://i/done/${String(index)}`));
+    await queue.completeAll(await queue.claim('w', 1200), 'w');
+    await queue.enqueue(job('https://i/failed'));
+    const [failing] = await queue.claim('w');
+    await queue.fail(failing!, 'w', 'gone', { final: true });
+    await queue.enqueue(job('https://i/pending'));
+    expect(await queue.removeFinished()).toBe(0);
+    clock.advance(1001);
+    expect(await queue.removeFinished()).toBe(1200); // three transactions of at most 500
+    expect((await queue.get('https://i/failed'))?.state).toBe('failed');
+    clock.advance(4000);
+    expect(await queue.removeFinished()).toBe(1);
+    expect((await queue.get('https://i/pending'))?.state).toBe('pending');
+  });
+
   it('removes finished jobs after the retention period, retries failed ones on request, and clears', async () => {
-    const { queue, clock } = await openQueue({ retentionMs: 1000 });
+    const { queue, clock } = await openQueue({ retentionMs: 1000, doneRetentionMs: 1000 });
     for (const url of ['https://i/1', 'https://i/2', 'https://i/3']) await queue.enqueue(job(url));
     const [one, two] = await queue.claim('w', 2);
     await queue.complete(one!, 'w');

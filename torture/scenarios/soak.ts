@@ -17,6 +17,7 @@ interface ChildCounts {
   errors: string[];
   rssStart: number;
   rssEnd: number;
+  memory: { second: number; rss: number; liveHeap: number }[];
 }
 
 /**
@@ -81,11 +82,11 @@ export const soak: Scenario = {
     for (const child of results) for (const error of child.errors) report.notes.push(`caller error: ${error}`);
     if (integrity !== 'ok') report.notes.push(`integrity_check: ${integrity}`);
     if (open > 0) report.notes.push(`${open} queued jobs not done after the final drain: ${JSON.stringify(counts.filter((row) => row.state !== 'done'))}`);
-    const growth = results.map((child) => (child.rssEnd - child.rssStart) / 1024 / 1024);
-    const half = sizes.slice(Math.floor(sizes.length / 2));
+    const firstHalf = sizes.slice(0, Math.floor(sizes.length / 2));
+    const secondHalf = sizes.slice(Math.floor(sizes.length / 2));
     report.notes.push(
-      `info: ${processes} processes × ${seconds} s, ${report.operations} operations; RSS growth per process ${Math.min(...growth).toFixed(1)}-${Math.max(...growth).toFixed(1)} MB; ` +
-        `database file ${(Math.min(...half) / 1024 / 1024).toFixed(1)}-${(Math.max(...half) / 1024 / 1024).toFixed(1)} MB over the second half; cache ${(totals.bytes / 1024).toFixed(0)} KB of a ${budget / 1024} KB budget at the end`,
+      `info: ${processes} processes × ${seconds} s, ${report.operations} operations; ${memoryTrend(results)}; ` +
+        `database file ${range(firstHalf)} MB over the first half, ${range(secondHalf)} MB over the second; cache ${(totals.bytes / 1024).toFixed(0)} KB of a ${budget / 1024} KB budget at the end`,
     );
     if (totals.bytes > budget) {
       report.corrupt += 1;
@@ -94,3 +95,31 @@ export const soak: Scenario = {
     return report;
   },
 };
+
+function megabytes(bytes: number): string {
+  return (bytes / 1024 / 1024).toFixed(1);
+}
+
+function range(values: number[]): string {
+  return `${megabytes(Math.min(...values))}-${megabytes(Math.max(...values))}`;
+}
+
+/**
+ * Memory told apart from warm-up: the live heap (after a full collection) and the resident set
+ * at the start, at half time and at the end of each process. A leak keeps growing through the
+ * second half; warm-up (V8 compiling, caches and pools filling) does not.
+ */
+function memoryTrend(results: ChildCounts[]): string {
+  const at = (child: ChildCounts, fraction: number) => {
+    const target = (child.memory.at(-1)?.second ?? 0) * fraction;
+    return child.memory.reduce((best, sample) => (Math.abs(sample.second - target) < Math.abs(best.second - target) ? sample : best));
+  };
+  const heap = (fraction: number) => results.map((child) => at(child, fraction).liveHeap);
+  const rss = (fraction: number) => results.map((child) => at(child, fraction).rss);
+  const secondHalfHeap = results.map((child) => at(child, 1).liveHeap - at(child, 0.5).liveHeap);
+  const secondHalfRss = results.map((child) => at(child, 1).rss - at(child, 0.5).rss);
+  return (
+    `live heap per process ${range(heap(0))} MB at the start, ${range(heap(0.5))} at half time, ${range(heap(1))} at the end ` +
+    `(second half ${range(secondHalfHeap)}); RSS ${range(rss(0))} → ${range(rss(0.5))} → ${range(rss(1))} MB (second half ${range(secondHalfRss)})`
+  );
+}

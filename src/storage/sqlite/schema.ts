@@ -12,7 +12,7 @@ import { importLegacyCache } from './legacy-import.js';
  * Times are INTEGER milliseconds since the Unix epoch. `file_path` is relative to the cache
  * directory with `/` separators, so a cache directory can move between machines.
  */
-export const CURRENT_SCHEMA_VERSION = 6;
+export const CURRENT_SCHEMA_VERSION = 7;
 
 interface Migration {
   toVersion: number;
@@ -236,6 +236,14 @@ const migrations: Migration[] = [
     description: 'analytics: counts and latency histograms per minute',
     apply(database) {
       database.exec(addAnalytics);
+    },
+  },
+  {
+    toVersion: 7,
+    description: 'finished queue jobs found by when they finished',
+    apply(database) {
+      // Removing finished jobs walked every done row to find the old ones, inside a write transaction.
+      database.exec('CREATE INDEX queue_by_finish ON queue_jobs (state, updated_at)');
     },
   },
 ];
