@@ -1,53 +1,32 @@
 import Database from 'better-sqlite3';
-import { execFileSync } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DataStorage, StorageWriteError } from '../../src/index.js';
 import { closeAfterTest, request } from '../helpers/storage.js';
 import { temporaryDirectory } from '../helpers/temporary-directory.js';
+import { cacheFilesToFreeze, fileSystemFaultsUnavailable, mountTmpfs, setImmutable, unmount } from '../../support/file-system-faults.js';
 
 /**
- * Real file-system faults: a tiny tmpfs that fills up, and one remounted read-only under an
- * open cache. Mounting needs root (CI runs as root); elsewhere these tests are skipped with
- * the reason printed.
+ * Real file-system faults: a tiny tmpfs that fills up, and one made read-only under an open
+ * cache. Mounting needs root (CI runs as root); elsewhere these tests are skipped with the
+ * reason printed.
  */
 const mounted: string[] = [];
 
-function mountTmpfs(directory: string, size: string): void {
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', directory], { stdio: 'pipe' });
-  mounted.push(directory);
-}
-
-const privilegedToolsUnavailable = await (async () => {
-  const probe = await import('node:fs/promises').then((fs) => fs.mkdtemp('/tmp/datacache-mount-probe-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'pipe' });
-    execFileSync('umount', [probe], { stdio: 'pipe' });
-    return undefined;
-  } catch (error) {
-    return String(error);
-  } finally {
-    await import('node:fs/promises').then((fs) => fs.rm(probe, { recursive: true, force: true }));
-  }
-})();
+const privilegedToolsUnavailable = fileSystemFaultsUnavailable();
 if (privilegedToolsUnavailable !== undefined) {
-  console.warn(`disk-faults: skipped, this machine cannot mount a tmpfs or set immutable files (both need root): ${privilegedToolsUnavailable.split('\n')[0] ?? ''}`);
+  console.warn(`disk-faults: skipped, this machine cannot mount a tmpfs or set immutable files (both need root): ${privilegedToolsUnavailable}`);
 }
 
 afterEach(() => {
-  for (const directory of mounted.splice(0)) {
-    try {
-      execFileSync('umount', ['-l', directory], { stdio: 'pipe' });
-    } catch {
-      // already unmounted
-    }
-  }
+  for (const directory of mounted.splice(0)) unmount(directory);
 });
 
 async function openOnTmpfs(size: string): Promise<{ storage: DataStorage; cacheDir: string }> {
   const cacheDir = await temporaryDirectory();
   mountTmpfs(cacheDir, size);
+  mounted.push(cacheDir);
   const storage = closeAfterTest(await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0 }));
   return { storage, cacheDir };
 }
@@ -104,29 +83,20 @@ describe.skipIf(privilegedToolsUnavailable !== undefined)('a full disk', () => {
   });
 });
 
-/**
- * A directory cannot be remounted read-only while SQLite holds it open for writing (EBUSY), so
- * the files are made immutable instead (`chattr +i`, which binds root too). The -shm file is
- * left alone: SQLite maps it into memory, and a write to a mapped immutable page is SIGBUS,
- * a fault no real disk produces.
- */
-const immutableFiles = (cacheDir: string): string[] =>
-  ['datacache.sqlite', 'datacache.sqlite-wal', '.', 'blobs', 'blobs/tmp'].map((name) => join(cacheDir, name));
-
 describe.skipIf(privilegedToolsUnavailable !== undefined)('a cache directory that becomes read-only', () => {
   it('makes store reject with StorageWriteError, writing nothing, while reads keep working; writes resume afterwards', async () => {
     const cacheDir = await temporaryDirectory();
     const storage = closeAfterTest(await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0 }));
     await storage.store(request({ url: 'k:small' }));
     await storage.store(request({ url: 'k:large', value: Buffer.alloc(50_000, 7) }));
-    execFileSync('chattr', ['+i', ...immutableFiles(cacheDir)]);
+    setImmutable(cacheFilesToFreeze(cacheDir), true);
     try {
       await expect(storage.store(request({ url: 'k:new', value: Buffer.alloc(50_000, 1) }))).rejects.toThrow(StorageWriteError);
       await expect(storage.store(request({ url: 'k:new-inline' }))).rejects.toThrow(StorageWriteError);
       expect(await storage.retrieveByUrl('k:small')).not.toBeNull();
       expect((await storage.retrieveByUrl('k:large'))!.data.equals(Buffer.alloc(50_000, 7))).toBe(true);
     } finally {
-      execFileSync('chattr', ['-i', ...immutableFiles(cacheDir)]);
+      setImmutable(cacheFilesToFreeze(cacheDir), false);
     }
     expect(await storage.retrieveByUrl('k:new')).toBeNull();
     expect(await readdir(join(cacheDir, 'blobs/tmp'))).toEqual([]);
@@ -137,11 +107,11 @@ describe.skipIf(privilegedToolsUnavailable !== undefined)('a cache directory tha
 
   it('makes open fail with a message saying the directory must be writable', async () => {
     const cacheDir = await temporaryDirectory();
-    execFileSync('chattr', ['+i', cacheDir]);
+    setImmutable([cacheDir], true);
     try {
       await expect(DataStorage.open({ cacheDir })).rejects.toThrow(/must exist and be writable/);
     } finally {
-      execFileSync('chattr', ['-i', cacheDir]);
+      setImmutable([cacheDir], false);
     }
   });
 });

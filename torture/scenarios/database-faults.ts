@@ -1,24 +1,26 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DatabaseCorruptError, DataCacheClient, DataStorage, StorageWriteError } from '../../src/index.js';
 import { watchEventLoop } from '../../bench/harness.js';
+import { cacheFilesToFreeze, fileSystemFaultsUnavailable, mountTmpfs, setImmutable, unmount } from '../../support/file-system-faults.js';
+import { integrityOf } from '../checks.js';
 import { startScenarioChild } from '../children.js';
 import { emptyReport, type Scenario, type TortureReport } from '../scenario.js';
 
 /**
  * The database misbehaving under a live client: another process holding the write lock for
- * seconds, the cache directory deleted while open, a corrupt database file. Each time callers
- * must keep getting answers (fetched uncached where the cache cannot take them), the event loop
- * must keep moving, the report must be clear, and the cache must work again once the fault is
- * gone. (A full disk and a read-only directory are in test/storage/disk-faults.test.ts: they
- * need a tmpfs mount and chattr.)
+ * seconds, a full disk (a real tmpfs), a read-only directory (immutable files), the cache
+ * directory deleted while open, a corrupt database file. Each time callers must keep getting
+ * answers (fetched uncached where the cache cannot take them), the event loop must keep moving,
+ * the report must be clear, and the cache must work again once the fault is gone. The full disk
+ * and the read-only directory need root; elsewhere they are skipped, and the report says so.
  */
 export const databaseFaults: Scenario = {
   name: 'database-faults',
-  description: 'a write lock held for seconds, the directory deleted while open, a corrupt file: answers go on, then recovery',
+  description: 'a write lock held for seconds, a full disk, a read-only directory, the directory deleted, a corrupt file: answers go on, then recovery',
   async run({ directory }) {
     const report = emptyReport();
     const origin = createServer((request, response) => {
@@ -28,6 +30,13 @@ export const databaseFaults: Scenario = {
     const base = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
     try {
       await lockHeld(join(directory, 'locked'), base, report);
+      const unavailable = fileSystemFaultsUnavailable();
+      if (unavailable === undefined) {
+        await diskFull(join(directory, 'full'), base, report);
+        await readOnly(join(directory, 'read-only'), base, report);
+      } else {
+        report.notes.push(`info: full disk and read-only directory skipped, they need root: ${unavailable}`);
+      }
       await directoryDeleted(join(directory, 'deleted'), base, report);
       await corruptFile(join(directory, 'corrupt'), report);
     } finally {
@@ -85,6 +94,85 @@ async function lockHeld(cacheDir: string, base: string, report: TortureReport): 
   } finally {
     await client.close();
     await storage.close();
+  }
+}
+
+/** Whether a fetch made while the fault lasted was stored after it went away (it must be, once fetched again). */
+async function storedAfterRecovery(client: DataCacheClient, storage: DataStorage, url: string, report: TortureReport, fault: string): Promise<void> {
+  await liveFetch(client, url, report, `after the ${fault} went away`);
+  if ((await storage.retrieveByUrl(url)) === null) {
+    report.lost += 1;
+    report.notes.push(`after the ${fault} went away, a fetch was not stored`);
+  }
+}
+
+async function diskFull(cacheDir: string, base: string, report: TortureReport): Promise<void> {
+  await mkdir(cacheDir, { recursive: true });
+  mountTmpfs(cacheDir, '4m');
+  try {
+    const storage = await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0 });
+    const client = new DataCacheClient({ storage, providers: { origin: { ratePerSecond: Infinity } } });
+    let faults = 0;
+    client.on('database-fault', () => { faults++; });
+    try {
+      await liveFetch(client, `${base}/full/warm`, report, 'before the disk filled');
+      // Fill every byte left, as a download elsewhere on the machine would.
+      const filler = await open(join(cacheDir, 'filler'), 'w');
+      try {
+        for (;;) await filler.write(Buffer.alloc(64 * 1024, 1));
+      } catch {
+        // ENOSPC: the disk is full
+      } finally {
+        await filler.close();
+      }
+      report.cases += 1;
+      report.faultsInjected += 1;
+      for (let index = 0; index < 20; index++) await liveFetch(client, `${base}/full/${index}`, report, 'with the disk full');
+      await liveFetch(client, `${base}/full/warm`, report, 'a hit with the disk full');
+      report.notes.push(`info: disk full: 21 live calls answered; database-fault events: ${faults} (one per kind of fault, by design)`);
+      await rm(join(cacheDir, 'filler'));
+      await storedAfterRecovery(client, storage, `${base}/full/after`, report, 'full disk');
+    } finally {
+      await client.close();
+      await storage.close();
+    }
+    const integrity = integrityOf(cacheDir);
+    if (integrity !== 'ok') {
+      report.corrupt += 1;
+      report.notes.push(`after the disk was full, integrity_check: ${integrity}`);
+    }
+  } finally {
+    unmount(cacheDir);
+  }
+}
+
+async function readOnly(cacheDir: string, base: string, report: TortureReport): Promise<void> {
+  const storage = await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0 });
+  const client = new DataCacheClient({ storage, providers: { origin: { ratePerSecond: Infinity } } });
+  let faults = 0;
+  client.on('database-fault', () => { faults++; });
+  try {
+    await liveFetch(client, `${base}/read-only/warm`, report, 'before the directory became read-only');
+    const frozen = cacheFilesToFreeze(cacheDir);
+    report.cases += 1;
+    report.faultsInjected += 1;
+    try {
+      setImmutable(frozen, true);
+      for (let index = 0; index < 10; index++) await liveFetch(client, `${base}/read-only/${index}`, report, 'with the directory read-only');
+      await liveFetch(client, `${base}/read-only/warm`, report, 'a hit with the directory read-only');
+    } finally {
+      setImmutable(frozen, false);
+    }
+    report.notes.push(`info: read-only directory: 11 live calls answered; database-fault events: ${faults}`);
+    await storedAfterRecovery(client, storage, `${base}/read-only/after`, report, 'read-only directory');
+  } finally {
+    await client.close();
+    await storage.close();
+  }
+  const integrity = integrityOf(cacheDir);
+  if (integrity !== 'ok') {
+    report.corrupt += 1;
+    report.notes.push(`after the directory was read-only, integrity_check: ${integrity}`);
   }
 }
 
