@@ -106,6 +106,15 @@ async function storedAfterRecovery(client: DataCacheClient, storage: DataStorage
   }
 }
 
+/** `integrity_check` once a fault is over: anything but ok counts as corrupt. */
+function checkIntegrity(cacheDir: string, fault: string, report: TortureReport): void {
+  const integrity = integrityOf(cacheDir);
+  if (integrity !== 'ok') {
+    report.corrupt += 1;
+    report.notes.push(`after ${fault}, integrity_check: ${integrity}`);
+  }
+}
+
 async function diskFull(cacheDir: string, base: string, report: TortureReport): Promise<void> {
   await mkdir(cacheDir, { recursive: true });
   mountTmpfs(cacheDir, '4m');
@@ -136,11 +145,7 @@ async function diskFull(cacheDir: string, base: string, report: TortureReport): 
       await client.close();
       await storage.close();
     }
-    const integrity = integrityOf(cacheDir);
-    if (integrity !== 'ok') {
-      report.corrupt += 1;
-      report.notes.push(`after the disk was full, integrity_check: ${integrity}`);
-    }
+    checkIntegrity(cacheDir, 'the disk was full', report);
   } finally {
     unmount(cacheDir);
   }
@@ -169,11 +174,7 @@ async function readOnly(cacheDir: string, base: string, report: TortureReport): 
     await client.close();
     await storage.close();
   }
-  const integrity = integrityOf(cacheDir);
-  if (integrity !== 'ok') {
-    report.corrupt += 1;
-    report.notes.push(`after the directory was read-only, integrity_check: ${integrity}`);
-  }
+  checkIntegrity(cacheDir, 'the directory was read-only', report);
 }
 
 async function directoryDeleted(cacheDir: string, base: string, report: TortureReport): Promise<void> {
