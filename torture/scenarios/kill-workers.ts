@@ -31,7 +31,8 @@ export const killWorkers: Scenario = {
     const port = (origin.address() as AddressInfo).port;
     const cacheDir = join(directory, 'cache');
     const storage = await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0 });
-    const client = new DataCacheClient({ storage, leaseMs: 2000, providers: { cdn: { ratePerSecond: Infinity } } });
+    const leaseMs = 2000;
+    const client = new DataCacheClient({ storage, leaseMs, providers: { cdn: { ratePerSecond: Infinity } } });
     const urls = Array.from({ length: jobs }, (_, index) => `http://127.0.0.1:${port}/image/${index}.png`);
     for (const url of urls) await client.getOrFetch({ url, identifier: 'torture', dataType: 'fanart', provider: 'cdn', immediate: false });
     report.operations += jobs;
@@ -44,8 +45,14 @@ export const killWorkers: Scenario = {
     };
     for (let index = 0; index < 3; index++) start();
     const deadline = Date.now() + (quick ? 60_000 : 300_000);
+    // A job a killed worker held must be taken over once its lease runs out: one still claimed
+    // a whole lease after that is stuck.
+    let longestOverdueMs = 0;
     try {
       for (;;) {
+        for (const job of await client.queue.list({ state: 'running', limit: 1000 })) {
+          longestOverdueMs = Math.max(longestOverdueMs, Date.now() - (job.leaseUntil ?? Date.now()));
+        }
         const counts = await client.queue.counts();
         const open = counts.filter((row) => row.state === 'pending' || row.state === 'running').reduce((sum, row) => sum + row.jobs, 0);
         if (open === 0 || Date.now() > deadline) break;
@@ -77,8 +84,15 @@ export const killWorkers: Scenario = {
       report.dataChecked += 1;
       if (!entry.data.equals(image)) report.corrupt += 1;
     }
+    if (longestOverdueMs > leaseMs) {
+      report.lost += 1;
+      report.notes.push(`a job stayed claimed ${String(longestOverdueMs)} ms after its lease ran out (a lease is ${String(leaseMs)} ms)`);
+    }
     const fetched = [...requests.values()].reduce((sum, count) => sum + count, 0);
-    report.notes.push(`info: ${jobs} jobs, ${report.kills} kills, ${fetched} fetches at the origin (${fetched - jobs} repeated after kills), ${urls.filter((url) => !requests.has(new URL(url).pathname)).length} never fetched`);
+    report.notes.push(
+      `info: ${jobs} jobs, ${report.kills} kills, ${fetched} fetches at the origin (${fetched - jobs} repeated after kills), ` +
+        `${urls.filter((url) => !requests.has(new URL(url).pathname)).length} never fetched; a job was still claimed at most ${String(Math.max(0, longestOverdueMs))} ms after its lease ran out`,
+    );
     await client.close();
     await storage.close();
     await new Promise<void>((resolve) => origin.close(() => { resolve(); }));
