@@ -49,7 +49,7 @@ describe('the background WAL checkpointer', () => {
       await sleep(300); // let any checkpoint under way finish
       const afterWrites = checkpoints;
       await sleep(1000);
-      // Judged by the file's size alone, it checkpointed on every tick (50 in this second).
+      // Judged by the file's size alone, it checkpointed on every tick (10 a second at the default 100 ms).
       expect(checkpoints).toBe(afterWrites);
       // The next commit restarts the log and cuts the file back to the limit.
       await storage.store(request({ url: 'k:one-more' }));
