@@ -15,7 +15,8 @@ import { resolveRateLimits } from '../ratelimit/provider-limits.js';
 import { SharedRateLimiter, type RequestPriority } from '../ratelimit/shared-rate-limiter.js';
 import { CachedEntry } from '../storage/cached-entry.js';
 import type { DataStorage } from '../storage/data-storage.js';
-import { describeValue, isPlainObject, optionalFiniteNumber, requireFiniteNumber, requireName, requireOptionsObject, requireString } from '../validation.js';
+import { describeValue, optionalFiniteNumber, requireFiniteNumber, requireName, requireOptionsObject, requireString } from '../validation.js';
+import { validateClientOptions } from './client-options.js';
 import { ClientEventBus, type ClientEvents } from './events.js';
 import { fromJobRequest, providerSettings, resolveFetchRequest, toJobRequest, type FetchDefaults, type FetchRequest, type ProviderSettings, type ResolvedFetch } from './fetch-request.js';
 import { fetchWithRetries, type Sleep } from './fetch-with-retries.js';
@@ -88,14 +89,7 @@ export class DataCacheClient {
   private readonly retentionTimer: NodeJS.Timeout;
 
   constructor(options: DataCacheClientOptions) {
-    if (!isPlainObject(options)) throw new TypeError('DataCacheClient needs an options object with an open storage.');
-    if (options.jobRetention !== undefined && !isPlainObject(options.jobRetention)) {
-      throw new InvalidArgumentError(`jobRetention must be an object like { doneMs: 3600000, failedMs: 86400000 }, got ${describeValue(options.jobRetention)}.`);
-    }
-    for (const key of ['doneMs', 'failedMs'] as const) {
-      const value = options.jobRetention?.[key];
-      if (value !== undefined) requireFiniteNumber(`jobRetention.${key}`, value, { min: 0 });
-    }
+    validateClientOptions(options);
     this.storage = options.storage;
     this.logger = redactingLogger(options.logger ?? silentLogger);
     this.clock = options.clock ?? systemClock;
@@ -172,7 +166,17 @@ export class DataCacheClient {
    */
   async waitFor(url: string, options: WaitOptions = {}): Promise<CachedEntry | null> {
     requireString('url', url);
-    const timeoutMs = options.timeoutMs === undefined ? 30_000 : requireFiniteNumber('timeoutMs', options.timeoutMs, { min: 0 });
+    // Capped where Node's timers end: a longer one would fire after 1 ms.
+    const timeoutMs = options.timeoutMs === undefined ? 30_000 : requireFiniteNumber('timeoutMs', options.timeoutMs, { min: 0, max: 2 ** 31 - 1 });
+    return this.watchFor(url, timeoutMs, options.signal, false);
+  }
+
+  /**
+   * `waitFor`, optionally also ending (with null) when another process's claim on the URL ends
+   * without a stored answer: a fetch that failed (a 500, a 404, a timeout) stores nothing, and
+   * its waiters used to sit out the rest of its 60 s lease.
+   */
+  private watchFor(url: string, timeoutMs: number, signal: AbortSignal | undefined, untilClaimEnds: boolean): Promise<CachedEntry | null> {
     return new Promise((resolve, reject) => {
       let settled = false;
       const stops: (() => void)[] = [];
@@ -185,6 +189,11 @@ export class DataCacheClient {
       const look = (): void => {
         this.storage.retrieveByUrl(url).then((entry) => {
           if (entry !== null && entry.statusCode === 200) finish(entry);
+          else if (untilClaimEnds) {
+            void this.queue.get(url).then((job) => {
+              if (job === null || job.state !== 'running' || job.leaseOwner === this.owner) finish(null);
+            }, () => undefined);
+          }
         }, () => undefined);
       };
       stops.push(this.watcher.subscribe(look)); // stores by other processes
@@ -195,14 +204,14 @@ export class DataCacheClient {
       );
       const timer = setTimeout(() => { finish(null); }, timeoutMs);
       stops.push(() => { clearTimeout(timer); });
-      if (options.signal) {
+      if (signal) {
         const onAbort = (): void => {
           settled = true;
           for (const stop of stops) stop();
-          reject(options.signal?.reason as Error);
+          reject(signal.reason as Error);
         };
-        options.signal.addEventListener('abort', onAbort, { once: true });
-        stops.push(() => options.signal?.removeEventListener('abort', onAbort));
+        signal.addEventListener('abort', onAbort, { once: true });
+        stops.push(() => { signal.removeEventListener('abort', onAbort); });
       }
       look();
     });
@@ -248,7 +257,7 @@ export class DataCacheClient {
   private async fetchNow(fetch: ResolvedFetch, cached: CachedEntry | null, signal: AbortSignal | undefined): Promise<CachedEntry | null> {
     const claim = await this.claimUrl(fetch);
     if (claim !== null && 'busyUntil' in claim) {
-      const theirs = await this.waitFor(fetch.url, { timeoutMs: Math.max(0, claim.busyUntil - this.clock.now()), signal });
+      const theirs = await this.watchFor(fetch.url, Math.min(2 ** 31 - 1, Math.max(0, claim.busyUntil - this.clock.now())), signal, true);
       if (theirs !== null) return theirs;
       const again = await this.claimUrl(fetch);
       if (again !== null && 'busyUntil' in again) return this.fallBack(fetch, cached, new Error(`${redactUrl(fetch.url)} is still being fetched by another process`));

@@ -4,6 +4,7 @@ import {
   isPlainObject,
   optionalBoolean,
   optionalFiniteNumber,
+  requireFiniteNumber,
   requireHttpUrl,
   requireName,
   requireString,
@@ -113,6 +114,12 @@ export function defaultTtlSeconds(provider: string, dataType: string, defaults: 
 }
 
 /** The timeout when the request gives none: the provider's, else 15 s for MusicBrainz and 30 s for the rest. */
+/**
+ * The longest timeout a fetch may have: an hour. Timers cannot wait longer than 2^31 - 1 ms
+ * anyway (the property tests' `timeoutMs: 1e300` ended in a RangeError from inside undici).
+ */
+export const MAX_FETCH_TIMEOUT_MS = 3_600_000;
+
 export function defaultTimeoutMs(provider: string, defaults: FetchDefaults): number {
   return providerSettings(defaults, provider)?.timeoutMs ?? (provider === 'musicbrainz' ? 15_000 : 30_000);
 }
@@ -127,6 +134,13 @@ export function resolveFetchRequest(input: unknown, defaults: FetchDefaults): Re
   if (!isPlainObject(headers) || Object.values(headers).some((value) => typeof value !== 'string' || /[\r\n]/.test(value))) {
     throw new InvalidArgumentError('headers must be an object of header names to single-line string values.');
   }
+  // Not part of the resolved request (they cannot be queued), but checked here with the rest.
+  if (input.signal !== undefined && !(input.signal instanceof AbortSignal)) {
+    throw new InvalidArgumentError(`signal must be an AbortSignal (from an AbortController), got ${describeValue(input.signal)}.`);
+  }
+  if (input.onComplete !== undefined && typeof input.onComplete !== 'function') {
+    throw new InvalidArgumentError(`onComplete must be a function (entry) => void, got ${describeValue(input.onComplete)}.`);
+  }
   const metadataText = serializeMetadata('metadata', input.metadata);
   const expectedChecksum = input.expectedChecksum === undefined ? null : requireString('expectedChecksum', input.expectedChecksum, { maxLength: 64 }).toLowerCase();
   if (expectedChecksum !== null && !/^[0-9a-f]{64}$/.test(expectedChecksum)) {
@@ -140,7 +154,10 @@ export function resolveFetchRequest(input: unknown, defaults: FetchDefaults): Re
     immediate,
     ttlSeconds: optionalFiniteNumber('ttlSeconds', input.ttlSeconds, defaultTtlSeconds(provider, dataType, defaults), { min: 0 }),
     negativeTtlSeconds: input.negativeTtlSeconds === undefined ? null : optionalFiniteNumber('negativeTtlSeconds', input.negativeTtlSeconds, 0, { min: 0 }),
-    timeoutMs: optionalFiniteNumber('timeoutMs', input.timeoutMs, defaultTimeoutMs(provider, defaults), { min: 1 }),
+    timeoutMs:
+      input.timeoutMs === undefined
+        ? requireFiniteNumber(`providers.${provider}.timeoutMs`, defaultTimeoutMs(provider, defaults), { min: 1, max: MAX_FETCH_TIMEOUT_MS })
+        : requireFiniteNumber('timeoutMs', input.timeoutMs, { min: 1, max: MAX_FETCH_TIMEOUT_MS }),
     retries: optionalFiniteNumber('retries', input.retries, 3, { min: 0, max: 10, integer: true }),
     headers: headers as Record<string, string>,
     metadata: metadataText === null ? {} : (JSON.parse(metadataText) as JsonObject),

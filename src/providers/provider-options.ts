@@ -1,4 +1,4 @@
-import type { ProviderSettings } from '../client/fetch-request.js';
+import { MAX_FETCH_TIMEOUT_MS, type ProviderSettings } from '../client/fetch-request.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { DataStorageOptions } from '../storage/options.js';
@@ -73,7 +73,7 @@ export function resolveProviders(input: unknown): Map<string, ResolvedProvider> 
     const baseUrl = config.baseUrl === undefined ? undefined : requireBaseUrl(`providers.${name}.baseUrl`, config.baseUrl);
     const settings: ProviderSettings = {
       ttlSeconds: config.ttlSeconds === undefined ? preset?.ttlSeconds : requireFiniteNumber(`providers.${name}.ttlSeconds`, config.ttlSeconds, { min: 0 }),
-      timeoutMs: config.timeoutMs === undefined ? preset?.timeoutMs : requireFiniteNumber(`providers.${name}.timeoutMs`, config.timeoutMs, { min: 1 }),
+      timeoutMs: config.timeoutMs === undefined ? preset?.timeoutMs : requireFiniteNumber(`providers.${name}.timeoutMs`, config.timeoutMs, { min: 1, max: MAX_FETCH_TIMEOUT_MS }),
       // The limiter checks these two itself.
       ratePerSecond: (config.ratePerSecond as number | undefined) ?? (apiKey === undefined ? preset?.anonymousRatePerSecond : undefined),
       burst: config.burst as number | undefined,

@@ -259,4 +259,23 @@ describe('several processes missing one URL at once', () => {
     expect(new Set(checksums).size).toBe(1);
     expect(server.requests).toHaveLength(1);
   });
+
+  it("answer a waiter as soon as the other process's fetch fails, not when its lease ends", async () => {
+    const server = await startServer({ '/broken.json': (_request, response) => setTimeout(() => response.writeHead(500).end('down'), 400) });
+    const { cacheDir } = await openTestStorage();
+    // Two connections with two owners: to the queue's claims they are two processes.
+    const first = new DataCacheClient({ storage: closeAfterTest(await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0 })), providers: { example: { ratePerSecond: Infinity } } });
+    const second = new DataCacheClient({ storage: closeAfterTest(await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0 })), providers: { example: { ratePerSecond: Infinity } } });
+    clients.push(first, second);
+    const fetchBroken = (client: DataCacheClient) =>
+      client.getOrFetch({ url: server.url('/broken.json'), identifier: 'x', dataType: 'api', provider: 'example', retries: 0 }).then(() => 'answered', () => 'failed');
+    const claimant = fetchBroken(first);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the first holds the claim (a 60 s lease) now
+    const waiter = fetchBroken(second);
+    // Waiting out the lease would take a minute; the 10 s here is only a generous bound.
+    const outcome = await Promise.race([waiter, new Promise((resolve) => setTimeout(() => { resolve('still waiting'); }, 10_000))]);
+    expect(await claimant).toBe('failed');
+    expect(outcome).toBe('failed'); // it tried for itself once the claim ended, and got the 500 too
+    expect(server.requests).toHaveLength(2);
+  });
 });

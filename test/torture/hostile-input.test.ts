@@ -211,3 +211,81 @@ describe('keys under hostile answers', () => {
     }
   }, 120_000);
 });
+
+/** A value of any kind for an option: numbers at the edges, wrong types, nested junk. */
+const anyOptionValue = fc.oneof(
+  fc.constantFrom(undefined, null, 0, -1, 1, 0.5, Number.NaN, Infinity, -Infinity, Number.MAX_SAFE_INTEGER, 1e300, '', '10', true, false),
+  fc.double(),
+  fc.integer(),
+  fc.string({ maxLength: 20 }),
+  fc.anything({ maxDepth: 1 }),
+);
+
+/** Options objects with some of `keys` set to anything, and now and then a hostile key. */
+function optionsOver(keys: readonly string[]) {
+  return fc.dictionary(fc.oneof(fc.constantFrom(...keys), hostileKey), anyOptionValue, { maxKeys: 5 });
+}
+
+describe('hostile options', () => {
+  it('DataStorage.open opens with what it can use and refuses the rest with a typed error', async () => {
+    const root = await temporaryDirectory();
+    let run = 0;
+    const keys = ['maxSizeBytes', 'lowWaterMarkRatio', 'staleRetentionSeconds', 'maintenanceIntervalSeconds', 'orphanGraceSeconds', 'accessFlushIntervalMs', 'busyTimeoutMs', 'lockTimeoutMs', 'onCorruptDatabase', 'memoryCacheBytes'];
+    await fc.assert(
+      fc.asyncProperty(optionsOver(keys), async (options) => {
+        const cacheDir = join(root, String(run++));
+        const outcome = await settle(() => DataStorage.open({ ...options, cacheDir }));
+        if ('error' in outcome) {
+          expect(outcome.error, String(outcome.error)).toBeInstanceOf(DataCacheError);
+          return;
+        }
+        await outcome.value.store({ url: 'k:1', identifier: 'x', dataType: 'api', provider: 'p', value: 1, ttlSeconds: 60 });
+        expect((await outcome.value.retrieveByUrl('k:1'))?.json()).toBe(1);
+        await outcome.value.close();
+      }),
+      { numRuns: 40 },
+    );
+  }, 120_000);
+
+  it('getOrFetch answers or refuses with a typed error whatever its request options, and a client refuses options it cannot use', async () => {
+    const server = createServer((request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: request.url }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const storage = await DataStorage.open({ cacheDir: await temporaryDirectory(), maintenanceIntervalSeconds: 0 });
+    const requestKeys = ['immediate', 'ttlSeconds', 'negativeTtlSeconds', 'timeoutMs', 'retries', 'headers', 'metadata', 'priority', 'expectedChecksum', 'maxBytes', 'expect', 'signal', 'onComplete'];
+    const clientKeys = ['userAgent', 'providers', 'ttlByDataType', 'staleIfError', 'leaseMs', 'jobRetention', 'logger', 'analytics', 'clock', 'sleep'];
+    let run = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(optionsOver(clientKeys), optionsOver(requestKeys), async (clientOptions, requestOptions) => {
+          let client: DataCacheClient;
+          try {
+            // Retry backoffs do not wait (unless the case brings its own sleep): runs stay fast.
+            client = new DataCacheClient({ sleep: () => Promise.resolve(), ...clientOptions, storage });
+          } catch (error) {
+            expect(error, String(error)).toBeInstanceOf(DataCacheError);
+            return;
+          }
+          try {
+            const url = `http://127.0.0.1:${String(port)}/options/${String(run++)}`;
+            const outcome = await settle(() => client.getOrFetch({ ...requestOptions, url, identifier: 'x', dataType: 'api', provider: 'p' }));
+            if ('error' in outcome) {
+              expect(outcome.error, String(outcome.error)).toBeInstanceOf(DataCacheError);
+              return;
+            }
+            if (outcome.value !== null) expect(outcome.value.json()).toEqual({ path: new URL(url).pathname });
+          } finally {
+            await client.close();
+          }
+        }),
+        { numRuns: 120 },
+      );
+    } finally {
+      await storage.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+    }
+  }, 120_000);
+});
