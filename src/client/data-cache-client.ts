@@ -166,9 +166,13 @@ export class DataCacheClient {
    */
   async waitFor(url: string, options: WaitOptions = {}): Promise<CachedEntry | null> {
     requireString('url', url);
+    const input = requireOptionsObject('waitFor options', options);
     // Capped where Node's timers end: a longer one would fire after 1 ms.
-    const timeoutMs = options.timeoutMs === undefined ? 30_000 : requireFiniteNumber('timeoutMs', options.timeoutMs, { min: 0, max: 2 ** 31 - 1 });
-    return this.watchFor(url, timeoutMs, options.signal, false);
+    const timeoutMs = input.timeoutMs === undefined ? 30_000 : requireFiniteNumber('timeoutMs', input.timeoutMs, { min: 0, max: 2 ** 31 - 1 });
+    if (input.signal !== undefined && !(input.signal instanceof AbortSignal)) {
+      throw new InvalidArgumentError(`signal must be an AbortSignal (from an AbortController), got ${describeValue(input.signal)}.`);
+    }
+    return this.watchFor(url, timeoutMs, input.signal, false);
   }
 
   /**

@@ -4,6 +4,7 @@ import {
   ChecksumMismatchError,
   DataCacheClient,
   DataStorage,
+  InvalidArgumentError,
   HttpStatusError,
   ProviderCoolingDownError,
   ResponseTooLargeError,
@@ -245,6 +246,13 @@ describe('DataCacheClient.getOrFetch', () => {
   it('refuses job retention settings it cannot use', async () => {
     await expect(openClient({ jobRetention: 3600 as never })).rejects.toThrow(/jobRetention must be an object/);
     await expect(openClient({ jobRetention: { doneMs: -1 } })).rejects.toThrow(/jobRetention.doneMs/);
+  });
+
+  it('refuses waitFor options it cannot honour, rather than firing a timer early or throwing untyped', async () => {
+    const { client } = await openClient();
+    await expect(client.waitFor('https://example.org/x', { timeoutMs: 1e12 })).rejects.toThrow(InvalidArgumentError);
+    await expect(client.waitFor('https://example.org/x', { signal: 5 as never })).rejects.toThrow(/AbortSignal/);
+    await expect(client.waitFor('https://example.org/x', 'soon' as never)).rejects.toThrow(/waitFor options must be an object/);
   });
 });
 
