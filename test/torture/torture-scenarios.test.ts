@@ -39,7 +39,7 @@ describe('torture scenarios (short versions)', () => {
     expect({ lost: report.lost, corrupt: report.corrupt, callerErrors: report.callerErrors, notes: report.notes.filter((note) => !/^(info|finding): /.test(note)) }).toEqual({ lost: 0, corrupt: 0, callerErrors: 0, notes: [] });
   }, 120_000);
 
-  it('a write lock held for seconds, the directory deleted while open and a corrupt file leave callers answered and the cache recoverable', async () => {
+  it('a write lock held for seconds, a full disk, a read-only directory, the directory deleted while open and a corrupt file leave callers answered and the cache recoverable', async () => {
     await check(databaseFaults);
   }, 120_000);
 });
