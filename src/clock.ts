@@ -10,6 +10,12 @@ export interface Clock {
   now(): number;
 }
 
+/**
+ * The longest delay Node's timers keep: a longer one fires after 1 ms (with a
+ * TimeoutOverflowWarning), so every long wait is capped at this.
+ */
+export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
 /** The real clock: `Date.now()`. */
 export const systemClock: Clock = { now: () => Date.now() };
 

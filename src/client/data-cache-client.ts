@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleepTimer } from 'node:timers/promises';
-import { systemClock, type Clock } from '../clock.js';
+import { MAX_TIMER_DELAY_MS, systemClock, type Clock } from '../clock.js';
 import type { AnalyticsSink } from '../analytics/analytics-recorder.js';
 import { InvalidArgumentError, isDatabaseFault, ProviderCoolingDownError, RateLimitWaitError } from '../errors.js';
 import { HttpClient } from '../http/http-client.js';
@@ -167,8 +167,7 @@ export class DataCacheClient {
   async waitFor(url: string, options: WaitOptions = {}): Promise<CachedEntry | null> {
     requireString('url', url);
     const input = requireOptionsObject('waitFor options', options);
-    // Capped where Node's timers end: a longer one would fire after 1 ms.
-    const timeoutMs = input.timeoutMs === undefined ? 30_000 : requireFiniteNumber('timeoutMs', input.timeoutMs, { min: 0, max: 2 ** 31 - 1 });
+    const timeoutMs = input.timeoutMs === undefined ? 30_000 : requireFiniteNumber('timeoutMs', input.timeoutMs, { min: 0, max: MAX_TIMER_DELAY_MS });
     if (input.signal !== undefined && !(input.signal instanceof AbortSignal)) {
       throw new InvalidArgumentError(`signal must be an AbortSignal (from an AbortController), got ${describeValue(input.signal)}.`);
     }
@@ -261,7 +260,7 @@ export class DataCacheClient {
   private async fetchNow(fetch: ResolvedFetch, cached: CachedEntry | null, signal: AbortSignal | undefined): Promise<CachedEntry | null> {
     const claim = await this.claimUrl(fetch);
     if (claim !== null && 'busyUntil' in claim) {
-      const theirs = await this.watchFor(fetch.url, Math.min(2 ** 31 - 1, Math.max(0, claim.busyUntil - this.clock.now())), signal, true);
+      const theirs = await this.watchFor(fetch.url, Math.min(MAX_TIMER_DELAY_MS, Math.max(0, claim.busyUntil - this.clock.now())), signal, true);
       if (theirs !== null) return theirs;
       const again = await this.claimUrl(fetch);
       if (again !== null && 'busyUntil' in again) return this.fallBack(fetch, cached, new Error(`${redactUrl(fetch.url)} is still being fetched by another process`));

@@ -113,13 +113,13 @@ export function defaultTtlSeconds(provider: string, dataType: string, defaults: 
   );
 }
 
-/** The timeout when the request gives none: the provider's, else 15 s for MusicBrainz and 30 s for the rest. */
 /**
- * The longest timeout a fetch may have: an hour. Timers cannot wait longer than 2^31 - 1 ms
- * anyway (the property tests' `timeoutMs: 1e300` ended in a RangeError from inside undici).
+ * The longest timeout a fetch may have: an hour (the property tests' `timeoutMs: 1e300` ended
+ * in a RangeError from inside undici).
  */
 export const MAX_FETCH_TIMEOUT_MS = 3_600_000;
 
+/** The timeout when the request gives none: the provider's, else 15 s for MusicBrainz and 30 s for the rest. */
 export function defaultTimeoutMs(provider: string, defaults: FetchDefaults): number {
   return providerSettings(defaults, provider)?.timeoutMs ?? (provider === 'musicbrainz' ? 15_000 : 30_000);
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MAX_TIMER_DELAY_MS } from '../clock.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { DatabaseChangeWatcher } from './change-watcher.js';
 import type { QueuedJob, RequestQueue } from './request-queue.js';
@@ -137,7 +138,7 @@ export class QueueWorker {
 
   private setWakeTimer(delayMs: number): void {
     clearTimeout(this.wakeTimer);
-    this.wakeTimer = setTimeout(() => void this.pump(), Math.min(delayMs, 2 ** 31 - 1)).unref();
+    this.wakeTimer = setTimeout(() => void this.pump(), Math.min(delayMs, MAX_TIMER_DELAY_MS)).unref();
   }
 
   private startJob(job: QueuedJob): void {

@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { systemClock, type Clock } from '../clock.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { SqliteConnection } from '../storage/sqlite/connection.js';
@@ -334,7 +335,7 @@ export class RequestQueue {
         const changes = await this.connection.write('removing finished fetches', () => this.statements.removeFinished.run(state, cutoff, 500).changes);
         removed += changes;
         if (changes < 500) break;
-        await new Promise((resolve) => setImmediate(resolve));
+        await yieldToEventLoop();
       }
     }
     return removed;

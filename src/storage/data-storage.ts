@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { MAX_TIMER_DELAY_MS } from '../clock.js';
 import { StorageClosedError } from '../errors.js';
 import { AccessRecorder } from './access-recorder.js';
 import { evictToLowWaterMark, type EvictionResult } from './budget.js';
@@ -458,7 +459,7 @@ export class DataStorage implements CacheStorage {
       );
     };
     runIfDue();
-    this.maintenanceTimer = setInterval(runIfDue, Math.min(intervalSeconds * 1000, 2 ** 31 - 1)).unref();
+    this.maintenanceTimer = setInterval(runIfDue, Math.min(intervalSeconds * 1000, MAX_TIMER_DELAY_MS)).unref();
   }
 
   private track<T>(operation: Promise<T>): Promise<T> {
