@@ -320,6 +320,9 @@ export class DataCacheClient {
         lastModified: usable ? cached.lastModified : null,
         signal,
         authorize: providerSettings(this.defaults, fetch.provider)?.authorize,
+        onRetry: (attempt, error, delayMs) => {
+          this.events.emit('retry', { ...event, attempt: attempt + 1, attempts: fetch.retries + 1, delayMs, reason: error.message });
+        },
         // Image types only ever hold images (anything else is refused and remembered, 415), JSON types only JSON.
         check: (attempt) => {
           if (attempt.status !== 304) image = checkContent(fetch, attempt.body, attempt.contentType);

@@ -8,6 +8,8 @@ export interface ClientEvents {
   fetch: { url: string; provider: string; dataType: string; status: number; bytes: number; durationMs: number };
   stored: { url: string; provider: string; dataType: string; bytes: number };
   error: { url: string; provider: string; dataType: string; error: Error };
+  /** An attempt failed and another follows after `delayMs` (so a caller can say what it waits for). */
+  retry: { url: string; provider: string; dataType: string; attempt: number; attempts: number; delayMs: number; reason: string };
   'rate-limited': { provider: string; until?: number; waitMs?: number };
   queued: { url: string; provider: string; dataType: string; priority: number; added: boolean };
   completed: { url: string; provider: string; dataType: string; outcome: string };

@@ -24,6 +24,8 @@ export interface FetchContext {
   authorize?: RequestAuthorizer;
   /** Told each time a token is taken and each time an attempt ends. */
   onAttempt?: (attempt: number, error?: unknown) => void;
+  /** Told before sleeping between attempts: the attempt that failed (0 first), why, and how long until the next. */
+  onRetry?: (attempt: number, error: DownloadError, delayMs: number) => void;
   /**
    * Checks a body before it counts as downloaded (is it an image, is it JSON); a retryable
    * DownloadError it throws (a truncated JSON answer) is retried like a network error.
@@ -71,7 +73,9 @@ export async function fetchWithRetries(fetch: ResolvedFetch, context: FetchConte
       if (!(error instanceof DownloadError) || !error.retryable || attempt >= fetch.retries) throw error;
       // 1 s, 2 s, 4 s … (capped at 30 s), each between half and all of that.
       const backoff = Math.min(30_000, 1000 * 2 ** attempt);
-      await context.sleep(backoff / 2 + Math.random() * (backoff / 2), context.signal);
+      const delayMs = backoff / 2 + Math.random() * (backoff / 2);
+      context.onRetry?.(attempt, error, delayMs);
+      await context.sleep(delayMs, context.signal);
     }
   }
 }

@@ -89,8 +89,15 @@ describe('DataCacheClient.getOrFetch', () => {
       '/gone': (_request, response) => response.writeHead(410).end(),
     });
     const { client, sleeps } = await openClient();
+    const retries: ClientEvents['retry'][] = [];
+    client.on('retry', (event) => retries.push(event));
     expect((await client.getOrFetch(request(server.url('/flaky'))))!.text()).toBe('third time');
     expect(sleeps).toHaveLength(2);
+    // Each wait is announced first, with why and for how long, so a command line can say so.
+    expect(retries.map(({ attempt, attempts, delayMs, reason }) => ({ attempt, attempts, delayMs, reason }))).toEqual([
+      { attempt: 1, attempts: 4, delayMs: sleeps[0], reason: expect.stringContaining('HTTP 500') },
+      { attempt: 2, attempts: 4, delayMs: sleeps[1], reason: expect.stringContaining('HTTP 500') },
+    ]);
     expect(sleeps[0]).toBeGreaterThanOrEqual(500);
     expect(sleeps[1]).toBeGreaterThanOrEqual(1000);
     await expect(client.getOrFetch(request(server.url('/gone')))).rejects.toMatchObject({ status: 410 });
