@@ -20,6 +20,8 @@ export interface QueuedJob {
   state: JobState;
   /** Claims so far, this one included while running. */
   attempts: number;
+  /** Claims whose lease ran out before their worker settled the job: it died, froze or was cut off. */
+  abandoned: number;
   availableAt: number;
   leaseOwner: string | null;
   leaseUntil: number | null;
@@ -40,7 +42,11 @@ export interface QueueOptions {
   clock?: Clock;
   /** How long a claim holds a job before another worker may take it. Default 60 s. */
   leaseMs?: number;
-  /** Claims before a job is marked failed. Default 5. */
+  /**
+   * Claims before a job is marked failed. Default 5. Counted when a job is claimed, not when it
+   * is settled: a job whose worker never settles it (the job froze or crashed the process) is
+   * failed once its last lease runs out, instead of taking down every worker in turn.
+   */
   maxAttempts?: number;
   /** First retry delay, doubled each attempt (with jitter) up to backoffMaxMs. Default 2 s. */
   backoffBaseMs?: number;
@@ -60,7 +66,7 @@ export interface QueueOptions {
 /** A job as its row holds it: the request still JSON text. */
 type JobRow = Omit<QueuedJob, 'request'> & { request: string };
 
-const jobColumns = `id, url, provider, priority, request, state, attempts, available_at AS availableAt,
+const jobColumns = `id, url, provider, priority, request, state, attempts, abandoned, available_at AS availableAt,
   lease_owner AS leaseOwner, lease_until AS leaseUntil, last_error AS lastError, created_at AS createdAt, updated_at AS updatedAt`;
 
 /**
@@ -74,8 +80,10 @@ const jobColumns = `id, url, provider, priority, request, state, attempts, avail
  *   `UPDATE … RETURNING` takes the most urgent jobs, oldest first within a priority.
  * - A claim holds a lease; only its owner can complete, fail, release or extend the job, so
  *   a worker whose lease ran out cannot finish a job someone else now runs.
- * - Failures retry with exponential backoff and jitter; after maxAttempts the job is failed
- *   with its last error. Finished and failed rows are removed after the retention period.
+ * - Failures retry with exponential backoff and jitter; after maxAttempts claims the job is
+ *   failed with its last error, or, when its workers stopped without settling it (the job froze
+ *   or crashed them), with "its worker stopped N times without settling it" once the last lease
+ *   runs out. Finished and failed rows are removed after the retention period.
  */
 export class RequestQueue {
   readonly leaseMs: number;
@@ -89,7 +97,7 @@ export class RequestQueue {
   private readonly statements: {
     enqueue: Statement<[{ url: string; provider: string; priority: number; request: string; now: number }], JobRow>;
     stateOf: Statement<[string], JobState>;
-    expireLeases: Statement<[{ now: number }]>;
+    expireLeases: Statement<[{ now: number; maxAttempts: number; backoffBaseMs: number; backoffMaxMs: number }]>;
     claim: Statement<[{ owner: string; leaseUntil: number; now: number; providers: string | null; limit: number }], JobRow>;
     complete: Statement<[number, number, string]>;
     retry: Statement<[number, string, number, number, string]>;
@@ -132,6 +140,7 @@ export class RequestQueue {
           provider     = CASE WHEN state IN ('done', 'failed') THEN excluded.provider ELSE provider END,
           request      = CASE WHEN state IN ('done', 'failed') THEN excluded.request ELSE request END,
           attempts     = CASE WHEN state IN ('done', 'failed') THEN 0 ELSE attempts END,
+          abandoned    = CASE WHEN state IN ('done', 'failed') THEN 0 ELSE abandoned END,
           available_at = CASE WHEN state IN ('done', 'failed') THEN excluded.available_at ELSE available_at END,
           last_error   = CASE WHEN state IN ('done', 'failed') THEN NULL ELSE last_error END,
           created_at   = CASE WHEN state IN ('done', 'failed') THEN excluded.created_at ELSE created_at END,
@@ -139,9 +148,20 @@ export class RequestQueue {
           updated_at   = excluded.updated_at
         RETURNING ${jobColumns}`),
       stateOf: database.prepare<[string], JobState>('SELECT state FROM queue_jobs WHERE url = ?').pluck(),
-      expireLeases: database.prepare(
-        "UPDATE queue_jobs SET state = 'pending', lease_owner = NULL, lease_until = NULL, updated_at = @now WHERE state = 'running' AND lease_until <= @now",
-      ),
+      // A lease that ran out is a claim nobody settled. Out of claims, the job fails here: no
+      // worker that ran it lived to say so. Otherwise it waits a backoff, as a failure would, so
+      // the jobs behind a job that kills its workers get their turn first.
+      expireLeases: database.prepare(`
+        UPDATE queue_jobs SET
+          abandoned    = abandoned + 1,
+          available_at = @now + min(@backoffMaxMs, @backoffBaseMs * (1 << min(abandoned, 30))),
+          state        = CASE WHEN attempts >= @maxAttempts THEN 'failed' ELSE 'pending' END,
+          last_error   = CASE WHEN attempts >= @maxAttempts
+                           THEN 'its worker stopped ' || (abandoned + 1) || (CASE abandoned WHEN 0 THEN ' time' ELSE ' times' END) || ' without settling it'
+                                || coalesce(' (the last error before: ' || last_error || ')', '')
+                           ELSE last_error END,
+          lease_owner  = NULL, lease_until = NULL, updated_at = @now
+        WHERE state = 'running' AND lease_until <= @now`),
       claim: database.prepare(`
         UPDATE queue_jobs SET state = 'running', lease_owner = @owner, lease_until = @leaseUntil, attempts = attempts + 1, updated_at = @now
         WHERE id IN (
@@ -176,7 +196,7 @@ export class RequestQueue {
         .pluck(),
       counts: database.prepare('SELECT state, priority, provider, count(*) AS jobs FROM queue_jobs GROUP BY state, priority, provider'),
       removeFinished: database.prepare('DELETE FROM queue_jobs WHERE id IN (SELECT id FROM queue_jobs WHERE state = ? AND updated_at <= ? LIMIT ?)'),
-      retryFailed: database.prepare("UPDATE queue_jobs SET state = 'pending', attempts = 0, available_at = ?, updated_at = ? WHERE state = 'failed'"),
+      retryFailed: database.prepare("UPDATE queue_jobs SET state = 'pending', attempts = 0, abandoned = 0, available_at = ?, updated_at = ? WHERE state = 'failed'"),
       clear: database.prepare("DELETE FROM queue_jobs WHERE state != 'running'"),
       list: database.prepare(
         `SELECT ${jobColumns} FROM queue_jobs WHERE @state IS NULL OR state = @state
@@ -211,7 +231,7 @@ export class RequestQueue {
     const filter = providers === undefined ? null : JSON.stringify(providers);
     const rows = await this.connection.write('claiming queued fetches', () => {
       const now = this.clock.now();
-      this.statements.expireLeases.run({ now });
+      this.statements.expireLeases.run({ now, maxAttempts: this.maxAttempts, backoffBaseMs: this.backoffBaseMs, backoffMaxMs: this.backoffMaxMs });
       return this.statements.claim.all({ owner, leaseUntil: now + this.leaseMs, now, providers: filter, limit });
     });
     return rows.map(toJob).sort((a, b) => a.priority - b.priority || a.id - b.id);

@@ -149,4 +149,30 @@ describe('the queue across processes', () => {
     await worker.stop();
     expect(await queue.get('https://i/orphaned')).toMatchObject({ attempts: 2 });
   });
+
+  it('fails a job that freezes every worker process that claims it, after its claims run out, and the jobs behind it still run', async () => {
+    const { queue, cacheDir } = await setUp();
+    await queue.enqueue({ ...job('https://i/poison'), priority: 1 });
+    for (let index = 0; index < 5; index++) await queue.enqueue(job(`https://i/ordinary-${index}`));
+    let frozen = 0;
+    let output = '';
+    // A supervisor's loop: a worker that froze is killed and a fresh one started, as systemd would.
+    for (let started = 0; started < 8; started++) {
+      const child = startTypeScript('../fixtures/freezing-worker.ts', [cacheDir]);
+      const ending = await Promise.race([child.printed('frozen').then(() => 'frozen' as const), child.printed('drained').then(() => 'drained' as const)]);
+      if (ending === 'drained') {
+        output += (await child.exited).stdout;
+        break;
+      }
+      frozen++;
+      // Its lease (500 ms) runs out while it is frozen; then it is killed.
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      child.kill('SIGKILL');
+      output += (await child.exited).stdout;
+    }
+    expect(frozen).toBe(3);
+    expect(await queue.get('https://i/poison')).toMatchObject({ state: 'failed', attempts: 3, abandoned: 3, lastError: 'its worker stopped 3 times without settling it' });
+    for (let index = 0; index < 5; index++) expect(output).toContain(`done https://i/ordinary-${index}`);
+    expect((await queue.counts()).filter((row) => row.state === 'done').reduce((sum, row) => sum + row.jobs, 0)).toBe(5);
+  }, 180_000);
 });

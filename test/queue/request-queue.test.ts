@@ -31,17 +31,56 @@ describe('RequestQueue', () => {
     expect((await queue.claim('w2', 10)).map((claimed) => claimed.url)).toEqual(['https://i/d']);
   });
 
-  it('lets another worker take a job whose lease ran out, and refuses the old owner', async () => {
-    const { queue, clock } = await openQueue({ leaseMs: 1000 });
+  it('lets another worker take a job whose lease ran out (after a backoff), and refuses the old owner', async () => {
+    const { queue, clock } = await openQueue({ leaseMs: 1000, backoffBaseMs: 500 });
     await queue.enqueue(job('https://i/1'));
     const [first] = await queue.claim('dead worker');
     expect(await queue.claim('other')).toEqual([]);
     clock.advance(1001);
+    // The lease ran out: the job waits a backoff, as after a failure, so other jobs go first.
+    expect(await queue.claim('other')).toEqual([]);
+    clock.advance(500);
     const [second] = await queue.claim('other');
-    expect(second).toMatchObject({ url: 'https://i/1', attempts: 2, leaseOwner: 'other' });
+    expect(second).toMatchObject({ url: 'https://i/1', attempts: 2, abandoned: 1, leaseOwner: 'other' });
     expect(await queue.complete(first!, 'dead worker')).toBe(false);
     expect(await queue.complete(second!, 'other')).toBe(true);
     expect((await queue.get('https://i/1'))!.state).toBe('done');
+  });
+
+  it('fails a job whose workers all stopped without settling it once its claims run out, and runs the jobs behind it meanwhile', async () => {
+    const { queue, clock } = await openQueue({ leaseMs: 1000, maxAttempts: 3, backoffBaseMs: 100 });
+    await queue.enqueue({ ...job('https://i/poison'), priority: 1 });
+    await queue.enqueue({ ...job('https://i/ordinary'), priority: 2 });
+    const ordinaryDone: string[] = [];
+    for (let worker = 1; worker <= 3; worker++) {
+      // Each worker claims the most urgent job, the poisoned one, and never comes back (frozen, killed).
+      const claimed = await queue.claim(`frozen worker ${worker}`);
+      expect(claimed.map((one) => one.url)).toEqual(['https://i/poison']);
+      clock.advance(1001);
+      // Its lease ran out: the poisoned job waits its backoff, and the job behind it runs.
+      for (const other of await queue.claim(`healthy ${worker}`)) {
+        if (await queue.complete(other, `healthy ${worker}`)) ordinaryDone.push(other.url);
+      }
+      clock.advance(100 * 2 ** (worker - 1));
+    }
+    expect(ordinaryDone).toEqual(['https://i/ordinary']);
+    // Three claims, none settled: failed for good with why, not handed to a fourth worker.
+    expect(await queue.claim('fourth')).toEqual([]);
+    expect(await queue.get('https://i/poison')).toMatchObject({ state: 'failed', attempts: 3, abandoned: 3, lastError: 'its worker stopped 3 times without settling it' });
+    // Queued again later, it starts afresh.
+    await queue.enqueue(job('https://i/poison'));
+    expect(await queue.get('https://i/poison')).toMatchObject({ state: 'pending', attempts: 0, abandoned: 0 });
+  });
+
+  it('says what went wrong before, when a job that had failed normally is then abandoned by its last worker', async () => {
+    const { queue, clock } = await openQueue({ leaseMs: 1000, maxAttempts: 2, backoffBaseMs: 0 });
+    await queue.enqueue(job('https://i/1'));
+    const [first] = await queue.claim('w1');
+    expect(await queue.fail(first!, 'w1', 'https://i/1 answered HTTP 500')).toBe('retrying');
+    await queue.claim('w2');
+    clock.advance(1001);
+    expect(await queue.claim('w3')).toEqual([]);
+    expect((await queue.get('https://i/1'))!.lastError).toBe('its worker stopped 1 time without settling it (the last error before: https://i/1 answered HTTP 500)');
   });
 
   it('retries with growing backoff, then fails with the last error; failed and finished URLs can be queued again', async () => {
@@ -112,7 +151,7 @@ describe('RequestQueue', () => {
   });
 
   it('completes a claimed batch in one go, skipping jobs whose lease another worker took over', async () => {
-    const { queue, clock } = await openQueue({ leaseMs: 1000 });
+    const { queue, clock } = await openQueue({ leaseMs: 1000, backoffBaseMs: 0 });
     for (const url of ['https://i/1', 'https://i/2', 'https://i/3']) await queue.enqueue(job(url));
     expect(await queue.completeAll(await queue.claim('w1', 2), 'w1')).toBe(2);
     const late = await queue.claim('w1', 1);

@@ -12,7 +12,7 @@ import { importLegacyCache } from './legacy-import.js';
  * Times are INTEGER milliseconds since the Unix epoch. `file_path` is relative to the cache
  * directory with `/` separators, so a cache directory can move between machines.
  */
-export const CURRENT_SCHEMA_VERSION = 7;
+export const CURRENT_SCHEMA_VERSION = 8;
 
 interface Migration {
   toVersion: number;
@@ -244,6 +244,14 @@ const migrations: Migration[] = [
     apply(database) {
       // Removing finished jobs walked every done row to find the old ones, inside a write transaction.
       database.exec('CREATE INDEX queue_by_finish ON queue_jobs (state, updated_at)');
+    },
+  },
+  {
+    toVersion: 8,
+    description: 'queue jobs count the claims whose worker stopped without settling them',
+    apply(database) {
+      // A job that freezes or kills its worker was redelivered for ever: only a surviving worker counted attempts.
+      database.exec('ALTER TABLE queue_jobs ADD COLUMN abandoned INTEGER NOT NULL DEFAULT 0');
     },
   },
 ];
