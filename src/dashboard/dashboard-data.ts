@@ -1,6 +1,7 @@
 import { IMAGE_DATA_TYPES } from '../client/fetch-request.js';
 import type { DataCacheProviders, ProvidersStats } from '../providers/data-cache-providers.js';
 import { normalizeArtistIdentifier } from '../providers/identifiers.js';
+import type { JobState } from '../queue/request-queue.js';
 import { redactText, redactUrl } from '../redaction.js';
 
 /** Everything the overview page shows; `GET /api/overview` answers it as JSON. */
@@ -28,6 +29,18 @@ export interface ArtistSummary {
   images: Record<string, number>;
   bytes: number;
   lastStoredAt: number;
+}
+
+/** A queued job as `/api/queue` shows it: URL and error redacted, the request itself left out. */
+export interface QueueJobSummary {
+  url: string;
+  provider: string;
+  priority: number;
+  state: JobState;
+  attempts: number;
+  availableAt: number;
+  lastError: string | null;
+  updatedAt: number;
 }
 
 export interface ImageSummary {
@@ -72,7 +85,24 @@ export async function readOverview(providers: DataCacheProviders, { hours = 24, 
     state: job.state,
     attempts: job.attempts,
   }));
-  return { cacheDir: providers.cacheDir, generatedAt: now, bucketMinutes, stats, rateLimits, recentErrors };
+  // The reasons are free text from failed responses, which may quote a URL with its key.
+  const cooldowns = Object.fromEntries(Object.entries(stats.cooldowns).map(([provider, cooldown]) => [provider, { ...cooldown, reason: cooldown.reason === null ? null : redactText(cooldown.reason) }]));
+  return { cacheDir: providers.cacheDir, generatedAt: now, bucketMinutes, stats: { ...stats, cooldowns }, rateLimits, recentErrors };
+}
+
+/** The queue's jobs (of one state, or all) in the queue's order (running, pending, failed, done), redacted. */
+export async function listQueue(providers: DataCacheProviders, state: JobState | undefined, limit: number): Promise<QueueJobSummary[]> {
+  const jobs = await providers.client.queue.list({ ...(state === undefined ? {} : { state }), limit });
+  return jobs.map((job) => ({
+    url: redactUrl(job.url),
+    provider: job.provider,
+    priority: job.priority,
+    state: job.state,
+    attempts: job.attempts,
+    availableAt: job.availableAt,
+    lastError: job.lastError === null ? null : redactText(job.lastError),
+    updatedAt: job.updatedAt,
+  }));
 }
 
 /** Cached artists whose identifier contains `search` (any spelling: it is normalised first). */

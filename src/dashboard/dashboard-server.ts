@@ -4,10 +4,13 @@ import { IMAGE_DATA_TYPES } from '../client/fetch-request.js';
 import { DataCacheError, InvalidArgumentError } from '../errors.js';
 import type { DataCacheProviders } from '../providers/data-cache-providers.js';
 import { normalizeArtistIdentifier } from '../providers/identifiers.js';
+import type { JobState } from '../queue/request-queue.js';
 import { redactText } from '../redaction.js';
 import type { CachedEntry } from '../storage/cached-entry.js';
 import { optionalBoolean, optionalFiniteNumber, requireOptionsObject, requireString } from '../validation.js';
-import { artistImages, listArtists, readOverview, type ImageSummary } from './dashboard-data.js';
+import { artistImages, listArtists, listQueue, readOverview, type ImageSummary } from './dashboard-data.js';
+import { createHostCheck, validateAllowedHosts } from './host-check.js';
+import { imageContentType, isHeaderToken, randomServableImage, requireImageType } from './image-answer.js';
 import { artistListPage, artistPage, imagePage } from './pages/artists-page.js';
 import { overviewPage } from './pages/overview-page.js';
 
@@ -18,6 +21,12 @@ export interface DashboardOptions {
   port?: number;
   /** Allow binding to an address other people's machines can reach. The dashboard has no login. */
   allowRemote?: boolean;
+  /**
+   * Host names it also answers to (`studio.lan`, a name you gave it in /etc/hosts), besides
+   * localhost, IP addresses and this machine's name when remote. Any other Host is refused
+   * with 421, so a web page cannot reach the dashboard by DNS rebinding.
+   */
+  allowedHosts?: string[];
 }
 
 export interface Dashboard {
@@ -26,11 +35,19 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+/** Listening addresses only this machine can reach; any other needs allowRemote. */
+const LOOPBACK_ADDRESSES = new Set(['127.0.0.1', '::1', 'localhost']);
 
-/** Headers on every answer: no sniffing, no framing, no script (the pages need none). */
+/**
+ * Headers on every answer: no sniffing, no framing, no script (the pages need none), and no
+ * embedding by other origins: without CORP, a web page in the DJ's browser could load
+ * `<img src="http://localhost:8787/image/random?artist=X">` and learn from onload/onerror
+ * which artists are cached. CORP only governs subresource loads, so an OBS browser source that
+ * opens the URL as its page (a navigation) still gets the image.
+ */
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
+  'cross-origin-resource-policy': 'same-origin',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
   'content-security-policy': "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
@@ -56,13 +73,15 @@ export async function startDashboard(providers: DataCacheProviders, options: Das
   const host = input.host === undefined ? '127.0.0.1' : requireString('host', input.host, { maxLength: 255 });
   const port = optionalFiniteNumber('port', input.port, 8787, { min: 0, max: 65_535, integer: true });
   const allowRemote = optionalBoolean('allowRemote', input.allowRemote, false);
-  const loopback = LOOPBACK.has(host) || host.startsWith('127.');
+  const allowedHosts = validateAllowedHosts(input.allowedHosts);
+  const loopback = LOOPBACK_ADDRESSES.has(host) || host.startsWith('127.');
   if (!loopback && !allowRemote) {
     throw new InvalidArgumentError(`host ${host} is reachable from other machines and the dashboard has no login; pass allowRemote: true (--allow-remote) if that is what you want.`);
   }
+  const hostAllowed = createHostCheck(!loopback, allowedHosts);
   await providers.initialize();
   const server = createServer((request, response) => {
-    handle(providers, request, response, loopback).catch((error: unknown) => {
+    handle(providers, request, response, hostAllowed).catch((error: unknown) => {
       answerError(response, error);
     });
   });
@@ -87,17 +106,17 @@ export async function startDashboard(providers: DataCacheProviders, options: Das
   };
 }
 
-async function handle(providers: DataCacheProviders, request: IncomingMessage, response: ServerResponse, loopback: boolean): Promise<void> {
+async function handle(providers: DataCacheProviders, request: IncomingMessage, response: ServerResponse, hostAllowed: (host: string | undefined) => boolean): Promise<void> {
+  // First of all: a page on some web site must not reach the dashboard through DNS rebinding.
+  if (!hostAllowed(request.headers.host)) {
+    send(response, 421, 'text/plain; charset=utf-8', 'This dashboard does not answer requests addressed to that host name (a guard against DNS rebinding); if the name is yours, add it with --allowed-host (allowedHosts).');
+    return;
+  }
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     send(response, 405, 'text/plain; charset=utf-8', 'The dashboard only reads: use GET.', { allow: 'GET, HEAD' });
     return;
   }
-  // A page on some web site must not reach a loopback dashboard through DNS rebinding.
-  if (loopback && !isLoopbackHost(request.headers.host)) {
-    send(response, 421, 'text/plain; charset=utf-8', 'This dashboard answers only to localhost.');
-    return;
-  }
-  const url = new URL(request.url ?? '/', 'http://dashboard.local');
+  const url = parseRequestUrl(request.url);
   const path = url.pathname;
   const query = (name: string): string => url.searchParams.get(name) ?? '';
   if (path === '/') {
@@ -123,8 +142,8 @@ async function handle(providers: DataCacheProviders, request: IncomingMessage, r
     sendHtml(response, imagePage(viewed.identifier, viewed.dataType, viewed.image));
   } else if (path === '/api/queue') {
     const state = query('state');
-    const jobs = await providers.client.queue.list({ ...(state === '' ? {} : { state: state as never }), limit: limitOf(url) });
-    sendJson(response, jobs.map((job) => ({ url: job.url, provider: job.provider, priority: job.priority, state: job.state, attempts: job.attempts, availableAt: job.availableAt, lastError: job.lastError === null ? null : redactText(job.lastError), updatedAt: job.updatedAt })));
+    // The queue checks the state and answers InvalidArgumentError (400) for any other.
+    sendJson(response, await listQueue(providers, state === '' ? undefined : (state as JobState), limitOf(url)));
   } else {
     throw new NotFound(`Nothing at ${path}. Pages: /, /artists; images: /image/random?artist=NAME&type=fanart; JSON: /api/overview, /api/artists, /api/queue.`);
   }
@@ -134,17 +153,21 @@ async function handle(providers: DataCacheProviders, request: IncomingMessage, r
 async function sendRandomImage(providers: DataCacheProviders, url: URL, response: ServerResponse): Promise<void> {
   const artist = url.searchParams.get('artist');
   if (artist === null || artist.trim() === '') throw new InvalidArgumentError('Give the artist: /image/random?artist=Daft%20Punk&type=fanart');
-  const type = url.searchParams.get('type') ?? 'fanart';
+  const type = requireImageType(url.searchParams.get('type') ?? 'fanart');
   const provider = url.searchParams.get('provider');
-  const image = await providers.images.getRandomImage({ artistIdentifier: artist, imageType: type, ...(provider === null ? {} : { provider }) });
+  const image = await randomServableImage(providers, { artistIdentifier: artist, imageType: type, ...(provider === null ? {} : { provider }) });
   if (image === null) throw new NotFound(`No cached ${type} for "${artist}".`);
-  // Each request must get its own pick: an overlay asks the same URL again and again.
-  sendBytes(response, image.mimeType ?? 'application/octet-stream', image.data, { 'cache-control': 'no-store', 'x-datacache-cachekey': image.cachekey });
+  // Each request must get its own pick: an overlay asks the same URL again and again. A key
+  // imported from elsewhere may hold anything; one that is no plain token stays out of the headers.
+  const { entry, contentType } = image;
+  sendBytes(response, contentType, entry.data, { 'cache-control': 'no-store', ...(isHeaderToken(entry.cachekey) ? { 'x-datacache-cachekey': entry.cachekey } : {}) });
 }
 
 async function sendImage(providers: DataCacheProviders, cachekey: string, response: ServerResponse): Promise<void> {
   const entry = await cachedImage(providers, cachekey);
-  sendBytes(response, entry.mimeType ?? 'application/octet-stream', entry.data, { 'cache-control': 'private, max-age=3600' });
+  const contentType = imageContentType(entry.mimeType, entry.data);
+  if (contentType === null) throw new NotFound('That cached entry is not an image that can be shown.');
+  sendBytes(response, contentType, entry.data, { 'cache-control': 'private, max-age=3600' });
 }
 
 async function findImage(providers: DataCacheProviders, cachekey: string): Promise<{ identifier: string; dataType: string; image: ImageSummary }> {
@@ -180,10 +203,13 @@ function decodePart(text: string): string {
   }
 }
 
-function isLoopbackHost(header: string | undefined): boolean {
-  if (header === undefined) return false;
-  const host = header.startsWith('[') ? header.slice(1, header.indexOf(']')) : header.replace(/:\d+$/u, '');
-  return LOOPBACK.has(host.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/u.test(host);
+/** Only the path and query count; a target the URL parser refuses is the client's mistake (400), not ours. */
+function parseRequestUrl(target: string | undefined): URL {
+  try {
+    return new URL(target ?? '/', 'http://dashboard.local');
+  } catch {
+    throw new InvalidArgumentError('The address is not a valid path.');
+  }
 }
 
 function answerError(response: ServerResponse, error: unknown): void {

@@ -1,4 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
@@ -91,6 +93,41 @@ describe.skipIf(executablePath === undefined)('the dashboard in Chromium', () =>
       expect(random?.status()).toBe(200);
       expect(random?.headers()['content-type']).toBe('image/png');
     } finally {
+      await dashboard.close();
+    }
+  });
+
+  it('lets no page on another origin embed its images to probe which artists are cached', async () => {
+    const { providers } = await cacheWithArtists();
+    dashboard = await startDashboard(providers, { port: 0 });
+    const probe = `${dashboard.url}/image/random?artist=daft%20punk&type=fanart`;
+    // Another origin on the same machine (another port): what a web site in the DJ's browser is.
+    const site = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      response.end(`<!doctype html><img id="probe" src="${probe}">`);
+    });
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    try {
+      const page = await browser.newPage();
+      const failures: string[] = [];
+      page.on('requestfailed', (request) => {
+        failures.push(`${request.url()} ${request.failure()?.errorText ?? ''}`);
+      });
+      await page.goto(`http://127.0.0.1:${(site.address() as AddressInfo).port}/`);
+      await page.waitForFunction('document.getElementById("probe").complete');
+      expect(await page.locator('#probe').evaluate((image) => (image as unknown as { naturalWidth: number }).naturalWidth)).toBe(0);
+      expect(failures.join('\n')).toMatch(/ERR_BLOCKED_BY_RESPONSE/);
+      // The dashboard's own pages still show its images, and the URL opened as a page (an OBS browser source) still works.
+      await page.goto(`${dashboard.url}/artists/daft%20punk`);
+      await page.waitForFunction('document.querySelector(".images img").complete');
+      expect(await page.locator('.images img').first().evaluate((image) => (image as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+      expect((await page.goto(probe))?.status()).toBe(200);
+    } finally {
+      await new Promise<void>((resolve) => {
+        site.close(() => {
+          resolve();
+        });
+      });
       await dashboard.close();
     }
   });

@@ -1,22 +1,13 @@
-import { get } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDashboard, type Dashboard } from '../../src/dashboard/dashboard-server.js';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { cacheWithArtists, HOSTILE_ARTIST, SECRET } from './dashboard-fixture.js';
+import { getWithHost } from './raw-request.js';
 
 const started: Dashboard[] = [];
 afterEach(async () => {
   await Promise.all(started.splice(0).map((dashboard) => dashboard.close()));
 });
-
-function statusWithHost(url: string, host: string): Promise<number | undefined> {
-  return new Promise((resolve, reject) => {
-    get(url, { headers: { host } }, (response) => {
-      response.resume();
-      resolve(response.statusCode);
-    }).on('error', reject);
-  });
-}
 
 async function serve(...args: Parameters<typeof startDashboard>): Promise<Dashboard> {
   const dashboard = await startDashboard(...args);
@@ -110,8 +101,8 @@ describe('the dashboard server', () => {
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { error: string }).error).toMatch(/Pages: \/, \/artists/);
     // fetch() will not set Host; node:http will, as a browser does for a rebound name.
-    expect(await statusWithHost(`${dashboard.url}/api/overview`, 'evil.example:8787')).toBe(421);
-    expect(await statusWithHost(`${dashboard.url}/api/overview`, 'localhost:8787')).toBe(200);
+    expect((await getWithHost(`${dashboard.url}/api/overview`, 'evil.example:8787')).status).toBe(421);
+    expect((await getWithHost(`${dashboard.url}/api/overview`, 'localhost:8787')).status).toBe(200);
     expect((await fetch(`${dashboard.url}/api/queue?state=sleeping`)).status).toBe(400);
   });
 

@@ -10,9 +10,15 @@ export function serveCommand(context: CliContext): Command {
     .option('--port <port>', 'port to listen on (0: any free one)', '8787')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--allow-remote', 'allow an address other machines can reach (the dashboard has no login)')
-    .action(async (options: { port: string; host: string; allowRemote?: boolean }, command: Command) => {
+    .option('--allowed-host <name>', "also answer requests addressed to this host name (repeatable); localhost, IP addresses and, when remote, this machine's name always work", collect, [])
+    .action(async (options: { port: string; host: string; allowRemote?: boolean; allowedHost: string[] }, command: Command) => {
       await withProviders(command, context, async (providers) => {
-        const dashboard = await startDashboard(providers, { host: options.host, port: parseWholeNumber('--port', options.port, { max: 65_535 }), allowRemote: options.allowRemote === true });
+        const dashboard = await startDashboard(providers, {
+          host: options.host,
+          port: parseWholeNumber('--port', options.port, { max: 65_535 }),
+          allowRemote: options.allowRemote === true,
+          allowedHosts: options.allowedHost,
+        });
         context.write(`dashboard on ${dashboard.url} (Ctrl-C to stop)\n`);
         const signal = await new Promise<NodeJS.Signals>((resolve) => {
           process.once('SIGINT', resolve);
@@ -22,4 +28,9 @@ export function serveCommand(context: CliContext): Command {
         await dashboard.close();
       });
     });
+}
+
+/** Commander's way to take an option more than once: each value is added to the list. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
