@@ -4,7 +4,7 @@ import { MAX_TIMER_DELAY_MS, systemClock, type Clock } from '../clock.js';
 import type { AnalyticsSink } from '../analytics/analytics-recorder.js';
 import { InvalidArgumentError, isDatabaseFault, ProviderCoolingDownError, RateLimitWaitError } from '../errors.js';
 import { HttpClient } from '../http/http-client.js';
-import { DownloadError, HttpStatusError, UnexpectedContentError } from '../http/http-errors.js';
+import { DownloadError, DownloadTimeoutError, HttpStatusError, JsonTooDeepError, UnexpectedContentError } from '../http/http-errors.js';
 import { redactingLogger, silentLogger, type Logger } from '../logger.js';
 import { redactUrl } from '../redaction.js';
 import { DatabaseChangeWatcher } from '../queue/change-watcher.js';
@@ -20,8 +20,8 @@ import { validateClientOptions } from './client-options.js';
 import { ClientEventBus, type ClientEvents } from './events.js';
 import { fromJobRequest, providerSettings, resolveFetchRequest, toJobRequest, type FetchDefaults, type FetchRequest, type ProviderSettings, type ResolvedFetch } from './fetch-request.js';
 import { fetchWithRetries, type Sleep } from './fetch-with-retries.js';
-import { checkContent } from './check-content.js';
-import type { SniffedImage } from './sniff-image.js';
+import { checkContent, contentWatcher, type CheckedContent } from './check-content.js';
+import { handOverJson } from './entry-json.js';
 
 export interface DataCacheClientOptions {
   /** An open DataStorage; the client does not close it. */
@@ -131,6 +131,8 @@ export class DataCacheClient {
   async getOrFetch(request: FetchRequest): Promise<CachedEntry | null> {
     const started = performance.now();
     const fetch = resolveFetchRequest(request, this.defaults);
+    // The caller's timeout counts from now: a slot, another process's fetch, a connection, retries.
+    const deadline = started + fetch.timeoutMs;
     const onComplete = request.onComplete;
     const cached = await this.cachedCopy(fetch.url);
     const event = { url: fetch.url, provider: fetch.provider, dataType: fetch.dataType };
@@ -152,12 +154,30 @@ export class DataCacheClient {
     }
     let pending = this.inFlight.get(fetch.url);
     if (!pending) {
-      pending = this.fetchNow(fetch, cached, request.signal).finally(() => this.inFlight.delete(fetch.url));
+      pending = this.fetchNow(fetch, cached, request.signal, deadline).finally(() => this.inFlight.delete(fetch.url));
       this.inFlight.set(fetch.url, pending);
     }
-    const answer = await pending;
+    const answer = await this.withinDeadline(pending, fetch, cached, deadline);
     onComplete?.(answer);
     return answer;
+  }
+
+  /**
+   * A shared fetch's answer, or, when this caller's own deadline comes first (it joined a
+   * fetch started by a caller with a longer timeout), its stale copy or a timeout error.
+   */
+  private withinDeadline(pending: Promise<CachedEntry | null>, fetch: ResolvedFetch, cached: CachedEntry | null, deadline: number): Promise<CachedEntry | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<CachedEntry | null>((resolve, reject) => {
+      timer = setTimeout(() => {
+        try {
+          resolve(this.fallBack(fetch, cached, new DownloadTimeoutError(fetch.url, fetch.timeoutMs)));
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      }, Math.max(0, deadline - performance.now()) + 50);
+    });
+    return Promise.race([pending, late]).finally(() => { clearTimeout(timer); });
   }
 
   /**
@@ -257,16 +277,21 @@ export class DataCacheClient {
   }
 
   /** Fetches now in this process, unless another process is fetching the same URL already. */
-  private async fetchNow(fetch: ResolvedFetch, cached: CachedEntry | null, signal: AbortSignal | undefined): Promise<CachedEntry | null> {
+  private async fetchNow(fetch: ResolvedFetch, cached: CachedEntry | null, signal: AbortSignal | undefined, deadline: number): Promise<CachedEntry | null> {
     const claim = await this.claimUrl(fetch);
     if (claim !== null && 'busyUntil' in claim) {
-      const theirs = await this.watchFor(fetch.url, Math.min(MAX_TIMER_DELAY_MS, Math.max(0, claim.busyUntil - this.clock.now())), signal, true);
+      // Their fetch may take its whole lease; this caller waits no longer than its own timeout.
+      const untilTheirsEnds = Math.max(0, claim.busyUntil - this.clock.now());
+      const untilDeadline = Math.max(0, deadline - performance.now());
+      const theirs = await this.watchFor(fetch.url, Math.min(MAX_TIMER_DELAY_MS, untilTheirsEnds, untilDeadline), signal, true);
       if (theirs !== null) return theirs;
+      // Timers may fire a hair before performance.now() reaches the deadline: a few ms left is none.
+      if (deadline - performance.now() < 10) return this.fallBack(fetch, cached, new DownloadTimeoutError(fetch.url, fetch.timeoutMs));
       const again = await this.claimUrl(fetch);
       if (again !== null && 'busyUntil' in again) return this.fallBack(fetch, cached, new Error(`${redactUrl(fetch.url)} is still being fetched by another process`));
-      return this.fetchAndStore(fetch, cached, 'live', again?.claimed ?? null, signal);
+      return this.fetchAndStore(fetch, cached, 'live', again?.claimed ?? null, signal, deadline);
     }
-    return this.fetchAndStore(fetch, cached, 'live', claim?.claimed ?? null, signal);
+    return this.fetchAndStore(fetch, cached, 'live', claim?.claimed ?? null, signal, deadline);
   }
 
   private async runQueuedJob(job: QueuedJob, signal: AbortSignal): Promise<JobOutcome> {
@@ -279,7 +304,7 @@ export class DataCacheClient {
     }
     try {
       // One attempt per claim: the queue's backoff spaces the retries, so no worker slot sleeps.
-      await this.fetchAndStore({ ...fetch, retries: 0 }, cached, 'background', null, signal, true);
+      await this.fetchAndStore({ ...fetch, retries: 0 }, cached, 'background', null, signal, performance.now() + fetch.timeoutMs, true);
       this.events.emit('completed', { ...event, outcome: 'stored' });
       return { outcome: 'done' };
     } catch (error) {
@@ -303,11 +328,12 @@ export class DataCacheClient {
     priority: RequestPriority,
     job: QueuedJob | null,
     signal: AbortSignal | undefined,
+    deadline: number,
     rethrow = false,
   ): Promise<CachedEntry | null> {
     const event = { url: fetch.url, provider: fetch.provider, dataType: fetch.dataType };
     const started = performance.now();
-    let image: SniffedImage | undefined;
+    let checked: CheckedContent = {};
     try {
       const usable = cached !== null && cached.statusCode === 200;
       const download = await fetchWithRetries(fetch, {
@@ -316,6 +342,7 @@ export class DataCacheClient {
         clock: this.clock,
         sleep: this.sleep,
         priority,
+        deadline,
         etag: usable ? cached.etag : null,
         lastModified: usable ? cached.lastModified : null,
         signal,
@@ -325,12 +352,14 @@ export class DataCacheClient {
         },
         // Image types only ever hold images (anything else is refused and remembered, 415), JSON types only JSON.
         check: (attempt) => {
-          if (attempt.status !== 304) image = checkContent(fetch, attempt.body, attempt.contentType);
+          if (attempt.status !== 304) checked = checkContent(fetch, attempt.body, attempt.contentType);
         },
+        onChunk: contentWatcher(fetch),
       });
       const durationMs = performance.now() - started;
       this.analytics?.record('fetch', fetch.provider, fetch.dataType, durationMs, download.body.length);
       this.events.emit('fetch', { ...event, status: download.status, bytes: download.body.length, durationMs });
+      const { image, json } = checked;
       let entry: CachedEntry | null;
       if (download.status === 304 && usable) {
         entry = await this.storeSafely('renew', () => this.storage.renew(fetch.url, { ttlSeconds: fetch.ttlSeconds, etag: download.etag, lastModified: download.lastModified }));
@@ -351,6 +380,7 @@ export class DataCacheClient {
           }),
         );
         entry ??= uncachedEntry(fetch, download.body, download.sha256, download.contentType, this.clock.now());
+        if (json !== undefined) handOverJson(entry, json.value);
         this.events.emit('stored', { ...event, bytes: download.body.length });
       }
       if (job) await this.queue.complete(job, this.owner).catch(() => undefined);
@@ -363,7 +393,7 @@ export class DataCacheClient {
       }
       // Not fetched again for a while (the negative TTL when given, else a day), unless a good
       // copy is there to keep serving.
-      if (error instanceof UnexpectedContentError && cached?.statusCode !== 200) {
+      if ((error instanceof UnexpectedContentError || error instanceof JsonTooDeepError) && cached?.statusCode !== 200) {
         await this.rememberNegative(fetch, 415, fetch.negativeTtlSeconds ?? 86_400);
       }
       if (job) await this.queue.fail(job, this.owner, error instanceof Error ? error.message : String(error), { final: true }).catch(() => undefined);

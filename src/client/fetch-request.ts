@@ -1,4 +1,6 @@
 import { InvalidArgumentError } from '../errors.js';
+import { isCredentialHeader } from '../http/redirects.js';
+import { redactText } from '../redaction.js';
 import {
   describeValue,
   isPlainObject,
@@ -11,9 +13,27 @@ import {
   serializeMetadata,
   type JsonObject,
 } from '../validation.js';
+import { normalizeArtistIdentifier } from './artist-identifier.js';
 
 /** Data types that hold images; they default to a 14-day TTL. */
 export const IMAGE_DATA_TYPES: ReadonlySet<string> = new Set(['thumbnail', 'logo', 'banner', 'fanart', 'cover']);
+
+/**
+ * Data types filed under an artist: their identifier is normalised (normalizeArtistIdentifier)
+ * whoever stores them, so "Daft Punk" typed on the command line and "daft punk" from an overlay
+ * find the same images.
+ */
+export const ARTIST_DATA_TYPES: ReadonlySet<string> = new Set([...IMAGE_DATA_TYPES, 'bio']);
+
+/** The default cap on an image (or any other body). */
+export const DEFAULT_MAX_BYTES = 25 * 1024 * 1024;
+
+/**
+ * The default cap on a JSON answer. Provider answers are kilobytes (a MusicBrainz search of 100
+ * artists is about 150 KB) and parsing holds the event loop about 10 ms per MiB: 25 MiB of
+ * `[[[…]]]` used to stall it for 38 s, on the fetch and again on every hit.
+ */
+export const DEFAULT_MAX_JSON_BYTES = 2 * 1024 * 1024;
 
 const DAY = 86_400;
 
@@ -34,18 +54,36 @@ export interface FetchRequest {
   ttlSeconds?: number;
   /** Store a 404 as a negative entry for this long, so the next ask does not go out. */
   negativeTtlSeconds?: number;
+  /**
+   * How long the caller waits, in all: for a rate-limit slot, another process's fetch of the
+   * same URL, a connection, the answer and any retries. Default: the provider's, else 15 s for
+   * MusicBrainz and 30 s for the rest.
+   */
   timeoutMs?: number;
-  /** Further attempts after a network error, a timeout or a 5xx. Default 3. */
+  /** Further attempts after a network error, a timeout or a 5xx, while the timeout allows. Default 3. */
   retries?: number;
+  /**
+   * Request headers. Those that look like credentials (Authorization, Cookie, anything named
+   * like a key, token, secret or password) are sent with this request only: never written to
+   * the database, never sent to another origin a redirect leads to, and refused for a queued
+   * request (a worker in another process could not have them): configure them per provider.
+   */
   headers?: Record<string, string>;
   metadata?: JsonObject;
   /** Queue priority, lower first. Default 1 for immediate, 2 for queued. */
   priority?: number;
   expectedChecksum?: string;
-  /** Default 25 MiB. */
+  /** Default: the provider's `maxBytes`, else 2 MiB for JSON (`expect: 'json'`) and 25 MiB for the rest. */
   maxBytes?: number;
   /** Default `image` for the image data types, else `any`. */
   expect?: ExpectedContent;
+  /**
+   * `false` for a URL taken from a third party's answer (an image URL in TheAudioDB's JSON):
+   * it may not reach loopback, the local network or other private addresses, neither itself
+   * nor through a redirect. `true`: anything. Unset (the default): a redirect may lead to a
+   * private address only when the URL itself names one (a mirror on the local network).
+   */
+  allowPrivateAddresses?: boolean;
   signal?: AbortSignal;
   /** Called with the entry (or null) once it is known; for a queued request, when any process stored it. */
   onComplete?: (entry: import('../storage/cached-entry.js').CachedEntry | null) => void;
@@ -72,6 +110,8 @@ export interface ProviderSettings {
   burst?: number;
   ttlSeconds?: number;
   timeoutMs?: number;
+  /** The default cap on this provider's bodies (see FetchRequest.maxBytes). */
+  maxBytes?: number;
   authorize?: RequestAuthorizer;
 }
 
@@ -92,6 +132,8 @@ export interface ResolvedFetch {
   expectedChecksum: string | null;
   maxBytes: number;
   expect: ExpectedContent;
+  /** As given; null when unset. */
+  allowPrivateAddresses: boolean | null;
 }
 
 export interface FetchDefaults {
@@ -129,10 +171,16 @@ export function resolveFetchRequest(input: unknown, defaults: FetchDefaults): Re
   const provider = requireName('provider', input.provider);
   const dataType = requireName('dataType', input.dataType);
   const immediate = optionalBoolean('immediate', input.immediate, true);
-  const url = requireHttpUrl('url', input.url);
-  const headers = input.headers ?? {};
-  if (!isPlainObject(headers) || Object.values(headers).some((value) => typeof value !== 'string' || /[\r\n]/.test(value))) {
-    throw new InvalidArgumentError('headers must be an object of header names to single-line string values.');
+  const url = requireFetchableUrl(input.url);
+  const headers = requireHeaders(input.headers);
+  if (!immediate) {
+    const secret = Object.keys(headers).find(isCredentialHeader);
+    if (secret !== undefined) {
+      throw new InvalidArgumentError(
+        `headers.${secret} looks like a credential, and a queued request is stored in the cache database for a worker in any process; ` +
+          `set it per process instead (providers: { ${provider}: { headers: { '${secret}': … } } }), or fetch now (immediate: true).`,
+      );
+    }
   }
   // Not part of the resolved request (they cannot be queued), but checked here with the rest.
   if (input.signal !== undefined && !(input.signal instanceof AbortSignal)) {
@@ -146,9 +194,12 @@ export function resolveFetchRequest(input: unknown, defaults: FetchDefaults): Re
   if (expectedChecksum !== null && !/^[0-9a-f]{64}$/.test(expectedChecksum)) {
     throw new InvalidArgumentError('expectedChecksum must be a SHA-256 in hex (64 characters).');
   }
+  const expect = requireExpectedContent(input.expect, dataType);
+  const identifier = requireString('identifier', input.identifier, { allowEmpty: true, maxLength: 1024 });
+  const providerMaxBytes = providerSettings(defaults, provider)?.maxBytes;
   return {
     url,
-    identifier: requireString('identifier', input.identifier, { allowEmpty: true, maxLength: 1024 }),
+    identifier: ARTIST_DATA_TYPES.has(dataType) ? normalizeArtistIdentifier(identifier) : identifier,
     dataType,
     provider,
     immediate,
@@ -159,24 +210,68 @@ export function resolveFetchRequest(input: unknown, defaults: FetchDefaults): Re
         ? requireFiniteNumber(`providers.${provider}.timeoutMs`, defaultTimeoutMs(provider, defaults), { min: 1, max: MAX_FETCH_TIMEOUT_MS })
         : requireFiniteNumber('timeoutMs', input.timeoutMs, { min: 1, max: MAX_FETCH_TIMEOUT_MS }),
     retries: optionalFiniteNumber('retries', input.retries, 3, { min: 0, max: 10, integer: true }),
-    headers: headers as Record<string, string>,
+    headers: headers,
     metadata: metadataText === null ? {} : (JSON.parse(metadataText) as JsonObject),
     priority: optionalFiniteNumber('priority', input.priority, immediate ? 1 : 2, { min: 0, integer: true }),
     expectedChecksum,
-    maxBytes: optionalFiniteNumber('maxBytes', input.maxBytes, 25 * 1024 * 1024, { min: 1 }),
-    expect: requireExpectedContent(input.expect, dataType),
+    maxBytes: optionalFiniteNumber('maxBytes', input.maxBytes, providerMaxBytes ?? (expect === 'json' ? DEFAULT_MAX_JSON_BYTES : DEFAULT_MAX_BYTES), { min: 1 }),
+    expect,
+    allowPrivateAddresses: input.allowPrivateAddresses === undefined ? null : optionalBoolean('allowPrivateAddresses', input.allowPrivateAddresses, false),
   };
 }
 
-/** The queued form: everything but the signal and the callback, as JSON. */
+/**
+ * The queued form: everything but the signal, the callback and any header that looks like a
+ * credential, as JSON. The row is also written for a fetch happening now (it is the lock on the
+ * URL), and the database outlives the request.
+ */
 export function toJobRequest(fetch: ResolvedFetch): JsonObject {
-  return { ...fetch };
+  const headers = Object.fromEntries(Object.entries(fetch.headers).filter(([name]) => !isCredentialHeader(name)));
+  return { ...fetch, headers };
 }
 
 export function fromJobRequest(request: JsonObject): ResolvedFetch {
-  const fetch = request as unknown as Omit<ResolvedFetch, 'expect'> & { expect?: ExpectedContent };
-  // Jobs queued before `expect` existed.
-  return fetch.expect === undefined ? { ...fetch, expect: IMAGE_DATA_TYPES.has(fetch.dataType) ? 'image' : 'any' } : (fetch as ResolvedFetch);
+  const fetch = request as unknown as Omit<ResolvedFetch, 'expect' | 'allowPrivateAddresses'> & { expect?: ExpectedContent; allowPrivateAddresses?: boolean | null };
+  return {
+    ...fetch,
+    // Jobs queued before these existed.
+    expect: fetch.expect ?? (IMAGE_DATA_TYPES.has(fetch.dataType) ? 'image' : 'any'),
+    allowPrivateAddresses: fetch.allowPrivateAddresses ?? null,
+  };
+}
+
+/** An http(s) URL that parses, without a user name or password in it (those would be stored and shown everywhere). */
+function requireFetchableUrl(value: unknown): string {
+  const url = requireHttpUrl('url', value);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new InvalidArgumentError(`url is not a valid URL: ${JSON.stringify(redactText(url.slice(0, 80)))}.`);
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw new InvalidArgumentError(
+      'url has a user name or password in it, which would be stored in the cache and shown in logs; configure the provider instead (providers: { NAME: { baseUrl: "http://user:password@host" } } sends them as Basic authentication).',
+    );
+  }
+  return url;
+}
+
+/** RFC 9110 token characters: what a header name may be made of. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Visible Latin-1 and tabs: what a header value can carry without breaking the request. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+function requireHeaders(value: unknown): Record<string, string> {
+  if (value === undefined) return {};
+  if (!isPlainObject(value)) throw new InvalidArgumentError(`headers must be an object of header names to values, got ${describeValue(value)}.`);
+  for (const [name, header] of Object.entries(value)) {
+    if (!HEADER_NAME.test(name)) throw new InvalidArgumentError(`headers: ${JSON.stringify(name.slice(0, 60))} is not a valid header name (letters, digits and !#$%&'*+.^_\`|~-).`);
+    if (typeof header !== 'string' || !HEADER_VALUE.test(header)) {
+      throw new InvalidArgumentError(`headers.${name} must be a single-line string of printable Latin-1 characters, got ${describeValue(header)}.`);
+    }
+  }
+  return value as Record<string, string>;
 }
 
 function requireExpectedContent(value: unknown, dataType: string): ExpectedContent {

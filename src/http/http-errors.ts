@@ -107,3 +107,47 @@ export class TooManyRedirectsError extends DownloadError {
     super('ERR_DATACACHE_TOO_MANY_REDIRECTS', url, `${url} redirected more than ${maxRedirections} times`);
   }
 }
+
+/** The body came with a Content-Encoding datacache cannot undo (only gzip, deflate and br are). Nothing was kept. */
+export class ContentEncodingError extends DownloadError {
+  readonly retryable = false;
+
+  constructor(url: string, contentEncoding: string) {
+    super('ERR_DATACACHE_CONTENT_ENCODING', url, `${url} sent its body with Content-Encoding "${contentEncoding.slice(0, 100)}", which datacache cannot decode (gzip, deflate and br); nothing was kept`);
+  }
+}
+
+/**
+ * The request would have reached a private address (this machine, the local network,
+ * link-local, reserved ranges) it is not allowed to: a URL from a third party's answer, or a
+ * redirect from a public origin. See `allowPrivateAddresses`.
+ */
+export class PrivateAddressError extends DownloadError {
+  readonly retryable = false;
+
+  constructor(url: string, detail: string) {
+    super(
+      'ERR_DATACACHE_PRIVATE_ADDRESS',
+      url,
+      `${url} leads to a private address (${detail}); datacache does not follow a URL from a provider's answer, or a redirect from a public origin, into a private network. Pass allowPrivateAddresses: true if this one is meant`,
+    );
+  }
+}
+
+/** A redirect datacache will not follow: to a scheme other than http(s), or without a Location. */
+export class RedirectRefusedError extends DownloadError {
+  readonly retryable = false;
+
+  constructor(url: string, reason: string) {
+    super('ERR_DATACACHE_REDIRECT_REFUSED', url, `${url} redirected ${reason}; not followed`);
+  }
+}
+
+/** A JSON body nested deeper than datacache parses (an attack on the parser, not an answer). Nothing was kept. */
+export class JsonTooDeepError extends DownloadError {
+  readonly retryable = false;
+
+  constructor(url: string, maxDepth: number) {
+    super('ERR_DATACACHE_JSON_TOO_DEEP', url, `${url} sent JSON nested more than ${maxDepth} levels deep; no provider answers like that, so it was not parsed or kept`);
+  }
+}

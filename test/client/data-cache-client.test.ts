@@ -94,10 +94,11 @@ describe('DataCacheClient.getOrFetch', () => {
     expect((await client.getOrFetch(request(server.url('/flaky'))))!.text()).toBe('third time');
     expect(sleeps).toHaveLength(2);
     // Each wait is announced first, with why and for how long, so a command line can say so.
-    expect(retries.map(({ attempt, attempts, delayMs, reason }) => ({ attempt, attempts, delayMs, reason }))).toEqual([
-      { attempt: 1, attempts: 4, delayMs: sleeps[0], reason: expect.stringContaining('HTTP 500') },
-      { attempt: 2, attempts: 4, delayMs: sleeps[1], reason: expect.stringContaining('HTTP 500') },
+    expect(retries.map(({ attempt, attempts, delayMs }) => ({ attempt, attempts, delayMs }))).toEqual([
+      { attempt: 1, attempts: 4, delayMs: sleeps[0] },
+      { attempt: 2, attempts: 4, delayMs: sleeps[1] },
     ]);
+    expect(retries.every((retry) => retry.reason.includes('HTTP 500'))).toBe(true);
     expect(sleeps[0]).toBeGreaterThanOrEqual(500);
     expect(sleeps[1]).toBeGreaterThanOrEqual(1000);
     await expect(client.getOrFetch(request(server.url('/gone')))).rejects.toMatchObject({ status: 410 });
@@ -211,15 +212,15 @@ describe('DataCacheClient.getOrFetch', () => {
 
   it('keeps headers and the negative TTL of a queued request, for the worker that runs it', async () => {
     const server = await startServer({
-      '/needs-key.png': (incoming, response) => (incoming.headers['client-key'] === 'k' ? response.writeHead(404).end() : response.writeHead(401).end()),
+      '/needs-key.png': (incoming, response) => (incoming.headers['x-client-version'] === '2' ? response.writeHead(404).end() : response.writeHead(400).end()),
     });
     const { client, storage } = await openClient({ clock: undefined });
     const url = server.url('/needs-key.png');
-    await client.getOrFetch({ ...request(url), dataType: 'logo', immediate: false, headers: { 'client-key': 'k' }, negativeTtlSeconds: 3600 });
+    await client.getOrFetch({ ...request(url), dataType: 'logo', immediate: false, headers: { 'x-client-version': '2' }, negativeTtlSeconds: 3600 });
     const worker = client.startWorker();
     for (let tries = 0; tries < 200 && (await client.queue.get(url))?.state !== 'done'; tries++) await new Promise((resolve) => setTimeout(resolve, 20));
     await worker.stop();
-    expect(server.requests[0]!.headers['client-key']).toBe('k');
+    expect(server.requests[0]!.headers['x-client-version']).toBe('2');
     expect(await storage.retrieveByUrl(url)).toMatchObject({ statusCode: 404 });
     expect(await client.getOrFetch(request(url))).toBeNull();
     expect(server.requests).toHaveLength(1);

@@ -36,8 +36,12 @@ afterEach(async () => {
   );
 });
 
-/** A real HTTP server on 127.0.0.1 (a free port), answering by path; closed after the test. */
-export async function startServer(routes: Record<string, Route>): Promise<TestServer> {
+/**
+ * A real HTTP server on 127.0.0.1 (a free port), answering by path; closed after the test.
+ * `host` picks another loopback address (127.0.0.2 stands for the public internet in the
+ * tests of private-address rules).
+ */
+export async function startServer(routes: Record<string, Route>, { host = '127.0.0.1' }: { host?: string } = {}): Promise<TestServer> {
   const requests: RecordedRequest[] = [];
   const testServer: TestServer = {
     url: () => {
@@ -55,8 +59,8 @@ export async function startServer(routes: Record<string, Route>): Promise<TestSe
     else response.writeHead(404).end('not found');
   });
   servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
-  testServer.url = (path) => `http://127.0.0.1:${port}${path}`;
+  testServer.url = (path) => `http://${host}:${port}${path}`;
   return testServer;
 }

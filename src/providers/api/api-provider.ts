@@ -16,6 +16,7 @@ import { clientGetter, type ClientSource } from '../client-source.js';
 import { normalizeArtistIdentifier } from '../identifiers.js';
 import { withoutApiKey } from './api-key.js';
 import { presetOf } from './presets.js';
+import { entryJson } from '../../client/entry-json.js';
 
 export interface ApiRequest {
   url: string;
@@ -128,6 +129,6 @@ export class ApiProvider {
     const headers = isPlainObject(request.headers) ? { accept: 'application/json', ...request.headers } : request.headers;
     const client = await this.client();
     const entry = await client.getOrFetch({ ...request, headers, provider, negativeTtlSeconds: presetOf(provider)?.negativeTtlSeconds, expect: 'json' });
-    return entry === null ? null : entry.json<T>();
+    return entry === null ? null : entryJson<T>(entry);
   }
 }

@@ -4,6 +4,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import { describeValue, optionalBoolean, optionalFiniteNumber, requireOptionsObject, type JsonObject } from '../../validation.js';
 import { normalizeArtistIdentifier } from '../identifiers.js';
 import { escapeLuceneQuery, musicbrainzUrl, requireMbid } from './query.js';
+import { entryJson } from '../../client/entry-json.js';
 
 export interface MusicBrainzOptions {
   /** A mirror or a test server; default https://musicbrainz.org. */
@@ -122,7 +123,7 @@ export class MusicBrainzProvider {
       headers: { accept: 'application/json' },
       expect: 'json',
     });
-    return entry === null ? null : entry.json<T>();
+    return entry === null ? null : entryJson<T>(entry);
   }
 }
 
