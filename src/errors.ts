@@ -177,3 +177,17 @@ export class LibraryFormatError extends DataCacheError {
     this.source = source;
   }
 }
+
+/**
+ * The cache directory is not safe to use: another user owns it and others can write to it (they
+ * could swap the database or plant links), or it holds links or special files where datacache
+ * keeps its own files. Nothing was opened or written; the message says what to change.
+ */
+export class CacheDirectoryUnsafeError extends DataCacheError {
+  readonly cacheDir: string;
+
+  constructor(cacheDir: string, message: string) {
+    super('ERR_DATACACHE_CACHE_DIRECTORY_UNSAFE', message);
+    this.cacheDir = cacheDir;
+  }
+}

@@ -75,6 +75,7 @@ export { ManualClock, systemClock, type Clock } from './clock.js';
 export { redactingLogger, silentLogger, type Logger } from './logger.js';
 export type { JsonObject, JsonValue } from './validation.js';
 export {
+  CacheDirectoryUnsafeError,
   DatabaseBusyError,
   DatabaseCorruptError,
   DatabaseUnavailableError,

@@ -15,14 +15,15 @@ import type {
   StoreRequest,
 } from './cache-storage.js';
 import { CachedEntry, CachedEntrySummary } from './cached-entry.js';
+import { prepareCacheDirectory } from './cache-directory-safety.js';
+import type { VerifiedFolders } from './content/folders.js';
 import { sha256Hex } from './content/hash.js';
 import { BlobMemoryCache } from './content/memory-cache.js';
-import { resolveBlobPath } from './content/paths.js';
 import { readBlob } from './content/read.js';
 import { removeBlobs } from './content/remove.js';
 import { deleteChosenEntries } from './deletion.js';
 import { writeBlob } from './content/write.js';
-import { claimScheduledMaintenance, runMaintenancePass } from './maintenance.js';
+import { claimScheduledMaintenance, emptyMaintenanceReport, runMaintenancePass } from './maintenance.js';
 import { resolveStorageOptions, type DataStorageOptions, type ResolvedStorageOptions } from './options.js';
 import { purgeEntries } from './purge.js';
 import {
@@ -89,12 +90,14 @@ export class DataStorage implements CacheStorage {
   private readonly internals: StorageInternals;
   private readonly accessRecorder: AccessRecorder;
   private readonly blobMemory: BlobMemoryCache;
-  private readonly knownDirectories = new Set<string>();
+  private readonly blobFolders: VerifiedFolders = new Set<string>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private closing = false;
   private closed: Promise<void> | undefined;
   private budgetEnforcement: Promise<EvictionResult> | undefined;
   private maintenanceRun: Promise<MaintenanceReport> | undefined;
+  /** The pass callers of `runMaintenance` get when they asked while `maintenanceRun` was under way. */
+  private maintenanceFollowUp: Promise<MaintenanceReport> | undefined;
   private maintenanceTimer: NodeJS.Timeout | undefined;
   private readonly checkpointer: WalCheckpointer | undefined;
 
@@ -116,17 +119,21 @@ export class DataStorage implements CacheStorage {
       housekeeping,
       accessRecorder: this.accessRecorder,
       blobMemory: this.blobMemory,
+      blobFolders: this.blobFolders,
       checkpoint: (mode) => (this.checkpointer ? this.checkpointer.checkpoint(mode) : Promise.resolve(connection.checkpointHere(mode))),
       isClosing: () => this.closing,
     };
   }
 
   /**
-   * Opens the cache in `options.cacheDir` (created if needed), migrating an older database.
-   * When maintenance is due it starts in the background; `idle()` waits for it.
+   * Opens the cache in `options.cacheDir` (created 0700 if needed), migrating an older database.
+   * Refuses, with CacheDirectoryUnsafeError, a directory other users can tamper with or one
+   * holding links where datacache keeps its files. When maintenance is due it starts in the
+   * background; `idle()` waits for it.
    */
   static async open(options?: DataStorageOptions): Promise<DataStorage> {
     const resolved = resolveStorageOptions(options);
+    await prepareCacheDirectory(resolved.cacheDir, resolved.logger);
     const connection = await openDatabase(resolved.cacheDir, {
       busyTimeoutMs: resolved.busyTimeoutMs,
       lockTimeoutMs: resolved.lockTimeoutMs,
@@ -264,12 +271,26 @@ export class DataStorage implements CacheStorage {
 
   /**
    * Runs maintenance now: removes long-expired entries, repairs orphans in both directions,
-   * enforces the budget, vacuums free pages and checkpoints the WAL. If a run is already in
-   * progress in this instance, resolves with that run's report.
+   * enforces the budget, vacuums free pages and checkpoints the WAL. Resolves with the report
+   * of a pass that started after this call, so it has seen everything the caller did before
+   * asking: if a pass of this instance is already running (one started in the background, or
+   * for an earlier caller), it is waited for and a new one runs after it, shared by every
+   * caller who asked in the meantime. A pass asked for when `close()` comes does not start, and
+   * resolves with an empty report marked `completed: false`.
    */
   async runMaintenance(): Promise<MaintenanceReport> {
     this.assertOpen('runMaintenance');
-    return this.startMaintenance();
+    const running = this.maintenanceRun;
+    if (running === undefined) return this.startMaintenance();
+    this.maintenanceFollowUp ??= this.track(
+      running
+        .catch(() => undefined) // that pass's failure was its callers'; this one runs anyway
+        .then(() => {
+          this.maintenanceFollowUp = undefined;
+          return this.closing ? emptyMaintenanceReport() : this.startMaintenance();
+        }),
+    );
+    return this.maintenanceFollowUp;
   }
 
   /**
@@ -311,7 +332,7 @@ export class DataStorage implements CacheStorage {
     let wroteFile = false;
     for (;;) {
       if (!inline && filePath === null) {
-        filePath = await writeBlob(this.cacheDir, request.data, checksum, this.knownDirectories);
+        filePath = await writeBlob(this.cacheDir, request.data, checksum, this.blobFolders);
         wroteFile = true;
       }
       const now = this.options.clock.now();
@@ -345,7 +366,7 @@ export class DataStorage implements CacheStorage {
         });
       } catch (error) {
         // Our file is uniquely named and no committed row names it: safe to delete.
-        if (wroteFile && filePath !== null) await removeBlobs(this.cacheDir, [filePath], this.options.logger);
+        if (wroteFile && filePath !== null) await removeBlobs(this.cacheDir, [filePath], this.options.logger, this.blobFolders);
         throw error;
       }
       if (outcome === 'file changed') {
@@ -354,7 +375,7 @@ export class DataStorage implements CacheStorage {
       }
       if (outcome.previousFile !== null && outcome.previousFile !== filePath) {
         this.blobMemory.delete(outcome.previousFile);
-        await removeBlobs(this.cacheDir, [outcome.previousFile], this.options.logger);
+        await removeBlobs(this.cacheDir, [outcome.previousFile], this.options.logger, this.blobFolders);
       }
       if (outcome.totalBytes > this.options.maxSizeBytes) {
         // The entry is committed: a failure to evict is reported, not thrown at this caller.
@@ -392,8 +413,7 @@ export class DataStorage implements CacheStorage {
       this.accessRecorder.record(row.url, now);
       return new CachedEntry(row, remembered, stale);
     }
-    const absolutePath = resolveBlobPath(this.cacheDir, row.filePath);
-    const result = absolutePath === undefined ? { problem: 'corrupt' as const } : await readBlob(absolutePath, row.size, row.checksum);
+    const result = await readBlob(this.cacheDir, row.filePath, row.size, row.checksum, this.blobFolders);
     if ('data' in result) {
       this.accessRecorder.record(row.url, now);
       this.blobMemory.set(row.filePath, result.data);
@@ -409,7 +429,7 @@ export class DataStorage implements CacheStorage {
         url: row.url,
         filePath,
       });
-      if (result.problem === 'corrupt') await removeBlobs(this.cacheDir, [filePath], this.options.logger);
+      if (result.problem === 'corrupt') await removeBlobs(this.cacheDir, [filePath], this.options.logger, this.blobFolders);
       return null;
     }
     if (!lookAgainOnBrokenFile) return null;

@@ -44,13 +44,13 @@ export async function deleteChosenEntries(
       operation,
       rows: candidates.length,
     });
-    await removeBlobs(options.cacheDir, filePathsOf(candidates), options.logger);
+    await removeBlobs(options.cacheDir, filePathsOf(candidates), options.logger, internals.blobFolders);
     await internals.checkpoint('TRUNCATE');
     deleted = await deleteChosen();
   }
   const files = filePathsOf(deleted);
   for (const file of files) internals.blobMemory.delete(file);
-  await removeBlobs(options.cacheDir, files, options.logger);
+  await removeBlobs(options.cacheDir, files, options.logger, internals.blobFolders);
   return deleted;
 }
 

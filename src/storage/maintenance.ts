@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { evictToLowWaterMark } from './budget.js';
 import type { MaintenanceReport } from './cache-storage.js';
@@ -42,17 +42,7 @@ export async function claimScheduledMaintenance(internals: StorageInternals): Pr
 export async function runMaintenancePass(internals: StorageInternals): Promise<MaintenanceReport> {
   const started = performance.now();
   const { connection, housekeeping, options } = internals;
-  const report: MaintenanceReport = {
-    expiredRemoved: 0,
-    evictedEntries: 0,
-    evictedBytes: 0,
-    orphanRowsRemoved: 0,
-    orphanFilesRemoved: 0,
-    vacuumedPages: 0,
-    walCheckpointed: false,
-    completed: false,
-    durationMs: 0,
-  };
+  const report = emptyMaintenanceReport();
   await connection.write('recording maintenance', () =>
     housekeeping.writeMeta.run(MAINTENANCE_STARTED_KEY, String(options.clock.now())),
   );
@@ -87,6 +77,21 @@ export async function runMaintenancePass(internals: StorageInternals): Promise<M
   report.durationMs = performance.now() - started;
   options.logger.info('datacache: maintenance finished', { ...report });
   return report;
+}
+
+/** The report of a pass that did nothing (yet): also what a pass asked for as the storage closes answers. */
+export function emptyMaintenanceReport(): MaintenanceReport {
+  return {
+    expiredRemoved: 0,
+    evictedEntries: 0,
+    evictedBytes: 0,
+    orphanRowsRemoved: 0,
+    orphanFilesRemoved: 0,
+    vacuumedPages: 0,
+    walCheckpointed: false,
+    completed: false,
+    durationMs: 0,
+  };
 }
 
 /** Deletes entries expired for longer than the stale-retention period, with their files. */
@@ -148,13 +153,14 @@ async function repairOrphans(internals: StorageInternals): Promise<{ orphanRowsR
   for await (const file of listTemporaryFiles(options.cacheDir)) {
     if (file.modifiedAt < oldEnough) orphanFiles.push(file.relativePath);
   }
-  const orphanFilesRemoved = await removeBlobs(options.cacheDir, orphanFiles, options.logger);
+  const orphanFilesRemoved = await removeBlobs(options.cacheDir, orphanFiles, options.logger, internals.blobFolders);
   return { orphanRowsRemoved, orphanFilesRemoved };
 }
 
 async function fileExists(absolutePath: string): Promise<boolean> {
   try {
-    await stat(absolutePath);
+    // lstat: whatever is at the path (a link, a FIFO) is the read's to judge, not followed here.
+    await lstat(absolutePath);
     return true;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

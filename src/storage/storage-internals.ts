@@ -1,4 +1,5 @@
 import type { AccessRecorder } from './access-recorder.js';
+import type { VerifiedFolders } from './content/folders.js';
 import type { BlobMemoryCache } from './content/memory-cache.js';
 import type { ResolvedStorageOptions } from './options.js';
 import type { SqliteConnection } from './sqlite/connection.js';
@@ -18,6 +19,8 @@ export interface StorageInternals {
   readonly housekeeping: HousekeepingStatements;
   readonly accessRecorder: AccessRecorder;
   readonly blobMemory: BlobMemoryCache;
+  /** Blob folders seen to be real directories, not links (see `ensureBlobFolder`). */
+  readonly blobFolders: VerifiedFolders;
   /** Copies the write-ahead log into the database, off the main thread when possible. */
   checkpoint(mode: CheckpointMode): Promise<CheckpointResult>;
   /** True once close() has begun: long jobs stop between chunks. */

@@ -97,6 +97,66 @@ describe('runMaintenance', () => {
   });
 });
 
+describe('runMaintenance while a pass is running', () => {
+  function readMeta(databasePath: string, key: string): number {
+    const database = new Database(databasePath, { readonly: true });
+    try {
+      return Number(database.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key));
+    } finally {
+      database.close();
+    }
+  }
+
+  it('waits for it, then resolves with a pass that started after the call; callers waiting together share that pass', async () => {
+    let passes = 0;
+    const ignore = (): void => undefined;
+    const logger: Logger = { debug: ignore, warn: ignore, error: ignore, info: (message) => { if (message.includes('maintenance finished')) passes++; } };
+    const { storage, clock } = await openTestStorage({ logger });
+    const settled: string[] = [];
+    const running = storage.runMaintenance().then((report) => { settled.push('running'); return report; });
+    // Whatever the caller changed before asking (here, the time) must be seen by the pass it gets.
+    clock.advance(60_000);
+    const askedAt = clock.now();
+    const [first, second] = [storage.runMaintenance(), storage.runMaintenance()].map((pending) =>
+      pending.then((report) => { settled.push('asked'); return report; }),
+    );
+    const [runningReport, firstReport, secondReport] = await Promise.all([running, first!, second!]);
+    expect(settled).toEqual(['running', 'asked', 'asked']);
+    expect(firstReport).not.toBe(runningReport);
+    expect(secondReport).toBe(firstReport);
+    expect(firstReport.completed).toBe(true);
+    expect(readMeta(storage.databasePath, 'maintenance.started_at')).toBe(askedAt);
+    expect(passes).toBe(2);
+    // With nothing running, a call runs a pass of its own at once.
+    const alone = await storage.runMaintenance();
+    expect(alone).not.toBe(firstReport);
+    expect(passes).toBe(3);
+  });
+
+  it('an orphan planted after the running pass looked is removed by the pass the caller gets', async () => {
+    const { storage, cacheDir } = await openTestStorage({ orphanGraceSeconds: 60 });
+    await storage.store(request({ url: 'k:kept', value: Buffer.alloc(20_000, 1) }));
+    const running = storage.runMaintenance();
+    const orphan = 'blobs/ab/cd/' + 'ab'.repeat(32) + '-000000000009';
+    await mkdir(join(cacheDir, 'blobs/ab/cd'), { recursive: true });
+    await writeFile(join(cacheDir, orphan), 'orphan');
+    await makeOld(join(cacheDir, orphan));
+    const asked = await storage.runMaintenance();
+    const earlier = await running;
+    expect(earlier.orphanFilesRemoved + asked.orphanFilesRemoved).toBe(1);
+    expect(await allFiles(cacheDir)).toEqual([filePathOf(storage.databasePath, 'k:kept')]);
+  });
+
+  it('a pass asked for when close() comes is not started, and close still finishes', async () => {
+    const { storage } = await openTestStorage();
+    const running = storage.runMaintenance();
+    const asked = storage.runMaintenance();
+    await storage.close();
+    await expect(running).resolves.toMatchObject({ completed: false });
+    expect(await asked).toMatchObject({ completed: false, expiredRemoved: 0, orphanFilesRemoved: 0 });
+  });
+});
+
 describe('automatic maintenance', () => {
   function countingLogger(): { logger: Logger; runs: () => number } {
     let runs = 0;

@@ -1,43 +1,102 @@
-import { close, open, read } from 'node:fs';
+import { close, constants, fstatSync, open, read, type Stats } from 'node:fs';
 import { StorageReadError } from '../../errors.js';
+import { firstLinkedFolder, type VerifiedFolders } from './folders.js';
 import { sha256Hex } from './hash.js';
+import { resolveBlobPath } from './paths.js';
 
 /** What reading a blob file found: its verified bytes, or why it cannot be used. */
 export type BlobReadResult = { data: Buffer } | { problem: 'missing' | 'corrupt' };
 
+/** An `open` flag this platform may not have (Windows has neither): 0 there. */
+function platformFlag(name: 'O_NOFOLLOW' | 'O_NONBLOCK'): number {
+  return (constants as Partial<Record<string, number>>)[name] ?? 0;
+}
+
 /**
- * Reads a blob file and checks it against the size and SHA-256 its row recorded. A file that
- * is gone, shorter, longer or different is reported, never returned: wrong or truncated data
- * must not reach a caller. Other I/O failures (permissions, EIO) throw `StorageReadError`,
- * because they say nothing about the file's content and may pass.
+ * Not through a link (the file must be the one in the cache directory), and without waiting:
+ * opening a FIFO for reading otherwise blocks its thread-pool thread until a writer comes, and
+ * four such opens stall every file operation of the process.
+ */
+const READ_FLAGS = constants.O_RDONLY | platformFlag('O_NOFOLLOW') | platformFlag('O_NONBLOCK');
+
+/**
+ * Why a path cannot be a blob file, beyond a wrong size: a link (ELOOP; EMLINK on FreeBSD), a
+ * socket or a device without a reader (ENXIO, ENODEV), or something that is not a regular file.
+ */
+const NOT_A_BLOB_FILE = new Set(['ELOOP', 'EMLINK', 'ENXIO', 'ENODEV', 'ENOTREG', 'EWRONGSIZE']);
+
+/**
+ * Reads the blob file a row names (`relativePath`) and checks it against the size and SHA-256
+ * the row recorded. A file that is gone, shorter, longer or different is reported, never
+ * returned: wrong or truncated data must not reach a caller. So is anything that is not a
+ * regular file in a real folder of the cache (a link, FIFO, socket, device or folder put in
+ * its place, or a folder on the way that is a link), which is never read from; so is a path
+ * that is not a plain blob path. Other I/O failures (permissions, EIO) throw
+ * `StorageReadError`, because they say nothing about the file's content and may pass.
  *
  * Two thread-pool round trips on the path to the answer (open, one read of size + 1 bytes;
- * the close is not waited for), where `fs.promises.readFile` takes four (open, stat, read,
- * close): each costs tens of microseconds.
+ * the fstat between them is synchronous and the close is not waited for), where
+ * `fs.promises.readFile` takes four (open, stat, read, close): each costs tens of microseconds.
  */
-export async function readBlob(absolutePath: string, expectedSize: number, expectedChecksum: string): Promise<BlobReadResult> {
+export async function readBlob(
+  cacheDirectory: string,
+  relativePath: string,
+  expectedSize: number,
+  expectedChecksum: string,
+  verifiedFolders: VerifiedFolders,
+): Promise<BlobReadResult> {
+  const absolutePath = resolveBlobPath(cacheDirectory, relativePath);
+  if (absolutePath === undefined) return { problem: 'corrupt' };
   let data: Buffer;
   try {
+    if ((await firstLinkedFolder(cacheDirectory, relativePath, verifiedFolders)) !== undefined) return { problem: 'corrupt' };
     data = await readExactly(absolutePath, expectedSize);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { problem: 'missing' };
-    if (code === 'EWRONGSIZE') return { problem: 'corrupt' };
+    if (code !== undefined && NOT_A_BLOB_FILE.has(code)) return { problem: 'corrupt' };
     throw new StorageReadError(`Could not read the blob file ${absolutePath}`, error);
   }
   return (await sha256Hex(data)) === expectedChecksum ? { data } : { problem: 'corrupt' };
 }
 
+function codedError(code: string, message: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(message), { code });
+}
+
 /**
- * Reads the whole file, failing with code EWRONGSIZE unless it is exactly `size` bytes long.
- * Asks for one byte more than expected: a regular file answers a read with fewer bytes than
- * asked only at its end, so getting exactly `size` bytes proves the length in one read.
+ * Reads the whole file, failing with code ENOTREG unless it is a regular file and EWRONGSIZE
+ * unless it is exactly `size` bytes long. The size is checked on the descriptor before any
+ * read, and the read asks for one byte more than expected: a regular file answers a read with
+ * fewer bytes than asked only at its end, so getting exactly `size` bytes proves the length.
  */
 function readExactly(path: string, size: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    open(path, 'r', (openError, descriptor) => {
+    open(path, READ_FLAGS, (openError, descriptor) => {
       if (openError) {
         reject(openError);
+        return;
+      }
+      const fail = (error: Error): void => {
+        close(descriptor, () => undefined);
+        reject(error);
+      };
+      let details: Stats;
+      try {
+        // On the event loop: an fstat of an open descriptor reads the inode the open just
+        // loaded, with no I/O (SQLite does its own I/O in this directory synchronously anyway),
+        // where a thread-pool round trip added 60-90 µs to every hit from disk.
+        details = fstatSync(descriptor);
+      } catch (statError) {
+        fail(statError as Error);
+        return;
+      }
+      if (!details.isFile()) {
+        fail(codedError('ENOTREG', `${path} is not a regular file`));
+        return;
+      }
+      if (details.size !== size) {
+        fail(codedError('EWRONGSIZE', `expected ${size} bytes, found ${details.size}`));
         return;
       }
       const buffer = Buffer.allocUnsafe(size + 1);
@@ -46,7 +105,7 @@ function readExactly(path: string, size: number): Promise<Buffer> {
         if (readError) reject(readError);
         else if (bytesRead !== size) {
           const found = bytesRead > size ? 'more' : String(bytesRead);
-          reject(Object.assign(new Error(`expected ${size} bytes, found ${found}`), { code: 'EWRONGSIZE' }));
+          reject(codedError('EWRONGSIZE', `expected ${size} bytes, found ${found}`));
         } else resolve(buffer.subarray(0, size));
       });
     });

@@ -10,15 +10,22 @@ import { createHash, randomUUID } from 'node:crypto';
  * types and times (seconds become milliseconds). Its blob files stay where they are
  * (`blobs/xx/yy/<hash>.bin`, the same two-level layout) and are verified by checksum when read.
  * What is dropped: rows whose blob has no recorded checksum (they could not be verified, so
- * maintenance sweeps their files), and rows whose `file_path` is not a plain `blobs/…` path,
- * which could otherwise point outside the cache directory. Its `pending_requests` table is
- * left alone.
+ * maintenance sweeps their files), rows whose `file_path` is not a plain `blobs/…` path,
+ * which could otherwise point outside the cache directory, and rows whose URL, cache key,
+ * provider or data type hold a control character (CR, LF, NUL, any `\p{Cc}`): those end up in
+ * request lines, headers and log lines, where a line break splits them, and datacache refuses
+ * them on every new store. A MIME type with a control character is cleared instead (the entry
+ * is kept, without a type): the bytes are verified and still good, a reader falls back to
+ * sniffing or a default type, and it is what becomes a `Content-Type` header. Its
+ * `pending_requests` table is left alone.
+ *
+ * Returns what it did, or undefined when there was no legacy table.
  */
-export function importLegacyCache(database: Database.Database): number {
+export function importLegacyCache(database: Database.Database): LegacyImportReport | undefined {
   const legacyTable = database
     .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'cached_data'")
     .get();
-  if (legacyTable === undefined) return 0;
+  if (legacyTable === undefined) return undefined;
 
   const columns = new Set(
     (database.prepare('SELECT name FROM pragma_table_info(?)').all('cached_data') as { name: string }[]).map(
@@ -41,16 +48,39 @@ export function importLegacyCache(database: Database.Database): number {
       @inlineData, @filePath, @size, @checksum, @mimeType, @metadata, @createdAt, @createdAt, @expiresAt,
       @lastAccessed, @accessCount)`);
 
-  let imported = 0;
+  const report: LegacyImportReport = { imported: 0, skippedUnverifiable: 0, skippedUnsafePath: 0, skippedControlCharacters: 0, mimeTypesCleared: 0 };
   for (let rows = select.all(0); rows.length > 0; rows = select.all(rows[rows.length - 1]!.rowid)) {
     for (const row of rows) {
       const converted = convertRow(row);
-      if (converted !== undefined && insert.run(converted).changes === 1) imported++;
+      if (typeof converted === 'string') {
+        report[converted]++;
+        continue;
+      }
+      if (insert.run(converted).changes !== 1) continue; // a duplicate URL or cache key
+      report.imported++;
+      if (converted.mimeType === null && row.mime_type !== null) report.mimeTypesCleared++;
     }
   }
   database.exec('DROP TABLE cached_data');
-  return imported;
+  return report;
 }
+
+/** What importing a whats-now-playing cache did, row by row. */
+export interface LegacyImportReport {
+  imported: number;
+  /** A blob without a recorded checksum. */
+  skippedUnverifiable: number;
+  /** A `file_path` that is not a plain `blobs/…` path. */
+  skippedUnsafePath: number;
+  /** A URL, cache key, provider or data type holding a control character. */
+  skippedControlCharacters: number;
+  /** Rows imported without their MIME type, which held a control character. */
+  mimeTypesCleared: number;
+}
+
+type SkipReason = 'skippedUnverifiable' | 'skippedUnsafePath' | 'skippedControlCharacters';
+
+const controlCharacter = /\p{Cc}/u;
 
 interface LegacyRow {
   rowid: number;
@@ -72,19 +102,43 @@ interface LegacyRow {
   content_checksum: string | null;
 }
 
+interface ConvertedRow {
+  url: string;
+  cachekey: string;
+  identifier: string;
+  dataType: string;
+  provider: string;
+  statusCode: number;
+  inlineData: Buffer | null;
+  filePath: string | null;
+  size: number;
+  checksum: string;
+  mimeType: string | null;
+  metadata: string | null;
+  createdAt: number;
+  expiresAt: number;
+  lastAccessed: number;
+  accessCount: number;
+}
+
 const legacyBlobPath = /^blobs\/[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{1,64}\.bin$/;
 
-function convertRow(row: LegacyRow): Record<string, unknown> | undefined {
+function convertRow(row: LegacyRow): ConvertedRow | SkipReason {
   const seconds = (value: number): number => Math.round(value * 1000);
+  if ([row.url, row.cachekey ?? '', row.provider, row.data_type].some((text) => controlCharacter.test(text))) {
+    return 'skippedControlCharacters';
+  }
   let inlineData: Buffer | null = null;
   let filePath: string | null = null;
   let checksum = row.content_checksum;
   let size = row.data_size;
   if (row.file_path !== null) {
     filePath = row.file_path.replaceAll('\\', '/');
-    if (!legacyBlobPath.test(filePath) || checksum === null) return undefined;
+    if (!legacyBlobPath.test(filePath)) return 'skippedUnsafePath';
+    if (checksum === null) return 'skippedUnverifiable';
   } else {
-    inlineData = row.data_value === null ? Buffer.alloc(0) : Buffer.from(row.data_value);
+    // better-sqlite3 gives BLOBs as Buffers already: only text needs converting.
+    inlineData = row.data_value === null ? Buffer.alloc(0) : typeof row.data_value === 'string' ? Buffer.from(row.data_value) : row.data_value;
     checksum = createHash('sha256').update(inlineData).digest('hex');
     size = inlineData.length;
   }
@@ -99,7 +153,7 @@ function convertRow(row: LegacyRow): Record<string, unknown> | undefined {
     filePath,
     size,
     checksum: checksum.toLowerCase(),
-    mimeType: row.mime_type,
+    mimeType: row.mime_type !== null && controlCharacter.test(row.mime_type) ? null : row.mime_type,
     metadata: isJsonObjectText(row.metadata) ? row.metadata : null,
     createdAt: seconds(row.created_at),
     expiresAt: seconds(row.expires_at),

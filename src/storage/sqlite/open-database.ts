@@ -1,8 +1,9 @@
-import { mkdir, rename } from 'node:fs/promises';
-import { join } from 'node:path';
-import { DatabaseCorruptError, DatabaseUnavailableError } from '../../errors.js';
+import { rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { DatabaseCorruptError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { SqliteConnection, type ConnectionOptions } from './connection.js';
+import { prepareDatabaseFiles } from './database-files.js';
 import { assertSchemaSupported, migrate } from './schema.js';
 import { translateSqliteError } from './sqlite-errors.js';
 
@@ -15,18 +16,15 @@ export interface OpenDatabaseOptions extends ConnectionOptions {
 }
 
 /**
- * Opens (creating if needed) the cache database in `cacheDirectory`, configured and migrated
- * to the current schema. A file that is not SQLite or is corrupt throws DatabaseCorruptError,
- * or with `onCorruptDatabase: 'reset'` is renamed to `datacache.sqlite.corrupt-<time>` (with
- * its -wal and -shm files) and replaced by an empty database.
+ * Opens (creating if needed, 0600) the cache database in `cacheDirectory`, which must exist,
+ * configured and migrated to the current schema. A file that is not SQLite or is corrupt
+ * throws DatabaseCorruptError, or with `onCorruptDatabase: 'reset'` is renamed to
+ * `datacache.sqlite.corrupt-<time>` (with its -wal and -shm files) and replaced by an empty
+ * database. A link or special file in place of the database refuses with
+ * CacheDirectoryUnsafeError (see `prepareDatabaseFiles`).
  */
 export async function openDatabase(cacheDirectory: string, options: OpenDatabaseOptions): Promise<SqliteConnection> {
   const databasePath = join(cacheDirectory, DATABASE_FILE_NAME);
-  try {
-    await mkdir(cacheDirectory, { recursive: true });
-  } catch (error) {
-    throw new DatabaseUnavailableError(`Could not create the cache directory ${cacheDirectory}`, error);
-  }
   try {
     return await openAndMigrate(databasePath, options);
   } catch (error) {
@@ -47,6 +45,7 @@ export async function openDatabase(cacheDirectory: string, options: OpenDatabase
 }
 
 async function openAndMigrate(databasePath: string, options: OpenDatabaseOptions): Promise<SqliteConnection> {
+  await prepareDatabaseFiles(databasePath, dirname(databasePath));
   let connection: SqliteConnection | undefined;
   try {
     connection = new SqliteConnection(databasePath, options);
@@ -56,8 +55,9 @@ async function openAndMigrate(databasePath: string, options: OpenDatabaseOptions
     // find it locked.
     await opened.read('opening the cache', () => { assertSchemaSupported(opened.database, databasePath); });
     await opened.configure();
-    const applied = await opened.write('migrating the cache database', () => migrate(opened.database, databasePath));
+    const { applied, legacyImport } = await opened.write('migrating the cache database', () => migrate(opened.database, databasePath));
     if (applied.length > 0) options.logger.info('datacache: migrated the cache database', { databasePath, applied });
+    if (legacyImport !== undefined) options.logger.info('datacache: imported a whats-now-playing cache', { databasePath, ...legacyImport });
     return opened;
   } catch (error) {
     connection?.close();

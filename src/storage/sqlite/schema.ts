@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { SchemaVersionError } from '../../errors.js';
-import { importLegacyCache } from './legacy-import.js';
+import { importLegacyCache, type LegacyImportReport } from './legacy-import.js';
 
 /**
  * The database layout, versioned with `PRAGMA user_version`.
@@ -17,7 +17,8 @@ export const CURRENT_SCHEMA_VERSION = 8;
 interface Migration {
   toVersion: number;
   description: string;
-  apply(database: Database.Database): void;
+  /** Returns what a legacy import found, for the caller to report once the migration has committed. */
+  apply(database: Database.Database): LegacyImportReport | undefined;
 }
 
 const createVersion1 = `
@@ -199,7 +200,7 @@ const migrations: Migration[] = [
     description: 'entries, totals and meta tables; imports a whats-now-playing cached_data table if present',
     apply(database) {
       database.exec(createVersion1);
-      importLegacyCache(database);
+      return importLegacyCache(database);
     },
   },
   {
@@ -266,20 +267,27 @@ export function assertSchemaSupported(database: Database.Database, databasePath:
   if (version > CURRENT_SCHEMA_VERSION) throw new SchemaVersionError(databasePath, version, CURRENT_SCHEMA_VERSION);
 }
 
+/** What `migrate` did: the versions applied, and what importing a whats-now-playing cache found, if it ran. */
+export interface MigrationResult {
+  applied: number[];
+  legacyImport: LegacyImportReport | undefined;
+}
+
 /**
  * Applies the migrations the database still needs, up to `targetVersion` (the current one
  * unless a test builds an older database). Call inside a `BEGIN IMMEDIATE` transaction: the
- * version is read again under the write lock. Returns the versions applied.
+ * version is read again under the write lock. Reports are returned rather than logged here,
+ * so that nothing is reported for a transaction that then rolls back.
  */
-export function migrate(database: Database.Database, databasePath: string, targetVersion = CURRENT_SCHEMA_VERSION): number[] {
+export function migrate(database: Database.Database, databasePath: string, targetVersion = CURRENT_SCHEMA_VERSION): MigrationResult {
   assertSchemaSupported(database, databasePath);
-  const applied: number[] = [];
+  const result: MigrationResult = { applied: [], legacyImport: undefined };
   for (const migration of migrations) {
     if (migration.toVersion > targetVersion) break;
     if (readSchemaVersion(database) >= migration.toVersion) continue;
-    migration.apply(database);
+    result.legacyImport = migration.apply(database) ?? result.legacyImport;
     database.pragma(`user_version = ${migration.toVersion}`);
-    applied.push(migration.toVersion);
+    result.applied.push(migration.toVersion);
   }
-  return applied;
+  return result;
 }
