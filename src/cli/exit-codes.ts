@@ -16,6 +16,7 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
+/** The exit code for an error that ended a command: scripts retry a 3, fix their call on a 2. */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof InvalidArgumentError || error instanceof LibraryFormatError) return EXIT.usage;
   if (error instanceof DownloadError || error instanceof ProviderCoolingDownError || error instanceof RateLimitWaitError) return EXIT.network;

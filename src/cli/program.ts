@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { redactText } from '../redaction.js';
-import type { CliContext } from './cli-context.js';
+import { plainTextContext, type CliContext } from './cli-context.js';
 import { getCommand } from './commands/get.js';
 import { imageCommand } from './commands/image.js';
 import { maintainCommand } from './commands/maintain.js';
@@ -36,21 +35,42 @@ Exit codes: 0 ok, 1 nothing found or failed, 2 bad arguments, 3 network or servi
     .configureOutput({ writeOut: (text) => { context.write(text); }, writeErr: (text) => { context.writeError(text); } })
     .exitOverride();
   for (const make of [searchCommand, getCommand, imageCommand, statsCommand, queueCommand, purgeCommand, maintainCommand, workerCommand, precacheCommand, serveCommand]) {
-    program.addCommand(make(context).exitOverride().configureOutput({ writeOut: (text) => { context.write(text); }, writeErr: (text) => { context.writeError(text); } }).showHelpAfterError());
+    program.addCommand(make(context));
   }
+  inheritSettings(program);
   return program;
 }
 
-/** Runs the command line and resolves to the exit code; errors become one clear line on stderr. */
-export async function runCli(argv: readonly string[], context: CliContext): Promise<number> {
+/**
+ * Gives every command under `parent`, however deep, the program's exit override and output:
+ * commander copies them only into commands made with `.command()` on a command that already
+ * had them, and without the override a usage error deep down exits 1 from inside commander.
+ */
+function inheritSettings(parent: Command): void {
+  for (const command of parent.commands) {
+    command.copyInheritedSettings(parent);
+    inheritSettings(command);
+  }
+}
+
+/**
+ * Runs the command line and resolves to the exit code; errors become one clear line on stderr.
+ * Everything the commands print as plain text is stripped of control characters on the way
+ * (see plainTextContext).
+ */
+export async function runCli(argv: readonly string[], outside: CliContext): Promise<number> {
+  const context = plainTextContext(outside);
   const program = buildProgram(context);
+  // Commands report "nothing found" and the like through process.exitCode; each run starts clean and leaves it so.
   process.exitCode = undefined;
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    context.writeError(`datacache: ${redactText(error instanceof Error ? error.message : String(error))}\n`);
+    context.writeError(`datacache: ${error instanceof Error ? error.message : String(error)}\n`);
     return exitCodeFor(error);
+  } finally {
+    process.exitCode = undefined;
   }
 }

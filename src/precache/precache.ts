@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataCacheClient, WorkerHandle } from '../client/data-cache-client.js';
 import { InvalidArgumentError } from '../errors.js';
+import { redactText, redactUrl } from '../redaction.js';
 import type { DataCacheProviders } from '../providers/data-cache-providers.js';
 import type { SearchResult } from '../providers/musicbrainz/musicbrainz-provider.js';
 import type { Cooldown } from '../ratelimit/shared-rate-limiter.js';
@@ -47,9 +48,29 @@ export interface PrecacheProgress {
   etaMs: number;
   /** How long since the last step finished: a long wait without `work` means no worker is running. */
   idleMs: number;
+  /**
+   * Why the `failed` artists failed, most artists first: each distinct reason (the failed
+   * request's last error, redacted and without its URL, e.g. "could not be fetched: connect
+   * ECONNREFUSED 127.0.0.1:9") with the provider that failed and how many artists it stopped.
+   * An artist MusicBrainz does not know is not a failure, nor one a lookup does not know.
+   */
+  failureReasons: PrecacheFailureReason[];
   /** All done, or stopped by the signal. */
   finished: boolean;
   interrupted: boolean;
+}
+
+/** One reason artists failed, for PrecacheProgress.failureReasons. */
+export interface PrecacheFailureReason {
+  provider: string;
+  reason: string;
+  artists: number;
+}
+
+/** Why one request of an artist's failed. */
+interface Failure {
+  provider: string;
+  reason: string;
 }
 
 type UrlState = 'cached' | 'not-found' | 'queued' | 'failed' | 'missing';
@@ -59,7 +80,9 @@ interface Lookup {
   /** The URL as the cache and the queue know it (key taken out, base URL applied). */
   cacheUrl: string;
   requestUrl: string;
+  /** The answer; null when there is none to use (not found, or failed: then `failure` says why). */
   answer?: JsonValue | null;
+  failure?: Failure;
 }
 
 interface ArtistTask {
@@ -73,6 +96,8 @@ interface ArtistTask {
 /** At most this many waiting artists (and images) of each step are looked at per poll: the queue runs them in order. */
 const WINDOW = 100;
 const MAX_REQUEUES = 3;
+/** The failure of a request whose job kept ending without an answer in the cache. */
+const LOST: Failure = { provider: 'musicbrainz', reason: `no answer in the cache after ${MAX_REQUEUES + 1} tries (the queue cleared, or the cache over its budget?)` };
 
 /**
  * Pre-caches artists: queues each one's MusicBrainz artist search at batch priority, then, as
@@ -130,6 +155,8 @@ class PrecacheRun {
   private readonly lookingUp: ArtistTask[] = [];
   private readonly fetchingImages: string[] = [];
   private readonly counts = { artistsDone: 0, matched: 0, notFound: 0, failed: 0, imagesQueued: 0, imagesFetched: 0, imagesFailed: 0 };
+  /** Failed artists by provider and reason, keyed by both. */
+  private readonly failures = new Map<string, PrecacheFailureReason>();
   private lastStepAt = Date.now();
 
   constructor(
@@ -182,14 +209,15 @@ class PrecacheRun {
     const state = await this.urlState(task.searchUrl);
     if (state === 'queued') return false;
     if (state === 'cached' || state === 'missing') {
-      if (state === 'missing' && ++task.requeues > MAX_REQUEUES) return this.finish('failed');
+      if (state === 'missing' && ++task.requeues > MAX_REQUEUES) return this.fail(LOST);
       // Reads the cached answer, or queues the search again when it went missing.
       const answer = await this.providers.musicbrainz.searchArtists(task.candidate.name, { immediate: false });
       if (answer === null) return false;
       await this.searched(task, answer);
       return true;
     }
-    return this.finish(state === 'failed' ? 'failed' : 'notFound');
+    if (state === 'failed') return this.fail(await this.failureOf(task.searchUrl, 'musicbrainz'));
+    return this.finish('notFound');
   }
 
   private async searched(task: ArtistTask, answer: SearchResult<'artists'>): Promise<void> {
@@ -231,8 +259,9 @@ class PrecacheRun {
       if (lookup.answer !== undefined) continue;
       const state = await this.urlState(lookup.cacheUrl);
       if (state === 'queued') continue;
-      if (state === 'not-found' || state === 'failed') lookup.answer = null;
-      else if (state === 'missing' && ++task.requeues > MAX_REQUEUES) lookup.answer = null;
+      if (state === 'not-found') lookup.answer = null;
+      else if (state === 'failed') this.lookupFailed(lookup, await this.failureOf(lookup.cacheUrl, lookup.source.provider));
+      else if (state === 'missing' && ++task.requeues > MAX_REQUEUES) this.lookupFailed(lookup, { ...LOST, provider: lookup.source.provider });
       else {
         // Cached: reads it. Missing (never asked, or its job ended without an entry): queues it.
         const answer = await this.providers.api.cacheApiResponse({ url: lookup.requestUrl, identifier: task.candidate.identifier, provider: lookup.source.provider, immediate: false });
@@ -272,7 +301,15 @@ class PrecacheRun {
       this.counts.imagesQueued += queued.length;
       if (this.options.work) this.fetchingImages.push(...queued);
     }
-    this.finish(lookupsAnswered > 0 || task.lookups.length === 0 ? 'matched' : 'failed');
+    // Failed only when no lookup answered because one failed: lookups that found nothing leave an artist without images, not failed.
+    const failure = task.lookups.find((lookup) => lookup.failure !== undefined)?.failure;
+    if (lookupsAnswered === 0 && failure !== undefined) this.fail(failure);
+    else this.finish('matched');
+  }
+
+  private lookupFailed(lookup: Lookup, failure: Failure): void {
+    lookup.answer = null;
+    lookup.failure = failure;
   }
 
   private async checkImage(url: string): Promise<boolean> {
@@ -308,6 +345,24 @@ class PrecacheRun {
     return job.state === 'failed' ? 'failed' : 'queued';
   }
 
+  /** Why the request for `url` failed for good, from its job's last error. */
+  private async failureOf(url: string, provider: string): Promise<Failure> {
+    const lastError = (await this.client.queue.get(url))?.lastError ?? '';
+    // The message starts with the URL, different for each artist: without it, one cause is one reason.
+    const reason = redactText(lastError.replaceAll(url, '').replaceAll(redactUrl(url), ''))
+      .replace(/^[\s:;,.-]+/u, '')
+      .trim();
+    return { provider, reason: reason === '' ? 'failed, without a reason given' : reason };
+  }
+
+  private fail(failure: Failure): true {
+    const key = `${failure.provider}\n${failure.reason}`;
+    const known = this.failures.get(key);
+    if (known === undefined) this.failures.set(key, { ...failure, artists: 1 });
+    else known.artists += 1;
+    return this.finish('failed');
+  }
+
   private finish(outcome: 'matched' | 'notFound' | 'failed'): true {
     this.counts[outcome] += 1;
     this.counts.artistsDone += 1;
@@ -335,6 +390,7 @@ class PrecacheRun {
       remaining,
       etaMs: await this.eta(remaining),
       idleMs: Date.now() - this.lastStepAt,
+      failureReasons: [...this.failures.values()].map((failure) => ({ ...failure })).sort((a, b) => b.artists - a.artists),
       finished,
       interrupted: finished && this.stopped(),
     };

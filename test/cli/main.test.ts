@@ -117,7 +117,7 @@ describe('the datacache command', () => {
     expect(broken.stderr).toMatch(/not a datacache database|corrupt/i);
   }, 60_000);
 
-  it('runs the worker until SIGINT, draining what any process queues, and stops cleanly', async () => {
+  it('runs the worker until SIGINT, draining what any process queues, and stops cleanly with exit code 130', async () => {
     const image = await encodedImage('png', 16, 16);
     const server = await startServer({ '/a.png': (_request, response) => response.writeHead(200).end(image) });
     const cacheDir = await temporaryDirectory();
@@ -125,10 +125,26 @@ describe('the datacache command', () => {
     await worker.printed('worker started');
     await datacache(cacheDir, ['get', server.url('/a.png'), '--provider', 'cdn', '--type', 'logo', '--identifier', 'air', '--queue']);
     await worker.printed('stored: cdn logo');
+    // A failure is told once with its reason, not with the URL a second time.
+    await datacache(cacheDir, ['get', server.url('/gone.png'), '--provider', 'cdn', '--type', 'logo', '--identifier', 'air', '--queue']);
+    await worker.printed('failed: cdn');
+    expect(worker.stdout()).toMatch(/failed: cdn http:\/\/127\.0\.0\.1:\d+\/gone\.png: HTTP 404\n/u);
     worker.kill('SIGINT');
     const result = await worker.exited;
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.signal).toBeNull();
     expect(result.stdout).toMatch(/SIGINT: stopping/);
     expect(result.stdout).toMatch(/stopped: 1 completed/);
+  }, 60_000);
+
+  it('stops the worker on SIGTERM too, cleanly, with exit code 130', async () => {
+    const cacheDir = await temporaryDirectory();
+    const worker = startTypeScript('../../src/cli/main.ts', ['--cache-dir', cacheDir, 'worker']);
+    await worker.printed('worker started');
+    worker.kill('SIGTERM');
+    const result = await worker.exited;
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stdout).toMatch(/SIGTERM: stopping/);
+    expect(result.stdout).toMatch(/stopped: 0 completed/);
   }, 60_000);
 });

@@ -13,8 +13,8 @@ function environment(cacheDir: string): NodeJS.ProcessEnv {
   return { ...process.env, DATACACHE_DIR: cacheDir, DATACACHE_USER_AGENT: 'datacache-tests/1.0 ( tests@example.org )' };
 }
 
-function datacache(cacheDir: string, args: string[]): Promise<ChildResult> {
-  return runTypeScript(cli, args, { env: environment(cacheDir), timeoutMs: 60_000 });
+function datacache(cacheDir: string, args: string[], extra: Record<string, string> = {}, timeoutMs = 60_000): Promise<ChildResult> {
+  return runTypeScript(cli, args, { env: { ...environment(cacheDir), ...extra }, timeoutMs });
 }
 
 /** A cache directory whose config.json sends every service to the fake ones, without rate limits. */
@@ -94,4 +94,36 @@ describe('datacache precache', () => {
       await worker.exited;
     }
   }, 60_000);
+
+  it('exits 3 and says why when every request fails (a mirror refusing connections), and the next run tries them again', async () => {
+    const services = await startFakeMusicServices();
+    const cacheDir = await cacheFor(services);
+    // Each search is tried 5 times with a growing backoff (about 15 to 30 s) before it fails for good.
+    const refused = await datacache(cacheDir, ['precache', fixture('artists.txt'), '--work'], { DATACACHE_MUSICBRAINZ_URL: 'http://127.0.0.1:9' }, 150_000);
+    expect(refused.code, refused.stderr).toBe(3);
+    expect(refused.stdout).toMatch(/^done: 4\/4 artists \(0 found, 0 not found, 4 failed\)/mu);
+    expect(refused.stderr).toMatch(/^4 failed: musicbrainz: connect ECONNREFUSED 127\.0\.0\.1:9 \(4\); run the same command again to try them again$/mu);
+    const again = await datacache(cacheDir, ['precache', fixture('artists.txt'), '--work']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/^done: 6\/6 artists \(5 found, 0 not found, 0 failed\)/mu);
+    expect(again.stderr).not.toMatch(/failed:/u);
+  }, 240_000);
+
+  it('exits 3 when some artists failed, naming each reason with its count; an artist MusicBrainz does not know is no failure', async () => {
+    const services = await startFakeMusicServices();
+    const answer = services.server.fallback!;
+    services.server.fallback = (request, response) => {
+      // MusicBrainz turns away the search for Röyksopp.
+      if (request.url?.startsWith('/ws/2/artist?') === true && new URL(request.url, 'http://x').searchParams.get('query')?.normalize('NFC') === 'Röyksopp') response.writeHead(403).end('forbidden');
+      else answer(request, response);
+    };
+    const cacheDir = await cacheFor(services);
+    const result = await datacache(cacheDir, ['precache', fixture('database.xml'), '--work']);
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.stdout).toMatch(/^done: 3\/3 artists \(1 found, 1 not found, 1 failed\)/mu);
+    expect(result.stderr).toMatch(/^1 failed: musicbrainz: HTTP 403 \(1\); run the same command again to try them again$/mu);
+    const json = await datacache(cacheDir, ['precache', fixture('database.xml'), '--work', '--json']);
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.stdout)).toMatchObject({ failed: 1, notFound: 1, failureReasons: [{ provider: 'musicbrainz', reason: 'answered HTTP 403', artists: 1 }] });
+  }, 120_000);
 });

@@ -102,6 +102,41 @@ describe('precacheArtists', () => {
     expect(services.counts().musicbrainz).toBe(3);
   });
 
+  it('says why artists failed, grouped by provider and reason; an artist a lookup does not know is found, not failed', async () => {
+    const { services, providers } = await setUp();
+    const mbidOf = (name: string): string => services.world.find((artist) => artist.name === name)!.mbid;
+    const answer = services.server.fallback!;
+    services.server.fallback = (request, response) => {
+      const url = new URL(request.url ?? '/', 'http://x');
+      const refused = (url.pathname === '/ws/2/artist' && url.searchParams.get('query')?.normalize('NFC') === 'Röyksopp') || (url.pathname.endsWith('/artist-mb.php') && url.searchParams.get('i') === mbidOf('Jay-Z'));
+      if (refused) response.writeHead(403).end('forbidden');
+      else if (url.pathname.endsWith('/artist-mb.php') && url.searchParams.get('i') === mbidOf('Beyoncé')) response.writeHead(404).end('not found');
+      else answer(request, response);
+    };
+    const report = await precacheArtists(providers, await libraryArtists('rekordbox.xml'), { work: true, pollIntervalMs: 20 });
+    // Röyksopp's search and Jay-Z's TheAudioDB lookup are refused; TheAudioDB does not know Beyoncé.
+    expect(report).toMatchObject({ artists: 6, artistsDone: 6, matched: 4, notFound: 0, failed: 2 });
+    expect(report.failureReasons).toHaveLength(2);
+    expect(report.failureReasons).toEqual(
+      expect.arrayContaining([
+        { provider: 'musicbrainz', reason: 'answered HTTP 403', artists: 1 },
+        { provider: 'theaudiodb', reason: 'answered HTTP 403', artists: 1 },
+      ]),
+    );
+    expect(JSON.stringify(report.failureReasons)).not.toMatch(/http:/u);
+  });
+
+  it('counts each distinct reason once per artist, most common first', async () => {
+    const { services, providers } = await setUp();
+    const answer = services.server.fallback!;
+    services.server.fallback = (request, response) => {
+      if (new URL(request.url ?? '/', 'http://x').pathname === '/ws/2/artist') response.writeHead(403).end('forbidden');
+      else answer(request, response);
+    };
+    const report = await precacheArtists(providers, await libraryArtists('collection.nml'), { work: true, pollIntervalMs: 20 });
+    expect(report).toMatchObject({ failed: 4, failureReasons: [{ provider: 'musicbrainz', reason: 'answered HTTP 403', artists: 4 }] });
+  });
+
   it('stops when interrupted and resumes on the next run, asking for nothing twice', async () => {
     const { services, providers } = await setUp({ fanartTvKey: 'fanart-key-0123456789' });
     const stop = new AbortController();

@@ -1,7 +1,7 @@
-import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { globalOptions, withProviders, type CliContext } from '../cli-context.js';
+import { globalOptions, withProviders, writeJson, type CliContext } from '../cli-context.js';
 import { parseWholeNumber } from '../arguments.js';
+import { writeBody, writeOutFile } from '../body-output.js';
 import { EXIT } from '../exit-codes.js';
 
 /** `datacache get URL --provider P --type T --identifier I [--out FILE]`: any URL through the cache. */
@@ -12,7 +12,7 @@ export function getCommand(context: CliContext): Command {
     .requiredOption('--provider <name>', 'whose rate limit and TTL apply (musicbrainz, theaudiodb, cdn …)')
     .requiredOption('--type <dataType>', 'what it is (api, fanart, thumbnail …); image types must be images')
     .option('--identifier <name>', 'what it is about, e.g. the artist', '')
-    .option('--out <file>', 'write the body to this file instead of printing it')
+    .option('--out <file>', 'write the body to this file instead of printing it (printed into a pipe byte for byte; on a terminal only text is shown)')
     .option('--queue', 'queue it for a worker instead of fetching now')
     .option('--retries <n>', 'further attempts after a network error, a timeout or a 5xx', '3')
     .option('--json', 'print what is cached about it (without the body) as JSON')
@@ -25,13 +25,12 @@ export function getCommand(context: CliContext): Command {
           if (options.queue !== true) process.exitCode = EXIT.failure;
           return;
         }
-        if (options.out !== undefined) await writeFile(options.out, entry.data);
+        if (options.out !== undefined) await writeOutFile(options.out, entry.data);
         if (json) {
           const { url: entryUrl, cachekey, identifier, dataType, provider, mimeType, size, checksum, storedAt, expiresAt, stale } = entry;
-          context.write(`${JSON.stringify({ url: entryUrl, cachekey, identifier, dataType, provider, mimeType, size, checksum, storedAt, expiresAt, stale, metadata: entry.metadata }, null, 2)}\n`);
+          writeJson(context, { url: entryUrl, cachekey, identifier, dataType, provider, mimeType, size, checksum, storedAt, expiresAt, stale, metadata: entry.metadata });
         } else if (options.out === undefined) {
-          context.write(entry.data.toString('utf8'));
-          if (!entry.data.toString('utf8').endsWith('\n')) context.write('\n');
+          writeBody(context, entry.data, entry.mimeType);
         } else {
           context.writeError(`wrote ${entry.size} bytes (${entry.mimeType ?? 'unknown type'}) to ${options.out}\n`);
         }

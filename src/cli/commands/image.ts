@@ -1,6 +1,7 @@
-import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { globalOptions, withProviders, type CliContext } from '../cli-context.js';
+import { redactUrl } from '../../redaction.js';
+import { writeOutFile } from '../body-output.js';
+import { globalOptions, withProviders, writeJson, type CliContext } from '../cli-context.js';
 import { EXIT } from '../exit-codes.js';
 
 /** `datacache image random ARTIST --type fanart --out FILE`: one cached image, as an overlay would get it. */
@@ -22,10 +23,10 @@ export function imageCommand(context: CliContext): Command {
           process.exitCode = EXIT.failure;
           return;
         }
-        if (options.out !== undefined) await writeFile(options.out, chosen.data);
+        if (options.out !== undefined) await writeOutFile(options.out, chosen.data);
         const summary = { url: chosen.url, cachekey: chosen.cachekey, mimeType: chosen.mimeType, bytes: chosen.data.length, metadata: chosen.metadata, out: options.out ?? null };
-        if (globalOptions(command).json === true) context.write(`${JSON.stringify(summary, null, 2)}\n`);
-        else context.write(`${chosen.mimeType ?? '?'} ${chosen.data.length} bytes ${JSON.stringify(chosen.metadata)} from ${chosen.url}${options.out === undefined ? '' : ` → ${options.out}`}\n`);
+        if (globalOptions(command).json === true) writeJson(context, summary);
+        else context.write(`${chosen.mimeType ?? '?'} ${chosen.data.length} bytes ${JSON.stringify(chosen.metadata)} from ${redactUrl(chosen.url)}${options.out === undefined ? '' : ` → ${options.out}`}\n`);
       });
     });
   return image;

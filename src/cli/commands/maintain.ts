@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { globalOptions, withProviders, type CliContext } from '../cli-context.js';
+import { globalOptions, withProviders, writeJson, type CliContext } from '../cli-context.js';
 import { formatBytes } from '../../format.js';
 
 /** `datacache maintain`: expiry, orphans, budget, vacuum and checkpoint now. */
@@ -10,7 +10,7 @@ export function maintainCommand(context: CliContext): Command {
     .action(async (_options: unknown, command: Command) => {
       const report = await withProviders(command, context, (providers) => providers.storage.runMaintenance());
       if (globalOptions(command).json === true) {
-        context.write(`${JSON.stringify(report, null, 2)}\n`);
+        writeJson(context, report);
         return;
       }
       context.write(

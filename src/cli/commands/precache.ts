@@ -4,9 +4,9 @@ import { ARTWORK_TYPES, DEFAULT_ARTWORK_LIMITS, type ArtworkType } from '../../p
 import { LIBRARY_FORMATS, readLibraryArtists, type LibraryFormat } from '../../precache/library/read-library.js';
 import { precacheArtists } from '../../precache/precache.js';
 import { parseWholeNumber } from '../arguments.js';
-import { globalOptions, withProviders, type CliContext } from '../cli-context.js';
+import { globalOptions, withProviders, writeJson, type CliContext } from '../cli-context.js';
 import { EXIT } from '../exit-codes.js';
-import { describeProgress, progressDisplay } from '../progress-display.js';
+import { describeFailures, describeProgress, progressDisplay } from '../progress-display.js';
 
 interface PrecacheCommandOptions {
   format?: LibraryFormat;
@@ -19,7 +19,8 @@ interface PrecacheCommandOptions {
 /**
  * `datacache precache LIBRARY`: queues the MusicBrainz search and the artist images of every
  * artist in a DJ library, follows the work to its end (or does it, with --work), and can be
- * stopped and run again.
+ * stopped and run again. Exits 3 when any artist failed (a request failed for good: the
+ * network, the service), after saying why; 130 when stopped.
  */
 export function precacheCommand(context: CliContext): Command {
   return new Command('precache')
@@ -43,7 +44,7 @@ skipped. Ctrl-C stops; running the same command again skips what is cached or qu
       const artists = new ArtistSet();
       for await (const field of readLibraryArtists(library, { format: options.format })) artists.addField(field);
       if (options.dryRun === true) {
-        if (json) context.write(`${JSON.stringify({ tracks: artists.fields, artists: artists.values().map((artist) => ({ name: artist.name, parts: artist.parts?.map((part) => part.name) ?? null })) }, null, 2)}\n`);
+        if (json) writeJson(context, { tracks: artists.fields, artists: artists.values().map((artist) => ({ name: artist.name, parts: artist.parts?.map((part) => part.name) ?? null })) });
         else for (const artist of artists.values()) context.write(`${artist.name}${artist.parts === undefined ? '' : `  (or: ${artist.parts.map((part) => part.name).join(' | ')})`}\n`);
         return;
       }
@@ -65,11 +66,15 @@ skipped. Ctrl-C stops; running the same command again skips what is cached or qu
             onProgress: (progress) => { display.update(progress); },
           });
           display.stop();
-          if (json) context.write(`${JSON.stringify(report, null, 2)}\n`);
+          if (json) writeJson(context, report);
           else context.write(`${report.interrupted ? 'interrupted' : 'done'}: ${describeProgress(report)}\n`);
+          // A failed request is queued again by the next run, so a script can simply run it again.
+          if (report.failed > 0) context.writeError(`${describeFailures(report)}${report.interrupted ? '' : '; run the same command again to try them again'}\n`);
           if (report.interrupted) {
             context.writeError('stopped; run the same command again to go on where it stopped\n');
             process.exitCode = EXIT.interrupted;
+          } else if (report.failed > 0) {
+            process.exitCode = EXIT.network;
           }
         } finally {
           display.stop();

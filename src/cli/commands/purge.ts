@@ -24,6 +24,7 @@ export function purgeCommand(context: CliContext): Command {
           ...(options.type === undefined ? {} : { dataType: options.type }),
         }),
       );
-      context.write(globalOptions(command).json === true ? `${JSON.stringify({ removed })}\n` : `removed ${removed} entries\n`);
+      if (globalOptions(command).json === true) context.writeRaw(`${JSON.stringify({ removed })}\n`);
+      else context.write(`removed ${removed} entries\n`);
     });
 }

@@ -1,12 +1,14 @@
 import { Command, Option } from 'commander';
 import type { JobState } from '../../queue/request-queue.js';
 import { redactUrl } from '../../redaction.js';
-import { globalOptions, withProviders, type CliContext } from '../cli-context.js';
+import { globalOptions, withProviders, writeJson, type CliContext } from '../cli-context.js';
 import { parseWholeNumber } from '../arguments.js';
+import { EXIT } from '../exit-codes.js';
+import { failureText } from '../failure-text.js';
 import { formatTime } from '../../format.js';
 import { formatTable } from '../output.js';
 
-/** `datacache queue [list|retry|clear]`. */
+/** `datacache queue [list|retry|clear]`; `list` when no command is named. */
 export function queueCommand(context: CliContext): Command {
   const queue = new Command('queue').description('the queue of background fetches');
   queue
@@ -27,7 +29,7 @@ export function queueCommand(context: CliContext): Command {
         lastError: job.lastError,
       }));
       if (globalOptions(command).json === true) {
-        context.write(`${JSON.stringify(shown, null, 2)}\n`);
+        writeJson(context, shown);
         return;
       }
       if (shown.length === 0) {
@@ -37,7 +39,8 @@ export function queueCommand(context: CliContext): Command {
       context.write(
         `${formatTable(
           ['state', 'priority', 'provider', 'attempts', 'due', 'url', 'last error'],
-          shown.map((job) => [job.state, job.priority, job.provider, job.attempts, formatTime(job.availableAt), job.url, job.lastError ?? '']),
+          // The error's message starts with the URL the row shows already: the column shows why.
+          jobs.map((job, index) => [job.state, job.priority, job.provider, job.attempts, formatTime(job.availableAt), shown[index]!.url, job.lastError === null ? '' : failureText(job.lastError, job.url)]),
         )}\n`,
       );
     });
@@ -55,5 +58,21 @@ export function queueCommand(context: CliContext): Command {
       const count = await withProviders(command, context, (providers) => providers.client.queue.clear());
       context.write(`${count} queued fetches removed\n`);
     });
+  refuseUnknownCommands(queue);
   return queue;
+}
+
+/**
+ * `list` is the default, so commander hands it any word that is no command of `queue` and
+ * `datacache queue frob` would say "too many arguments for 'list'". This names the word and
+ * the commands instead, before `list` runs.
+ */
+function refuseUnknownCommands(parent: Command): void {
+  parent.hook('preSubcommand', (thisCommand) => {
+    const word = thisCommand.args[0];
+    const names = thisCommand.commands.map((command) => command.name());
+    const known = [...names, ...thisCommand.commands.flatMap((command) => command.aliases()), 'help'];
+    if (word === undefined || word.startsWith('-') || known.includes(word)) return;
+    thisCommand.error(`error: unknown command '${word}' for '${thisCommand.name()}' (its commands are ${names.join(', ')})`, { code: 'commander.unknownCommand', exitCode: EXIT.usage });
+  });
 }

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import type { MusicBrainzEntity } from '../../providers/musicbrainz/musicbrainz-provider.js';
-import { globalOptions, withProviders, type CliContext } from '../cli-context.js';
+import { globalOptions, withProviders, writeJson, type CliContext } from '../cli-context.js';
 import { parseWholeNumber } from '../arguments.js';
 import { EXIT } from '../exit-codes.js';
 import { formatTable } from '../output.js';
@@ -22,7 +22,7 @@ export function searchCommand(context: CliContext): Command {
         return providers.musicbrainz.searchReleases(query, { limit });
       });
       if (globalOptions(command).json === true) {
-        context.write(`${JSON.stringify(result, null, 2)}\n`);
+        writeJson(context, result);
         return;
       }
       const found = ((result as Record<string, unknown> | null)?.[`${entity}s`] ?? []) as MusicBrainzEntity[];

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { ProvidersStats } from '../../providers/data-cache-providers.js';
 import { DEFAULT_RATE_LIMITS, FALLBACK_RATE_LIMIT } from '../../ratelimit/provider-limits.js';
-import { globalOptions, withProviders, type CliContext } from '../cli-context.js';
+import { globalOptions, withProviders, writeJson, type CliContext } from '../cli-context.js';
 import { formatBytes, formatRatio, formatTime } from '../../format.js';
 import { formatTable } from '../output.js';
 
@@ -13,13 +13,14 @@ export function statsCommand(context: CliContext): Command {
     .action(async (_options: unknown, command: Command) => {
       const stats = await withProviders(command, context, (providers) => providers.stats());
       if (globalOptions(command).json === true) {
-        context.write(`${JSON.stringify(stats, null, 2)}\n`);
+        writeJson(context, stats);
         return;
       }
       context.write(renderStats(stats));
     });
 }
 
+/** The statistics as plain text: a summary line, then tables by provider and data type. */
 export function renderStats(stats: ProvidersStats): string {
   const { storage, queue, cooldowns, analytics } = stats;
   const sections = [

@@ -3,8 +3,14 @@ import type { ClientEvents } from '../../client/events.js';
 import { withProviders, type CliContext } from '../cli-context.js';
 import { parseWholeNumber } from '../arguments.js';
 import { formatTime } from '../../format.js';
+import { EXIT } from '../exit-codes.js';
+import { failureText } from '../failure-text.js';
+import { nextStopSignal } from '../stop-signal.js';
 
-/** `datacache worker`: drains the queue until SIGINT or SIGTERM, saying what it does. */
+/**
+ * `datacache worker`: drains the queue until SIGINT or SIGTERM, saying what it does. It exits
+ * 130 (interrupted) after a clean stop: a worker only ever ends by being stopped.
+ */
 export function workerCommand(context: CliContext): Command {
   return new Command('worker')
     .description('run the background worker until interrupted (Ctrl-C); it shares the queue and the rate limits with every process')
@@ -21,26 +27,26 @@ export function workerCommand(context: CliContext): Command {
             say(`${event.outcome}: ${event.provider} ${event.dataType} ${event.url}`);
           }),
           client.on('error', (event) => {
-            say(`failed: ${event.provider} ${event.url}: ${event.error.message}`);
+            say(`failed: ${event.provider} ${event.url}: ${failureText(event.error.message, event.url)}`);
           }),
           client.on('rate-limited', (event) => {
             if (event.until !== undefined) say(`${event.provider} is cooling down until ${formatTime(event.until)}`);
           }),
         ];
         const worker = client.startWorker({ concurrency: parseWholeNumber('--concurrency', options.concurrency, { min: 1, max: 64 }), ...(options.provider === undefined ? {} : { providers: options.provider }) });
+        // Listening before saying it started: a signal sent on reading that line finds the handler in place.
+        const stopSignal = nextStopSignal();
         say(`worker started on ${providers.cacheDir} (Ctrl-C to stop)`);
         // The worker's own timers do not hold the process open (a library must not); this does.
         const keepAlive = setInterval(() => undefined, 2 ** 30);
-        const signal = await new Promise<NodeJS.Signals>((resolve) => {
-          process.once('SIGINT', resolve);
-          process.once('SIGTERM', resolve);
-        });
+        const signal = await stopSignal;
         clearInterval(keepAlive);
         say(`${signal}: stopping; running fetches may finish for up to 10 s`);
         await worker.stop();
         for (const stop of stops) stop();
         const counts = worker.counts;
         say(`stopped: ${counts.completed} completed, ${counts.retried} to retry, ${counts.failed} failed, ${counts.deferred} deferred, ${counts.released} handed back`);
+        process.exitCode = EXIT.interrupted;
       });
     });
 }
