@@ -17,7 +17,9 @@ const providers = getProviders({ userAgent: process.env.DATACACHE_USER_AGENT ?? 
 const thumbnail = await providers.images.cacheArtistThumbnail({ url: thumbnailUrl, artistIdentifier: artist });
 console.log(`thumbnail: ${thumbnail?.mimeType ?? 'none'} ${JSON.stringify(thumbnail?.metadata ?? {})}`);
 
-const queued = await providers.images.fillQueue({ artistIdentifier: artist, imageType: 'fanart', urls: fanartUrls, maxItems: 15 });
+// allowPrivateAddresses: these URLs come from whoever runs the example, not from a provider's
+// answer (fillQueue refuses local addresses by default).
+const queued = await providers.images.fillQueue({ artistIdentifier: artist, imageType: 'fanart', urls: fanartUrls, maxItems: 15, allowPrivateAddresses: true });
 const report = await providers.processQueue({ provider: 'cdn' });
 console.log(`fanart: ${queued.length} queued, ${report.succeeded} downloaded, ${report.failed} failed`);
 

@@ -96,7 +96,7 @@ export { artistCandidates, ArtistSet, type ArtistCandidate } from './precache/ar
 export { matchArtist } from './precache/artist-match.js';
 export { ARTWORK_TYPES, DEFAULT_ARTWORK_LIMITS, type ArtworkType } from './precache/artwork-sources.js';
 export { LIBRARY_FORMATS, readLibraryArtists, type LibraryFormat, type ReadLibraryOptions } from './precache/library/read-library.js';
-export { precacheArtists, type PrecacheOptions, type PrecacheProgress } from './precache/precache.js';
+export { precacheArtists, type PrecacheFailureReason, type PrecacheOptions, type PrecacheProgress } from './precache/precache.js';
 
 // The dashboard
 export { startDashboard, type Dashboard, type DashboardOptions } from './dashboard/dashboard-server.js';

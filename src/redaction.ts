@@ -7,6 +7,7 @@
  *   key is "2" or "123").
  * - Any other path segment that looks like a key: 20 or more letters and digits, both present.
  *   MusicBrainz IDs have dashes and are kept.
+ * - A user name and password (`http://dj:secret@mirror.lan/`): both become one `<redacted>`.
  *
  * @example redactUrl('https://www.theaudiodb.com/api/v1/json/523532/search.php?s=air')
  * // 'https://www.theaudiodb.com/api/v1/json/<redacted>/search.php?s=air'
@@ -28,8 +29,12 @@ export function redactUrl(url: string): string {
     if ((previous === 'json' && segments[index - 2] === 'v1' && segment !== '') || KEY_LIKE.test(segment)) segments[index] = REDACTED;
   }
   parsed.pathname = segments.join('/');
+  const hadCredentials = parsed.username !== '' || parsed.password !== '';
+  parsed.username = '';
+  parsed.password = '';
   // URL keeps "<" and ">" percent-encoded; show the marker plainly.
-  return parsed.toString().replaceAll(encodeURIComponent(REDACTED), REDACTED);
+  const shown = parsed.toString().replaceAll(encodeURIComponent(REDACTED), REDACTED);
+  return hadCredentials ? shown.replace('//', `//${REDACTED}@`) : shown;
 }
 
 /** The same for free text that may contain URLs (an error message, say). */

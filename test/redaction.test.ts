@@ -24,6 +24,12 @@ describe('redactUrl', () => {
     expect(redactUrl('https://webservice.fanart.tv/v3/music/albums')).toBe('https://webservice.fanart.tv/v3/music/albums');
   });
 
+  it('hides a user name and password in a URL, alone or in text', () => {
+    expect(redactUrl('http://dj:PASS@mirror.lan:5000/ws/2/artist?fmt=json')).toBe('http://<redacted>@mirror.lan:5000/ws/2/artist?fmt=json');
+    expect(redactUrl('https://token-only@cdn.example/a.png')).toBe('https://<redacted>@cdn.example/a.png');
+    expect(redactText('could not reach http://dj:PASS@mirror.lan:5000/ws/2 (refused)')).toBe('could not reach http://<redacted>@mirror.lan:5000/ws/2 (refused)');
+  });
+
   it('redacts URLs and assignments inside free text', () => {
     expect(redactText('GET https://x.example/a?token=abc failed; retry with apikey=zzz')).toBe('GET https://x.example/a?token=<redacted> failed; retry with apikey=<redacted>');
     expect(redactUrl('not a url, key=oops')).toBe('not a url, key=<redacted>');

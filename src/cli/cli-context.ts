@@ -63,11 +63,20 @@ export function cliLogger(context: CliContext, verbose: boolean): Logger {
  * Opens the cache with the resolved settings, runs `work`, and closes it whatever happens.
  * Meanwhile every wait before another attempt at a live fetch is one line on stderr, so a
  * command waiting on a failing service is never silent.
+ *
+ * `unusableCache`: a command that fetches (`get`, `search`) goes on through a temporary cache
+ * when the cache database cannot be used, and says so once; a command about the cache itself
+ * (stats, queue, purge, a worker …) ends with the database's error, exit code 4.
  */
-export async function withProviders<T>(command: Command, context: CliContext, work: (providers: DataCacheProviders) => Promise<T>): Promise<T> {
+export async function withProviders<T>(
+  command: Command,
+  context: CliContext,
+  work: (providers: DataCacheProviders) => Promise<T>,
+  { unusableCache = 'throw' }: { unusableCache?: 'stand-in' | 'throw' } = {},
+): Promise<T> {
   const options = globalOptions(command);
   const settings = await resolveSettings(options, context.environment, cliLogger(context, options.verbose === true));
-  const providers = createProviders(settings);
+  const providers = createProviders({ ...settings, unusableCache });
   try {
     await providers.initialize();
     const stopRetries = providers.client.on('retry', (event) => {

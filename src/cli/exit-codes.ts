@@ -10,7 +10,7 @@ export const EXIT = {
   usage: 2,
   /** The network or the service failed (unreachable, timed out, an error status, cooling down). */
   network: 3,
-  /** The cache database cannot be used (locked for too long, corrupt, read-only, disk full, newer schema). */
+  /** The cache database cannot be used (locked for too long, corrupt, read-only, disk full, newer schema, an unsafe directory). */
   database: 4,
   /** Stopped by Ctrl-C (SIGINT) or SIGTERM before the work was done; running it again resumes. */
   interrupted: 130,
@@ -20,6 +20,6 @@ export const EXIT = {
 export function exitCodeFor(error: unknown): number {
   if (error instanceof InvalidArgumentError || error instanceof LibraryFormatError) return EXIT.usage;
   if (error instanceof DownloadError || error instanceof ProviderCoolingDownError || error instanceof RateLimitWaitError) return EXIT.network;
-  if (isDatabaseFault(error) || (error instanceof DataCacheError && /DATABASE|SCHEMA|STORAGE/.test(error.code))) return EXIT.database;
+  if (isDatabaseFault(error) || (error instanceof DataCacheError && /DATABASE|SCHEMA|STORAGE|CACHE_DIRECTORY/.test(error.code))) return EXIT.database;
   return EXIT.failure;
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -31,13 +31,15 @@ export async function resolveSettings(
 ): Promise<DataCacheProvidersOptions & { cacheDir: string }> {
   const cacheDir = flags.cacheDir !== undefined ? resolve(flags.cacheDir) : defaultCacheDirectory(environment);
   const file = await readConfigFile(join(cacheDir, CONFIG_FILE_NAME));
-  const providers: Record<string, ProviderConfig> = {};
+  // Keyed by names from a file and the environment: no prototype, so "__proto__" or
+  // DATACACHE_CONSTRUCTOR_URL is a provider like any other, not Object's own property.
+  const providers = Object.create(null) as Record<string, ProviderConfig>;
   for (const [name, config] of Object.entries(file.providers ?? {})) providers[name] = { ...config };
   for (const [variable, value] of Object.entries(environment)) {
     const match = /^DATACACHE_([A-Z0-9]+)_(URL|API_KEY)$/.exec(variable);
     if (match === null || value === undefined || value.trim() === '') continue;
     const name = match[1]!.toLowerCase();
-    const provider = (providers[name] ??= {});
+    const provider = Object.hasOwn(providers, name) ? providers[name]! : (providers[name] = {});
     if (match[2] === 'URL') provider.baseUrl = value.trim();
     else provider.apiKey = value.trim();
   }
@@ -47,6 +49,7 @@ export async function resolveSettings(
     maxSizeBytes: file.maxSizeBytes,
     providers,
     logger,
+    ...(file.onCorruptDatabase === undefined ? {} : { storage: { onCorruptDatabase: file.onCorruptDatabase } }),
   };
 }
 
@@ -54,13 +57,21 @@ interface ConfigFile {
   userAgent?: string;
   maxSizeBytes?: number;
   providers?: Record<string, ProviderConfig>;
+  /** "reset": a corrupt database is moved aside (datacache.sqlite.corrupt-<time>) and the cache starts empty. */
+  onCorruptDatabase?: 'error' | 'reset';
 }
+
+/** A settings file is a few hundred bytes; anything near this is not one. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
 
 async function readConfigFile(path: string): Promise<ConfigFile> {
   let text: string;
   try {
+    const { size } = await stat(path);
+    if (size > MAX_CONFIG_BYTES) throw new InvalidArgumentError(`the settings file ${path} is ${size} bytes; a settings file is a few hundred. Fix or remove it.`);
     text = await readFile(path, 'utf8');
   } catch (error) {
+    if (error instanceof InvalidArgumentError) throw error;
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw new InvalidArgumentError(`cannot read the settings file ${path}: ${(error as Error).message}`);
   }

@@ -280,11 +280,20 @@ class PrecacheRun {
     const { identifier } = task.candidate;
     let lookupsAnswered = 0;
     const urlsByType = new Map<ArtworkType, Set<string>>(ARTWORK_TYPES.map((type) => [type, new Set<string>()]));
+    // Image URLs from a public service's answer may not lead into the local network; those
+    // from a mirror the user configured are trusted like the user.
+    const fromPublicServices = new Set<string>();
     for (const lookup of task.lookups) {
       if (lookup.answer === null || lookup.answer === undefined) continue;
       lookupsAnswered += 1;
       const found = lookup.source.imageUrls(lookup.answer);
-      for (const type of ARTWORK_TYPES) for (const url of found[type]) urlsByType.get(type)?.add(url);
+      const mirrored = this.providers.isMirrored(lookup.source.provider);
+      for (const type of ARTWORK_TYPES) {
+        for (const url of found[type]) {
+          urlsByType.get(type)?.add(url);
+          if (!mirrored) fromPublicServices.add(url);
+        }
+      }
     }
     for (const [type, urls] of urlsByType) {
       // What is cached or on its way counts against the type's limit, so a second run adds nothing.
@@ -297,7 +306,8 @@ class PrecacheRun {
       }
       const room = this.options.limits[type] - held;
       if (room <= 0 || candidates.length === 0) continue;
-      const queued = await this.providers.images.fillQueue({ artistIdentifier: identifier, imageType: type, urls: candidates, maxItems: room });
+      const allowPrivateAddresses = candidates.every((url) => !fromPublicServices.has(url));
+      const queued = await this.providers.images.fillQueue({ artistIdentifier: identifier, imageType: type, urls: candidates, maxItems: room, allowPrivateAddresses });
       this.counts.imagesQueued += queued.length;
       if (this.options.work) this.fetchingImages.push(...queued);
     }

@@ -1,21 +1,28 @@
-import { resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { inspect } from 'node:util';
 import { AnalyticsRecorder } from '../analytics/analytics-recorder.js';
 import { readAnalytics, type AnalyticsReport } from '../analytics/analytics-report.js';
 import { DataCacheClient } from '../client/data-cache-client.js';
+import type { FetchRequest } from '../client/fetch-request.js';
 import { systemClock, type Clock } from '../clock.js';
-import { InvalidArgumentError, StorageClosedError } from '../errors.js';
+import { DatabaseBusyError, DatabaseCorruptError, DatabaseUnavailableError, DataCacheError, InvalidArgumentError, SchemaVersionError, StorageClosedError, StorageWriteError } from '../errors.js';
 import { redactingLogger, silentLogger, type Logger } from '../logger.js';
 import type { DrainReport } from '../queue/drain-queue.js';
 import type { JobState } from '../queue/request-queue.js';
 import type { Cooldown } from '../ratelimit/shared-rate-limiter.js';
 import type { StorageStats } from '../storage/cache-storage.js';
+import type { CachedEntry } from '../storage/cached-entry.js';
 import { defaultCacheDirectory } from '../storage/cache-directory.js';
 import { DataStorage } from '../storage/data-storage.js';
-import { describeValue, optionalFiniteNumber, requireName, requireOptionsObject, requireString } from '../validation.js';
+import { describeValue, isPlainObject, optionalFiniteNumber, requireHttpUrl, requireName, requireOptionsObject, requireString } from '../validation.js';
 import { ApiProvider } from './api/api-provider.js';
 import { ImagesProvider } from './images/images-provider.js';
 import { MusicBrainzProvider } from './musicbrainz/musicbrainz-provider.js';
 import { resolveProviders, type DataCacheProvidersOptions, type ResolvedProvider } from './provider-options.js';
+import { providerRequestUrl } from './request-url.js';
 
 export interface ProcessQueueOptions {
   /** Only this provider's jobs (or these providers'). Default: all. */
@@ -45,7 +52,24 @@ interface Opened {
   storage: DataStorage;
   client: DataCacheClient;
   analytics: AnalyticsRecorder;
+  /** The temporary directory of a stand-in cache, removed at close. */
+  standIn?: string;
 }
+
+/** Faults of the cache directory's database that the providers work around, uncached, instead of failing every call. */
+function isUnusableCache(error: unknown): error is DataCacheError {
+  return (
+    error instanceof DatabaseCorruptError ||
+    error instanceof DatabaseUnavailableError ||
+    error instanceof DatabaseBusyError ||
+    error instanceof SchemaVersionError ||
+    error instanceof StorageWriteError ||
+    (error instanceof DataCacheError && error.code === 'ERR_DATACACHE_CACHE_DIRECTORY_UNSAFE')
+  );
+}
+
+/** The byte budget of a stand-in cache: it lives in the temporary folder for one process's lifetime. */
+const STAND_IN_BUDGET_BYTES = 256 * 1024 * 1024;
 
 /**
  * The application's entry point: the MusicBrainz, images and API providers over one cache.
@@ -60,52 +84,105 @@ export class DataCacheProviders {
   readonly musicbrainz: MusicBrainzProvider;
   readonly images: ImagesProvider;
   readonly api: ApiProvider;
-  /** The options as given, for getProviders() to tell a second, different call apart. */
+  /**
+   * A digest of the options as given, for getProviders() to tell a second, different call
+   * apart (a digest: the options hold keys).
+   */
   readonly fingerprint: string;
-  private readonly options: DataCacheProvidersOptions;
-  private readonly logger: Logger;
-  private readonly clock: Clock;
-  private readonly providerSettings: Map<string, ResolvedProvider>;
-  private opening: Promise<Opened> | undefined;
-  private opened: Opened | undefined;
-  private closing: Promise<void> | undefined;
+  // Private fields (#), not TypeScript's `private`: util.inspect and console.log show the
+  // latter, and the options hold keys and passwords.
+  readonly #options: DataCacheProvidersOptions;
+  readonly #logger: Logger;
+  readonly #clock: Clock;
+  readonly #settings: Map<string, ResolvedProvider>;
+  #opening: Promise<Opened> | undefined;
+  #opened: Opened | undefined;
+  #closing: Promise<void> | undefined;
+  #degradedBy: DataCacheError | null = null;
 
   constructor(options: DataCacheProvidersOptions = {}) {
     const input = requireOptionsObject('providers options', options) as DataCacheProvidersOptions;
-    this.options = input;
+    this.#options = input;
     this.cacheDir = input.cacheDir === undefined ? defaultCacheDirectory() : resolve(requireString('cacheDir', input.cacheDir));
     if (input.userAgent !== undefined) requireString('userAgent', input.userAgent, { maxLength: 512 });
     if (input.userAgent !== undefined && /[\r\n]/.test(input.userAgent)) throw new InvalidArgumentError('userAgent must be one line.');
     optionalFiniteNumber('maxSizeBytes', input.maxSizeBytes, 0, { min: 1 });
     optionalFiniteNumber('analyticsRetentionDays', input.analyticsRetentionDays, 7, { min: 0 });
-    this.logger = redactingLogger(input.logger ?? silentLogger);
-    this.clock = input.storage?.clock ?? systemClock;
-    this.providerSettings = resolveProviders(input.providers);
-    this.fingerprint = JSON.stringify({ cacheDir: this.cacheDir, userAgent: input.userAgent, maxSizeBytes: input.maxSizeBytes, providers: input.providers, storage: input.storage, analyticsRetentionDays: input.analyticsRetentionDays });
-    const client = (): Promise<DataCacheClient> => this.open().then((opened) => opened.client);
-    this.musicbrainz = new MusicBrainzProvider(client, { baseUrl: this.providerSettings.get('musicbrainz')?.baseUrl });
-    this.images = new ImagesProvider(client);
-    this.api = new ApiProvider(client, this.providerSettings);
+    if (input.unusableCache !== undefined && !['stand-in', 'throw'].includes(input.unusableCache)) {
+      throw new InvalidArgumentError(`unusableCache must be 'stand-in' or 'throw', got ${describeValue(input.unusableCache)}.`);
+    }
+    this.#logger = redactingLogger(input.logger ?? silentLogger);
+    this.#clock = input.storage?.clock ?? systemClock;
+    this.#settings = resolveProviders(input.providers);
+    const given = JSON.stringify({ cacheDir: this.cacheDir, userAgent: input.userAgent, maxSizeBytes: input.maxSizeBytes, providers: input.providers, storage: input.storage, analyticsRetentionDays: input.analyticsRetentionDays, unusableCache: input.unusableCache });
+    this.fingerprint = createHash('sha256').update(given).digest('hex');
+    const client = (): Promise<DataCacheClient> => this.#open().then((opened) => opened.client);
+    this.musicbrainz = new MusicBrainzProvider(client, { baseUrl: this.#settings.get('musicbrainz')?.baseUrl });
+    this.images = new ImagesProvider(client, this.#settings);
+    this.api = new ApiProvider(client, this.#settings);
+  }
+
+  /**
+   * Why the cache directory's database cannot be used (corrupt, unreadable, locked, newer, an
+   * unsafe directory), or null when it can. When set, the providers answer through a private,
+   * temporary cache of this process (fetches go on, rate limits hold per process), and the
+   * fault was reported once through the logger. Known after initialize() or the first call.
+   */
+  get degradedBy(): DataCacheError | null {
+    return this.#degradedBy;
+  }
+
+  /**
+   * Any URL through the cache, on the providers' rules: moved to the provider's configured
+   * base URL, its key taken out of the cached URL and added as the request leaves, its
+   * credentials sent to its own origin only, artist identifiers normalised. The client's
+   * getOrFetch with everything the provider methods do; what `datacache get` uses.
+   *
+   * @example await providers.getOrFetch({ url, provider: 'fanarttv', dataType: 'api', identifier: 'daft punk' })
+   */
+  async getOrFetch(request: FetchRequest): Promise<CachedEntry | null> {
+    if (!isPlainObject(request)) throw new InvalidArgumentError(`getOrFetch() takes a request object, got ${describeValue(request)}.`);
+    const provider = requireName('provider', request.provider);
+    const url = providerRequestUrl(this.#settings, provider, requireHttpUrl('url', request.url));
+    const { client } = await this.#open();
+    return client.getOrFetch({ ...request, url });
+  }
+
+  /** Shows where the cache is and which providers are configured; never a key or a password. */
+  [inspect.custom](): string {
+    return `DataCacheProviders { cacheDir: ${JSON.stringify(this.cacheDir)}, providers: [${[...this.#settings.keys()].join(', ')}]${this.#degradedBy === null ? '' : ', degraded'} }`;
+  }
+
+  toJSON(): { cacheDir: string; providers: string[] } {
+    return { cacheDir: this.cacheDir, providers: [...this.#settings.keys()] };
   }
 
   /** Opens the cache now (it opens on first use otherwise), so a problem with it shows at start-up. */
   async initialize(): Promise<void> {
-    await this.open();
+    await this.#open();
   }
 
   /** Whether an API key is configured for `provider` (the key itself is never handed out). */
   hasApiKey(provider: string): boolean {
-    return this.providerSettings.get(requireName('provider', provider))?.apiKey !== undefined;
+    return this.#settings.get(requireName('provider', provider))?.apiKey !== undefined;
+  }
+
+  /**
+   * Whether a `baseUrl` is configured for `provider`: a mirror or a test server the user set
+   * up, whose answers (image URLs on the local network included) are trusted like the user.
+   */
+  isMirrored(provider: string): boolean {
+    return this.#settings.get(requireName('provider', provider))?.baseUrl !== undefined;
   }
 
   /** The client underneath (after initialize()). */
   get client(): DataCacheClient {
-    return this.requireOpened('client').client;
+    return this.#requireOpened('client').client;
   }
 
   /** The storage underneath (after initialize()). */
   get storage(): DataStorage {
-    return this.requireOpened('storage').storage;
+    return this.#requireOpened('storage').storage;
   }
 
   /**
@@ -120,7 +197,7 @@ export class DataCacheProviders {
     if (providers !== undefined && !Array.isArray(providers)) {
       throw new InvalidArgumentError(`provider must be a provider name or a list of them, got ${describeValue(input.provider)}.`);
     }
-    const { client } = await this.open();
+    const { client } = await this.#open();
     return client.processQueue({ providers: providers as string[] | undefined, limit: input.limit as number | undefined });
   }
 
@@ -129,7 +206,7 @@ export class DataCacheProviders {
     const input = requireOptionsObject('stats options', options);
     const sinceMs = input.sinceMs === undefined ? undefined : optionalFiniteNumber('sinceMs', input.sinceMs, 0, { min: 0 });
     const bucketMinutes = optionalFiniteNumber('bucketMinutes', input.bucketMinutes, 1, { min: 1, max: 1440, integer: true });
-    const { storage, client, analytics } = await this.open();
+    const { storage, client, analytics } = await this.#open();
     // This process's latest counts first, so the report includes them.
     await analytics.flush();
     const [storageStats, rows] = await Promise.all([storage.stats(), client.queue.counts()]);
@@ -141,61 +218,80 @@ export class DataCacheProviders {
       provider[row.state] = (provider[row.state] ?? 0) + row.jobs;
     }
     const cooldowns = await client.limiter.activeCooldowns();
-    const report = await readAnalytics(storage.sharedConnection(), this.clock.now(), { sinceMs, bucketMinutes });
+    const report = await readAnalytics(storage.sharedConnection(), this.#clock.now(), { sinceMs, bucketMinutes });
     return { storage: storageStats, queue: { byState, byProvider }, cooldowns, analytics: report };
   }
 
   /** Stops workers, closes connections and the database. getProviders() opens a fresh one afterwards. */
   async close(): Promise<void> {
-    this.closing ??= (async () => {
+    this.#closing ??= (async () => {
       sharedProviders.delete(this.cacheDir, this);
-      const opened = await this.opening?.catch(() => undefined);
+      const opened = await this.#opening?.catch(() => undefined);
       if (opened === undefined) return;
       await opened.client.close();
       await opened.analytics.close();
       await opened.storage.close();
+      if (opened.standIn !== undefined) await rm(opened.standIn, { recursive: true, force: true });
     })();
-    return this.closing;
+    return this.#closing;
   }
 
-  private open(): Promise<Opened> {
-    if (this.closing) return Promise.reject(new StorageClosedError('DataCacheProviders'));
-    this.opening ??= (async () => {
-      const storage = await DataStorage.open({
-        ...this.options.storage,
-        cacheDir: this.cacheDir,
-        maxSizeBytes: this.options.maxSizeBytes,
-        logger: this.logger,
-      });
-      const analytics = new AnalyticsRecorder(storage.sharedConnection(), { clock: this.clock, logger: this.logger, retentionMs: this.options.analyticsRetentionDays === undefined ? undefined : this.options.analyticsRetentionDays * 86_400_000 });
+  #open(): Promise<Opened> {
+    if (this.#closing) return Promise.reject(new StorageClosedError('DataCacheProviders'));
+    this.#opening ??= (async () => {
+      const options = this.#options;
+      let storage: DataStorage;
+      let standIn: string | undefined;
+      try {
+        storage = await DataStorage.open({ ...options.storage, cacheDir: this.cacheDir, maxSizeBytes: options.maxSizeBytes, logger: this.#logger });
+      } catch (error) {
+        if (!isUnusableCache(error) || options.unusableCache === 'throw') throw error;
+        // The app keeps working: fetches go on through a private cache of this process, and the
+        // fault is said once, not thrown at every caller.
+        this.#degradedBy = error;
+        standIn = await mkdtemp(join(tmpdir(), 'datacache-stand-in-'));
+        this.#logger.error('datacache: the cache cannot be used; answering through a temporary cache of this process until it can (restart to retry)', {
+          cacheDir: this.cacheDir,
+          error: error.message,
+        });
+        storage = await DataStorage.open({
+          ...options.storage,
+          cacheDir: standIn,
+          maxSizeBytes: Math.min(options.maxSizeBytes ?? STAND_IN_BUDGET_BYTES, STAND_IN_BUDGET_BYTES),
+          onCorruptDatabase: 'error',
+          logger: this.#logger,
+        });
+      }
+      const analytics = new AnalyticsRecorder(storage.sharedConnection(), { clock: this.#clock, logger: this.#logger, retentionMs: options.analyticsRetentionDays === undefined ? undefined : options.analyticsRetentionDays * 86_400_000 });
       try {
         const client = new DataCacheClient({
           storage,
-          userAgent: this.options.userAgent,
-          providers: Object.fromEntries([...this.providerSettings].map(([name, settings]) => [name, settings.client])),
-          logger: this.logger,
-          clock: this.clock,
+          userAgent: options.userAgent,
+          providers: Object.fromEntries([...this.#settings].map(([name, settings]) => [name, settings.client])),
+          logger: this.#logger,
+          clock: this.#clock,
           analytics,
         });
-        this.opened = { storage, client, analytics };
-        return this.opened;
+        this.#opened = { storage, client, analytics, ...(standIn === undefined ? {} : { standIn }) };
+        return this.#opened;
       } catch (error) {
         await analytics.close();
         await storage.close();
+        if (standIn !== undefined) await rm(standIn, { recursive: true, force: true });
         throw error;
       }
     })();
-    // A failed open (a locked or unreadable cache directory) can be tried again.
-    this.opening.catch(() => {
-      this.opening = undefined;
+    // A failed open (bad options, say) can be tried again.
+    this.#opening.catch(() => {
+      this.#opening = undefined;
     });
-    return this.opening;
+    return this.#opening;
   }
 
-  private requireOpened(what: string): Opened {
-    if (this.closing) throw new StorageClosedError(`DataCacheProviders.${what}`);
-    if (this.opened === undefined) throw new InvalidArgumentError(`DataCacheProviders.${what} is there after initialize(); await providers.initialize() first.`);
-    return this.opened;
+  #requireOpened(what: string): Opened {
+    if (this.#closing) throw new StorageClosedError(`DataCacheProviders.${what}`);
+    if (this.#opened === undefined) throw new InvalidArgumentError(`DataCacheProviders.${what} is there after initialize(); await providers.initialize() first.`);
+    return this.#opened;
   }
 }
 

@@ -1,14 +1,20 @@
-import { MAX_FETCH_TIMEOUT_MS, type ProviderSettings } from '../client/fetch-request.js';
+import { MAX_FETCH_TIMEOUT_MS, type ProviderSettings, type RequestAuthorizer } from '../client/fetch-request.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { redactUrl } from '../redaction.js';
 import type { DataStorageOptions } from '../storage/options.js';
 import { describeValue, isPlainObject, optionalString, requireFiniteNumber, requireOptionsObject, requireString } from '../validation.js';
-import { apiKeyAuthorizer } from './api/api-key.js';
+import { apiKeyAuthorizer, chainAuthorizers, headersAuthorizer } from './api/api-key.js';
 import { presetOf } from './api/presets.js';
+import { Secret } from './secret.js';
 
 /** One provider's settings; each overrides its preset. */
 export interface ProviderConfig {
-  /** Where requests go instead of the service (a MusicBrainz mirror, a test server). */
+  /**
+   * Where requests go instead of the service (a MusicBrainz mirror, a test server). A user name
+   * and password in it (`http://dj:secret@mirror.lan:5000`) are sent as Basic authentication to
+   * that origin only, and kept out of every URL that is stored or shown.
+   */
   baseUrl?: string;
   /** Requests per second across every process; `Infinity` for none (a private mirror). */
   ratePerSecond?: number;
@@ -16,8 +22,19 @@ export interface ProviderConfig {
   burst?: number;
   ttlSeconds?: number;
   timeoutMs?: number;
-  /** Sent the way the service takes it (see API_PRESETS), never stored, logged or shown. */
+  /**
+   * Sent the way the service takes it (see API_PRESETS), only to the service's own origin or
+   * the configured `baseUrl`; never stored, logged or shown.
+   */
   apiKey?: string;
+  /**
+   * Headers sent with every request to the provider's own origin (its `baseUrl`, or the
+   * service a preset knows), and to no other: a mirror's token, say. Never stored or shown;
+   * each process adds its own, like keys. Needs a `baseUrl` for a provider datacache does not know.
+   */
+  headers?: Record<string, string>;
+  /** The largest body accepted (default 2 MiB for JSON, 25 MiB for images). */
+  maxBytes?: number;
 }
 
 export interface DataCacheProvidersOptions {
@@ -37,6 +54,13 @@ export interface DataCacheProvidersOptions {
   logger?: Logger;
   /** How many days of per-minute analytics to keep. Default 7. */
   analyticsRetentionDays?: number;
+  /**
+   * When the cache directory's database cannot be used (corrupt, unreadable, locked, written by
+   * a newer datacache, an unsafe directory): `'stand-in'` (the default) answers through a
+   * private, temporary cache of this process and says so once through the logger (see
+   * `degradedBy`); `'throw'` fails every call with the error, for tools that only inspect the cache.
+   */
+  unusableCache?: 'stand-in' | 'throw';
   /** Further storage options (maintenance interval, lock timeout, memory tier …). */
   storage?: Omit<DataStorageOptions, 'cacheDir' | 'maxSizeBytes' | 'logger'>;
 }
@@ -44,14 +68,16 @@ export interface DataCacheProvidersOptions {
 /** A checked provider entry: what the client needs, plus what the provider objects need. */
 export interface ResolvedProvider {
   client: ProviderSettings;
+  /** Without any user name or password (those are sent as Basic authentication). */
   baseUrl: string | undefined;
-  apiKey: string | undefined;
+  apiKey: Secret | undefined;
 }
 
 /**
  * Checks the `providers` option and turns it, with the presets, into the client's settings:
- * rate and TTL from the preset unless overridden, an authorizer that adds the key as each
- * request goes out, and Discogs's lower anonymous rate when it has no key.
+ * rate and TTL from the preset unless overridden, an authorizer that adds the key, the
+ * configured headers and a mirror's password as each request goes out (to the provider's own
+ * origin only), and Discogs's lower anonymous rate when it has no key. Keys become Secrets.
  */
 export function resolveProviders(input: unknown): Map<string, ResolvedProvider> {
   const given = requireOptionsObject('providers', input);
@@ -67,35 +93,76 @@ export function resolveProviders(input: unknown): Map<string, ResolvedProvider> 
     }
     if (apiKey !== undefined && preset === undefined) {
       throw new InvalidArgumentError(
-        `providers.${name}.apiKey: datacache does not know how ${name} takes a key (it knows theaudiodb, fanarttv, discogs, lastfm and wikimedia); send it in the request's headers instead.`,
+        `providers.${name}.apiKey: datacache does not know how ${name} takes a key (it knows theaudiodb, fanarttv, discogs, lastfm and wikimedia); give its header in providers.${name}.headers, with its baseUrl.`,
       );
     }
-    const baseUrl = config.baseUrl === undefined ? undefined : requireBaseUrl(`providers.${name}.baseUrl`, config.baseUrl);
+    const mirror = config.baseUrl === undefined ? undefined : requireBaseUrl(`providers.${name}.baseUrl`, config.baseUrl);
+    // Where credentials may go: the configured mirror, else the service the preset knows.
+    const origins = new Set<string>(mirror === undefined ? (preset?.keyOrigins ?? []) : [new URL(mirror.url).origin]);
+    const headers = requireSecretHeaders(`providers.${name}.headers`, config.headers);
+    if (headers.size > 0 && origins.size === 0) {
+      throw new InvalidArgumentError(`providers.${name}.headers needs providers.${name}.baseUrl: datacache sends credentials only to the origin they belong to.`);
+    }
+    const secret = apiKey === undefined ? undefined : new Secret(apiKey);
+    const authorizers: RequestAuthorizer[] = [];
+    if (mirror?.basic !== undefined) {
+      if (preset?.apiKey.in === 'header' && preset.apiKey.name === 'authorization' && secret !== undefined) {
+        throw new InvalidArgumentError(`providers.${name}: a password in baseUrl and an apiKey would both be sent as Authorization; keep one.`);
+      }
+      authorizers.push(headersAuthorizer(new Map([['authorization', mirror.basic]]), origins));
+    }
+    if (headers.size > 0) authorizers.push(headersAuthorizer(headers, origins));
+    if (secret !== undefined && preset !== undefined) authorizers.push(apiKeyAuthorizer(preset.apiKey, secret, origins));
     const settings: ProviderSettings = {
       ttlSeconds: config.ttlSeconds === undefined ? preset?.ttlSeconds : requireFiniteNumber(`providers.${name}.ttlSeconds`, config.ttlSeconds, { min: 0 }),
       timeoutMs: config.timeoutMs === undefined ? preset?.timeoutMs : requireFiniteNumber(`providers.${name}.timeoutMs`, config.timeoutMs, { min: 1, max: MAX_FETCH_TIMEOUT_MS }),
+      maxBytes: config.maxBytes === undefined ? undefined : requireFiniteNumber(`providers.${name}.maxBytes`, config.maxBytes, { min: 1 }),
       // The limiter checks these two itself.
       ratePerSecond: (config.ratePerSecond as number | undefined) ?? (apiKey === undefined ? preset?.anonymousRatePerSecond : undefined),
       burst: config.burst as number | undefined,
-      authorize: apiKey !== undefined && preset !== undefined ? apiKeyAuthorizer(preset.apiKey, apiKey) : undefined,
+      authorize: chainAuthorizers(authorizers),
     };
     // Leave out what nobody set, so the client's own defaults apply.
     const client = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as ProviderSettings;
-    resolved.set(name, { client, baseUrl, apiKey });
+    resolved.set(name, { client, baseUrl: mirror?.url, apiKey: secret });
   }
   return resolved;
 }
 
-function requireBaseUrl(name: string, value: unknown): string {
+/** RFC 9110 token characters, and visible Latin-1 for values: what a header can carry. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+function requireSecretHeaders(name: string, value: unknown): Map<string, Secret> {
+  if (value === undefined) return new Map();
+  if (!isPlainObject(value)) throw new InvalidArgumentError(`${name} must be an object of header names to values, got ${describeValue(value)}.`);
+  const headers = new Map<string, Secret>();
+  for (const [header, text] of Object.entries(value)) {
+    if (!HEADER_NAME.test(header)) throw new InvalidArgumentError(`${name}: ${JSON.stringify(header.slice(0, 60))} is not a valid header name.`);
+    if (typeof text !== 'string' || !HEADER_VALUE.test(text)) throw new InvalidArgumentError(`${name}.${header} must be a single-line string of printable Latin-1 characters.`);
+    headers.set(header.toLowerCase(), new Secret(text));
+  }
+  return headers;
+}
+
+/** A base URL, without a trailing slash, and the Basic credentials its user name and password make (taken out of it). */
+function requireBaseUrl(name: string, value: unknown): { url: string; basic: Secret | undefined } {
   const text = requireString(name, value, { maxLength: 2048 });
   let parsed: URL;
   try {
     parsed = new URL(text);
   } catch {
-    throw new InvalidArgumentError(`${name} must be an http(s) URL such as https://musicbrainz.example.org, got ${describeValue(value)}.`);
+    throw new InvalidArgumentError(`${name} must be an http(s) URL such as https://musicbrainz.example.org, got ${JSON.stringify(redactUrl(text).slice(0, 100))}.`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new InvalidArgumentError(`${name} must be an http(s) URL, got ${describeValue(value)}.`);
+    throw new InvalidArgumentError(`${name} must be an http(s) URL, got ${JSON.stringify(redactUrl(text).slice(0, 100))}.`);
   }
-  return text.replace(/\/+$/, '');
+  let basic: Secret | undefined;
+  if (parsed.username !== '' || parsed.password !== '') {
+    const credentials = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
+    basic = new Secret(`Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`);
+    parsed.username = '';
+    parsed.password = '';
+  }
+  return { url: parsed.toString().replace(/\/+$/, ''), basic };
 }

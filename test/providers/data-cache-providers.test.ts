@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createProviders, getProviders, InvalidArgumentError, ProviderCoolingDownError, StorageClosedError } from '../../src/index.js';
+import { createProviders, DatabaseUnavailableError, getProviders, InvalidArgumentError, ProviderCoolingDownError, StorageClosedError } from '../../src/index.js';
 import { startFakeMusicBrainz } from '../helpers/fake-musicbrainz.js';
 import { startServer } from '../helpers/http-server.js';
 import { encodedImage } from '../helpers/images.js';
@@ -29,16 +29,22 @@ describe('getProviders and createProviders', () => {
     await fresh.close();
   });
 
-  it('opens the cache on first use or at initialize(), and says so when it cannot', async () => {
+  it('opens the cache on first use or at initialize(), and says so when it cannot (then works without it)', async () => {
     const directory = await temporaryDirectory();
     const notADirectory = join(directory, 'a-file');
     await writeFile(notADirectory, 'x');
-    const broken = createProviders({ cacheDir: notADirectory });
+    const { server } = await startFakeMusicBrainz();
+    const errors: string[] = [];
+    const logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (message: string) => { errors.push(message); } };
+    const broken = createProviders({ cacheDir: notADirectory, logger, providers: { musicbrainz: { baseUrl: server.url(''), ratePerSecond: Infinity } } });
     expect(() => broken.client).toThrow(/after initialize\(\)/);
-    await expect(broken.initialize()).rejects.toThrow();
+    await broken.initialize();
+    expect(broken.degradedBy).toBeInstanceOf(DatabaseUnavailableError);
+    expect((await broken.musicbrainz.searchArtists('Daft Punk'))?.count).toBe(1);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/cannot be used/);
     await broken.close();
 
-    const { server } = await startFakeMusicBrainz();
     const lazy = createProviders({ cacheDir: directory, providers: { musicbrainz: { baseUrl: server.url(''), ratePerSecond: Infinity } }, storage: { maintenanceIntervalSeconds: 0 } });
     expect((await lazy.musicbrainz.searchArtists('Daft Punk'))?.count).toBe(1);
     expect(lazy.storage.cacheDir).toBe(directory);
@@ -65,8 +71,8 @@ describe('DataCacheProviders', () => {
       '/broken.png': (_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end('<html>oops</html>'),
     });
     const { providers } = await makeTestProviders();
-    await providers.images.fillQueue({ artistIdentifier: 'Air', imageType: 'fanart', urls: ['/a.png', '/b.png', '/c.png', '/broken.png'].map((path) => server.url(path)) });
-    await providers.images.fillQueue({ artistIdentifier: 'Air', imageType: 'logo', urls: [server.url('/a.png?logo')], provider: 'fanarttv' });
+    await providers.images.fillQueue({ artistIdentifier: 'Air', imageType: 'fanart', urls: ['/a.png', '/b.png', '/c.png', '/broken.png'].map((path) => server.url(path)), allowPrivateAddresses: true });
+    await providers.images.fillQueue({ artistIdentifier: 'Air', imageType: 'logo', urls: [server.url('/a.png?logo')], provider: 'fanarttv', allowPrivateAddresses: true });
     expect(await providers.processQueue({ provider: 'fanarttv' })).toEqual({ processed: 1, succeeded: 1, failed: 0 });
     expect(await providers.processQueue({ provider: 'cdn', limit: 2 })).toMatchObject({ processed: 2 });
     expect(await providers.processQueue({ provider: ['cdn'] })).toMatchObject({ processed: 2 });

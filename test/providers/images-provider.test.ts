@@ -93,7 +93,7 @@ describe('ImagesProvider', () => {
     const { server, urls } = await startImageServer(20);
     const cached = urls.slice(0, 2);
     for (const url of cached) await providers.images.cacheArtistFanart({ url, artistIdentifier: 'Justice' });
-    const queued = await providers.images.fillQueue({ artistIdentifier: 'JUSTICE', imageType: 'fanart', urls: [...urls, urls[5]!] });
+    const queued = await providers.images.fillQueue({ artistIdentifier: 'JUSTICE', imageType: 'fanart', urls: [...urls, urls[5]!], allowPrivateAddresses: true });
     expect(queued).toHaveLength(15); // the default maxItems
     expect(queued.some((url) => cached.includes(url))).toBe(false);
     const jobs = await Promise.all(queued.map((url) => providers.client.queue.get(url)));
@@ -102,7 +102,7 @@ describe('ImagesProvider', () => {
 
     expect(await providers.processQueue({ provider: 'cdn' })).toEqual({ processed: 15, succeeded: 15, failed: 0 });
     expect(await providers.images.getCacheKeysForIdentifier({ artistIdentifier: 'justice', imageType: 'fanart' })).toHaveLength(17);
-    const rest = await providers.images.fillQueue({ artistIdentifier: 'Justice', imageType: 'fanart', urls, maxItems: 100 });
+    const rest = await providers.images.fillQueue({ artistIdentifier: 'Justice', imageType: 'fanart', urls, maxItems: 100, allowPrivateAddresses: true });
     expect(new Set(rest)).toEqual(new Set(urls.filter((url) => !cached.includes(url) && !queued.includes(url))));
   });
 
@@ -111,7 +111,7 @@ describe('ImagesProvider', () => {
     const { urls } = await startImageServer(10);
     const chosen = new Set<string>();
     for (let round = 0; round < 30; round++) {
-      const [url] = await providers.images.fillQueue({ artistIdentifier: 'Phoenix', imageType: 'fanart', urls, maxItems: 1 });
+      const [url] = await providers.images.fillQueue({ artistIdentifier: 'Phoenix', imageType: 'fanart', urls, maxItems: 1, allowPrivateAddresses: true });
       chosen.add(url!);
       await providers.client.queue.clear();
     }

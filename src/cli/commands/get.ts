@@ -3,6 +3,7 @@ import { globalOptions, withProviders, writeJson, type CliContext } from '../cli
 import { parseWholeNumber } from '../arguments.js';
 import { writeBody, writeOutFile } from '../body-output.js';
 import { EXIT } from '../exit-codes.js';
+import { redactUrl } from '../../redaction.js';
 
 /** `datacache get URL --provider P --type T --identifier I [--out FILE]`: any URL through the cache. */
 export function getCommand(context: CliContext): Command {
@@ -19,9 +20,10 @@ export function getCommand(context: CliContext): Command {
     .action(async (url: string, options: { provider: string; type: string; identifier: string; out?: string; queue?: boolean; retries: string }, command: Command) => {
       const json = globalOptions(command).json === true;
       await withProviders(command, context, async (providers) => {
-        const entry = await providers.client.getOrFetch({ url, provider: options.provider, dataType: options.type, identifier: options.identifier, immediate: options.queue !== true, retries: parseWholeNumber('--retries', options.retries, { max: 10 }) });
+        // Through the providers: a configured mirror, the key kept out of the cache, artist names normalised.
+        const entry = await providers.getOrFetch({ url, provider: options.provider, dataType: options.type, identifier: options.identifier, immediate: options.queue !== true, retries: parseWholeNumber('--retries', options.retries, { max: 10 }) });
         if (entry === null) {
-          context.writeError(options.queue === true ? `queued ${url}\n` : `${url}: not found (remembered as missing)\n`);
+          context.writeError(options.queue === true ? `queued ${redactUrl(url)}\n` : `${redactUrl(url)}: not found (remembered as missing)\n`);
           if (options.queue !== true) process.exitCode = EXIT.failure;
           return;
         }
@@ -34,6 +36,6 @@ export function getCommand(context: CliContext): Command {
         } else {
           context.writeError(`wrote ${entry.size} bytes (${entry.mimeType ?? 'unknown type'}) to ${options.out}\n`);
         }
-      });
+      }, { unusableCache: 'stand-in' });
     });
 }

@@ -20,7 +20,7 @@ export function searchCommand(context: CliContext): Command {
         if (entity === 'artist') return providers.musicbrainz.searchArtists(query, { limit });
         if (entity === 'recording') return providers.musicbrainz.searchRecordings(query, { limit });
         return providers.musicbrainz.searchReleases(query, { limit });
-      });
+      }, { unusableCache: 'stand-in' });
       if (globalOptions(command).json === true) {
         writeJson(context, result);
         return;

@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { startDashboard } from '../../dashboard/dashboard-server.js';
 import { parseWholeNumber } from '../arguments.js';
 import { withProviders, type CliContext } from '../cli-context.js';
+import { EXIT } from '../exit-codes.js';
+import { nextStopSignal } from '../stop-signal.js';
 
 /** `datacache serve`: the local dashboard, until Ctrl-C. */
 export function serveCommand(context: CliContext): Command {
@@ -19,13 +21,13 @@ export function serveCommand(context: CliContext): Command {
           allowRemote: options.allowRemote === true,
           allowedHosts: options.allowedHost,
         });
+        // Listening for the signal before saying how to send it: a quick Ctrl-C must stop it cleanly.
+        const stopped = nextStopSignal();
         context.write(`dashboard on ${dashboard.url} (Ctrl-C to stop)\n`);
-        const signal = await new Promise<NodeJS.Signals>((resolve) => {
-          process.once('SIGINT', resolve);
-          process.once('SIGTERM', resolve);
-        });
+        const signal = await stopped;
         context.write(`${signal}: stopping\n`);
         await dashboard.close();
+        process.exitCode = EXIT.interrupted;
       });
     });
 }

@@ -1,4 +1,5 @@
 import type { OutgoingRequest, RequestAuthorizer } from '../../client/fetch-request.js';
+import type { Secret } from '../secret.js';
 import type { ApiKeyPlacement } from './presets.js';
 
 /** What stands for the key in a cached URL when the key sits in the path. */
@@ -21,24 +22,51 @@ export function withoutApiKey(url: string, placement: ApiKeyPlacement, key: stri
   return parsed.toString();
 }
 
-/** Puts the key where the provider takes it, as each request goes out. */
-export function apiKeyAuthorizer(placement: ApiKeyPlacement, key: string): RequestAuthorizer {
-  return (request: OutgoingRequest): OutgoingRequest => {
+/**
+ * Puts the key where the provider takes it, as each request goes out, but only on a request
+ * to one of `origins` (the service's own, or the configured mirror's): a URL of some other
+ * host filed under the provider (an image CDN, a typo, a hostile answer) gets no key.
+ */
+export function apiKeyAuthorizer(placement: ApiKeyPlacement, key: Secret, origins: ReadonlySet<string>): RequestAuthorizer {
+  return onlyFor(origins, (request) => {
     switch (placement.in) {
       case 'header':
-        return { url: request.url, headers: { ...request.headers, [placement.name]: (placement.format ?? '{key}').replace('{key}', key) } };
+        return { url: request.url, headers: { ...request.headers, [placement.name]: (placement.format ?? '{key}').replace('{key}', key.reveal()) } };
       case 'query': {
         const parsed = new URL(request.url);
-        parsed.searchParams.set(placement.name, key);
+        parsed.searchParams.set(placement.name, key.reveal());
         return { url: parsed.toString(), headers: request.headers };
       }
       case 'path': {
         const parsed = new URL(request.url);
-        parsed.pathname = replaceSegmentAfter(parsed.pathname, placement.after, encodeURIComponent(key));
+        parsed.pathname = replaceSegmentAfter(parsed.pathname, placement.after, encodeURIComponent(key.reveal()));
         return { url: parsed.toString(), headers: request.headers };
       }
     }
-  };
+  });
+}
+
+/** Adds configured headers (a mirror's password, a token) to requests to `origins` only. */
+export function headersAuthorizer(headers: ReadonlyMap<string, Secret>, origins: ReadonlySet<string>): RequestAuthorizer {
+  return onlyFor(origins, (request) => ({ url: request.url, headers: { ...request.headers, ...Object.fromEntries([...headers].map(([name, value]) => [name, value.reveal()])) } }));
+}
+
+/** Runs each authorizer in turn. */
+export function chainAuthorizers(authorizers: readonly RequestAuthorizer[]): RequestAuthorizer | undefined {
+  if (authorizers.length === 0) return undefined;
+  return (request) => authorizers.reduce((current, authorize) => authorize(current), request);
+}
+
+function onlyFor(origins: ReadonlySet<string>, authorize: (request: OutgoingRequest) => OutgoingRequest): RequestAuthorizer {
+  return (request) => (origins.has(originOf(request.url)) ? authorize(request) : request);
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '';
+  }
 }
 
 function replaceSegmentAfter(pathname: string, after: string, replacement: string): string {

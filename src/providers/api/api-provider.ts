@@ -14,7 +14,7 @@ import {
 } from '../../validation.js';
 import { clientGetter, type ClientSource } from '../client-source.js';
 import { normalizeArtistIdentifier } from '../identifiers.js';
-import { withoutApiKey } from './api-key.js';
+import { providerRequestUrl, type ProviderUrlSettings } from '../request-url.js';
 import { presetOf } from './presets.js';
 import { entryJson } from '../../client/entry-json.js';
 
@@ -46,10 +46,7 @@ export interface BioRequest {
 }
 
 /** Per provider: where its base URL moved to, and its key (taken out of cached URLs). */
-export interface ApiProviderSettings {
-  baseUrl?: string;
-  apiKey?: string;
-}
+export type ApiProviderSettings = ProviderUrlSettings;
 
 /**
  * JSON APIs through the cache: TheAudioDB, fanart.tv, Discogs, Last.fm, Wikimedia (presets
@@ -115,14 +112,7 @@ export class ApiProvider {
    * without the configured API key.
    */
   cacheUrl(provider: string, url: string): string {
-    requireHttpUrl('url', url);
-    const preset = presetOf(provider);
-    const settings = this.settings.get(provider);
-    let moved = url;
-    if (preset !== undefined && settings?.baseUrl !== undefined && url.startsWith(`${preset.baseUrl}/`)) {
-      moved = settings.baseUrl + url.slice(preset.baseUrl.length);
-    }
-    return preset !== undefined && settings?.apiKey !== undefined ? withoutApiKey(moved, preset.apiKey, settings.apiKey) : moved;
+    return providerRequestUrl(this.settings, requireName('provider', provider), url);
   }
 
   private async fetchJson<T>(provider: string, request: Omit<FetchRequest, 'provider' | 'negativeTtlSeconds' | 'expect'>): Promise<T | null> {

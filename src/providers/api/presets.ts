@@ -11,6 +11,11 @@ export type ApiKeyPlacement =
 export interface ApiPreset {
   /** Where the service lives; URLs under it move to a configured `baseUrl` (a mirror, a test server). */
   baseUrl: string;
+  /**
+   * The origins its key is sent to (besides a configured `baseUrl`'s): a request of this
+   * provider to any other host goes without it.
+   */
+  keyOrigins: readonly string[];
   ttlSeconds: number;
   /** How long a 404 ("no such artist") is remembered, so the next track does not ask again. */
   negativeTtlSeconds: number;
@@ -29,12 +34,14 @@ const DAY = 86_400;
  * - Discogs: a personal token in `Authorization: Discogs token=…`; 60 requests a minute with
  *   it, 25 without (the rate limit drops to that when no key is set).
  * - Last.fm: `api_key` is a query parameter only.
- * - Wikimedia: no key needed; a personal API token, when given, goes in `Authorization: Bearer`.
- *   Articles change more often than discographies, so a day's TTL.
+ * - Wikimedia: no key needed; a personal API token, when given, goes in `Authorization: Bearer`,
+ *   to Wikidata and the API portal (api.wikimedia.org) only. Articles change more often than
+ *   discographies, so a day's TTL.
  */
 export const API_PRESETS: Readonly<Record<string, ApiPreset>> = {
   theaudiodb: {
     baseUrl: 'https://www.theaudiodb.com',
+    keyOrigins: ['https://www.theaudiodb.com'],
     ttlSeconds: 7 * DAY,
     negativeTtlSeconds: DAY,
     timeoutMs: 15_000,
@@ -42,6 +49,7 @@ export const API_PRESETS: Readonly<Record<string, ApiPreset>> = {
   },
   fanarttv: {
     baseUrl: 'https://webservice.fanart.tv',
+    keyOrigins: ['https://webservice.fanart.tv'],
     ttlSeconds: 7 * DAY,
     negativeTtlSeconds: DAY,
     timeoutMs: 15_000,
@@ -49,6 +57,7 @@ export const API_PRESETS: Readonly<Record<string, ApiPreset>> = {
   },
   discogs: {
     baseUrl: 'https://api.discogs.com',
+    keyOrigins: ['https://api.discogs.com'],
     ttlSeconds: 7 * DAY,
     negativeTtlSeconds: DAY,
     timeoutMs: 15_000,
@@ -57,6 +66,7 @@ export const API_PRESETS: Readonly<Record<string, ApiPreset>> = {
   },
   lastfm: {
     baseUrl: 'https://ws.audioscrobbler.com',
+    keyOrigins: ['https://ws.audioscrobbler.com'],
     ttlSeconds: 7 * DAY,
     negativeTtlSeconds: DAY,
     timeoutMs: 15_000,
@@ -64,6 +74,7 @@ export const API_PRESETS: Readonly<Record<string, ApiPreset>> = {
   },
   wikimedia: {
     baseUrl: 'https://www.wikidata.org',
+    keyOrigins: ['https://www.wikidata.org', 'https://api.wikimedia.org'],
     ttlSeconds: DAY,
     negativeTtlSeconds: DAY,
     timeoutMs: 15_000,
@@ -74,4 +85,12 @@ export const API_PRESETS: Readonly<Record<string, ApiPreset>> = {
 /** The preset for `provider`, if there is one. */
 export function presetOf(provider: string): ApiPreset | undefined {
   return Object.hasOwn(API_PRESETS, provider) ? API_PRESETS[provider] : undefined;
+}
+
+/**
+ * Where a known service lives: the presets', and MusicBrainz's (which has no key). A URL under
+ * it moves to the provider's configured `baseUrl`, whoever passes it in.
+ */
+export function serviceBaseUrl(provider: string): string | undefined {
+  return provider === 'musicbrainz' ? 'https://musicbrainz.org' : presetOf(provider)?.baseUrl;
 }

@@ -6,6 +6,7 @@ import type { CachedEntry } from '../../storage/cached-entry.js';
 import { describeValue, isPlainObject, optionalBoolean, optionalFiniteNumber, requireHttpUrl, requireName, type JsonObject } from '../../validation.js';
 import { clientGetter, type ClientSource } from '../client-source.js';
 import { normalizeArtistIdentifier } from '../identifiers.js';
+import { providerRequestUrl, type ProviderUrlSettings } from '../request-url.js';
 
 export interface ImageRequest {
   url: string;
@@ -20,6 +21,11 @@ export interface ImageRequest {
   metadata?: JsonObject;
   /** Default 14 days. */
   ttlSeconds?: number;
+  /**
+   * Whether the download may reach a private address (see FetchRequest.allowPrivateAddresses).
+   * Unset: only when the URL itself names one. Pass false for a URL taken from a provider's answer.
+   */
+  allowPrivateAddresses?: boolean;
 }
 
 export type ArtistImageRequest = Omit<ImageRequest, 'imageType'>;
@@ -39,6 +45,11 @@ export interface FillQueueRequest {
   provider?: string;
   /** Queue at most this many of the URLs not cached yet, chosen at random. Default 15. */
   maxItems?: number;
+  /**
+   * Default false: these URLs usually come from a provider's answer (TheAudioDB's, fanart.tv's
+   * JSON), so they may not lead to loopback or the local network. True for URLs you trust.
+   */
+  allowPrivateAddresses?: boolean;
 }
 
 /** A cached image, as getRandomImage hands it out. */
@@ -66,9 +77,12 @@ const FOURTEEN_DAYS = 14 * 86_400;
  */
 export class ImagesProvider {
   private readonly client: () => Promise<DataCacheClient>;
+  private readonly settings: ReadonlyMap<string, ProviderUrlSettings>;
 
-  constructor(client: ClientSource) {
+  /** `settings`: per provider, its configured base URL and key (a key is taken out of image URLs too). */
+  constructor(client: ClientSource, settings: ReadonlyMap<string, ProviderUrlSettings> = new Map()) {
     this.client = clientGetter(client);
+    this.settings = settings;
   }
 
   async cacheArtistThumbnail(request: ArtistImageRequest): Promise<CachedEntry | null> {
@@ -96,13 +110,15 @@ export class ImagesProvider {
     requireRequest('cacheImage()', request);
     const imageType = requireName('imageType', request.imageType);
     const immediate = optionalBoolean('immediate', request.immediate, true);
+    const provider = request.provider === undefined ? 'cdn' : requireName('provider', request.provider);
     const client = await this.client();
     return client.getOrFetch({
-      url: requireHttpUrl('url', request.url),
+      url: providerRequestUrl(this.settings, provider, requireHttpUrl('url', request.url)),
       identifier: normalizeArtistIdentifier(request.artistIdentifier),
       dataType: imageType,
-      provider: request.provider === undefined ? 'cdn' : requireName('provider', request.provider),
+      provider,
       immediate,
+      ...(request.allowPrivateAddresses === undefined ? {} : { allowPrivateAddresses: optionalBoolean('allowPrivateAddresses', request.allowPrivateAddresses, false) }),
       priority: immediate ? PRIORITY.live : PRIORITY.batch,
       metadata: request.metadata,
       ttlSeconds: request.ttlSeconds ?? (IMAGE_DATA_TYPES.has(imageType) ? undefined : FOURTEEN_DAYS),
@@ -136,8 +152,9 @@ export class ImagesProvider {
     const imageType = requireName('imageType', request.imageType);
     const provider = request.provider === undefined ? 'cdn' : requireName('provider', request.provider);
     const maxItems = optionalFiniteNumber('maxItems', request.maxItems, 15, { min: 0, integer: true });
+    const allowPrivateAddresses = optionalBoolean('allowPrivateAddresses', request.allowPrivateAddresses, false);
     if (!Array.isArray(request.urls)) throw new InvalidArgumentError(`urls must be a list of image URLs, got ${describeValue(request.urls)}.`);
-    const urls = [...new Set(request.urls.map((url, index) => requireHttpUrl(`urls[${index}]`, url)))];
+    const urls = [...new Set(request.urls.map((url, index) => providerRequestUrl(this.settings, provider, requireHttpUrl(`urls[${index}]`, url))))];
     const client = await this.client();
     const missing: string[] = [];
     for (const url of urls) {
@@ -145,7 +162,7 @@ export class ImagesProvider {
     }
     const chosen = shuffle(missing).slice(0, maxItems);
     for (const url of chosen) {
-      await client.getOrFetch({ url, identifier, dataType: imageType, provider, immediate: false, priority: PRIORITY.batch, expect: 'image' });
+      await client.getOrFetch({ url, identifier, dataType: imageType, provider, immediate: false, priority: PRIORITY.batch, expect: 'image', allowPrivateAddresses });
     }
     return chosen;
   }
