@@ -37,6 +37,7 @@ export {
 export { MusicBrainzProvider, type LookupOptions, type MusicBrainzEntity, type MusicBrainzOptions, type SearchOptions, type SearchResult } from './providers/musicbrainz/musicbrainz-provider.js';
 export { escapeLuceneQuery, musicbrainzUrl } from './providers/musicbrainz/query.js';
 export { normalizeArtistIdentifier } from './providers/identifiers.js';
+export { Secret } from './providers/secret.js';
 export { redactText, redactUrl } from './redaction.js';
 export { ACCEPTED_IMAGE_FORMATS, sniffImage, type SniffedImage } from './client/sniff-image.js';
 export { DataStorage, INLINE_LIMIT_BYTES } from './storage/data-storage.js';
@@ -57,18 +58,24 @@ export type { StorableJson, StorableValue, ValueType } from './storage/value-cod
 export { defaultCacheDirectory } from './storage/cache-directory.js';
 export { SharedRateLimiter, type AcquireOptions, type Cooldown, type Grant, type RequestPriority } from './ratelimit/shared-rate-limiter.js';
 export { DEFAULT_RATE_LIMITS, FALLBACK_RATE_LIMIT, resolveRateLimits, type RateLimit } from './ratelimit/provider-limits.js';
-export { HttpClient, type Download, type DownloadRequest, type HttpClientOptions } from './http/http-client.js';
+export { HttpClient, type Download, type DownloadRequest, type HttpClientOptions, type Lane } from './http/http-client.js';
 export {
   ChecksumMismatchError,
+  ContentEncodingError,
   DownloadError,
   DownloadTimeoutError,
   HttpStatusError,
   InvalidJsonError,
+  JsonTooDeepError,
   NetworkError,
+  PrivateAddressError,
+  RedirectRefusedError,
   ResponseTooLargeError,
   TooManyRedirectsError,
   UnexpectedContentError,
 } from './http/http-errors.js';
+export { isPrivateAddress } from './http/address-policy.js';
+export { entryJson } from './client/entry-json.js';
 export { parseRetryAfter } from './http/retry-after.js';
 export { DEFAULT_USER_AGENT } from './http/user-agent.js';
 export { ManualClock, systemClock, type Clock } from './clock.js';
