@@ -2,6 +2,7 @@ import { IMAGE_DATA_TYPES } from '../client/fetch-request.js';
 import type { DataCacheProviders, ProvidersStats } from '../providers/data-cache-providers.js';
 import { normalizeArtistIdentifier } from '../providers/identifiers.js';
 import type { JobState } from '../queue/request-queue.js';
+import { shownJob, type ShownJob } from '../queue/shown-job.js';
 import { redactText, redactUrl } from '../redaction.js';
 
 /** Everything the overview page shows; `GET /api/overview` answers it as JSON. */
@@ -32,16 +33,7 @@ export interface ArtistSummary {
 }
 
 /** A queued job as `/api/queue` shows it: URL and error redacted, the request itself left out. */
-export interface QueueJobSummary {
-  url: string;
-  provider: string;
-  priority: number;
-  state: JobState;
-  attempts: number;
-  availableAt: number;
-  lastError: string | null;
-  updatedAt: number;
-}
+export type QueueJobSummary = ShownJob;
 
 export interface ImageSummary {
   cachekey: string;
@@ -93,16 +85,7 @@ export async function readOverview(providers: DataCacheProviders, { hours = 24, 
 /** The queue's jobs (of one state, or all) in the queue's order (running, pending, failed, done), redacted. */
 export async function listQueue(providers: DataCacheProviders, state: JobState | undefined, limit: number): Promise<QueueJobSummary[]> {
   const jobs = await providers.client.queue.list({ ...(state === undefined ? {} : { state }), limit });
-  return jobs.map((job) => ({
-    url: redactUrl(job.url),
-    provider: job.provider,
-    priority: job.priority,
-    state: job.state,
-    attempts: job.attempts,
-    availableAt: job.availableAt,
-    lastError: job.lastError === null ? null : redactText(job.lastError),
-    updatedAt: job.updatedAt,
-  }));
+  return jobs.map(shownJob);
 }
 
 /** Cached artists whose identifier contains `search` (any spelling: it is normalised first). */

@@ -1,22 +1,13 @@
 import { hostname } from 'node:os';
 import sharp from 'sharp';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startDashboard, type Dashboard } from '../../src/dashboard/dashboard-server.js';
+import { describe, expect, it } from 'vitest';
+import { startDashboard } from '../../src/dashboard/dashboard-server.js';
 import { InvalidArgumentError } from '../../src/errors.js';
 import type { DataCacheProviders } from '../../src/index.js';
 import { cacheWithArtists, SECRET } from './dashboard-fixture.js';
 import { getWithHost } from './raw-request.js';
+import { serve } from './serve-dashboard.js';
 
-const started: Dashboard[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((dashboard) => dashboard.close()));
-});
-
-async function serve(...args: Parameters<typeof startDashboard>): Promise<Dashboard> {
-  const dashboard = await startDashboard(...args);
-  started.push(dashboard);
-  return dashboard;
-}
 
 const AUDIODB_KEY = '523532';
 

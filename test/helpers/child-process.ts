@@ -12,14 +12,16 @@ export interface ChildResult {
 
 /**
  * Runs a TypeScript file in a real child process (through tsx), as another process of a
- * DJ's app would use the cache. Resolves when it exits.
+ * DJ's app would use the cache (or, with `uid`, another user would). Resolves when it exits.
  */
-export function runTypeScript(script: string, args: string[] = [], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<ChildResult> {
+export function runTypeScript(script: string, args: string[] = [], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; uid?: number } = {}): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), ...args], {
       cwd: projectRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: options.env ?? process.env,
+      // As another user (needs root): its uid, and a group of the same number.
+      ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }),
     });
     let stdout = '';
     let stderr = '';

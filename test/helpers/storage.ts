@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { afterEach } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { DataStorage, type DataStorageOptions, type StoreRequest } from '../../src/index.js';
@@ -39,4 +40,19 @@ export function request(overrides: Partial<StoreRequest> = {}): StoreRequest {
     ttlSeconds: 3600,
     ...overrides,
   };
+}
+
+/** One value from the cache database, read through a connection of its own (as another process would). */
+export function queryDatabase<T>(databasePath: string, sql: string, ...parameters: unknown[]): T | undefined {
+  const database = new Database(databasePath, { readonly: true });
+  try {
+    return database.prepare(sql).pluck().get(...parameters) as T | undefined;
+  } finally {
+    database.close();
+  }
+}
+
+/** The blob file (relative to the cache directory) that the entry for `url` names. */
+export function filePathOf(databasePath: string, url: string): string {
+  return queryDatabase<string>(databasePath, 'SELECT file_path FROM entries WHERE url = ?', url)!;
 }

@@ -4,17 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { DataStorage, type Logger } from '../../src/index.js';
-import { closeAfterTest, openTestStorage, request } from '../helpers/storage.js';
+import { closeAfterTest, filePathOf, openTestStorage, request } from '../helpers/storage.js';
 import { temporaryDirectory } from '../helpers/temporary-directory.js';
 
-function filePathOf(databasePath: string, url: string): string {
-  const database = new Database(databasePath, { readonly: true });
-  try {
-    return (database.prepare('SELECT file_path FROM entries WHERE url = ?').get(url) as { file_path: string }).file_path;
-  } finally {
-    database.close();
-  }
-}
 
 async function allFiles(cacheDir: string): Promise<string[]> {
   const files = await readdir(join(cacheDir, 'blobs'), { recursive: true, withFileTypes: true }).catch(() => []);

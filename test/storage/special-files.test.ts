@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants, openSync, unlinkSync } from 'node:fs';
 import { copyFile, lstat, mkdir, readFile, rename, stat, symlink, unlink } from 'node:fs/promises';
@@ -8,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CacheDirectoryUnsafeError } from '../../src/errors.js';
 import { DataStorage } from '../../src/index.js';
-import { closeAfterTest, openTestStorage, request } from '../helpers/storage.js';
+import { closeAfterTest, filePathOf, openTestStorage, queryDatabase, request } from '../helpers/storage.js';
 import { temporaryDirectory } from '../helpers/temporary-directory.js';
 
 /**
@@ -48,23 +47,7 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
 });
 
-function filePathOf(databasePath: string, url: string): string {
-  const database = new Database(databasePath, { readonly: true });
-  try {
-    return (database.prepare('SELECT file_path FROM entries WHERE url = ?').get(url) as { file_path: string }).file_path;
-  } finally {
-    database.close();
-  }
-}
 
-function rowCount(databasePath: string, url: string): number {
-  const database = new Database(databasePath, { readonly: true });
-  try {
-    return (database.prepare('SELECT count(*) AS count FROM entries WHERE url = ?').get(url) as { count: number }).count;
-  } finally {
-    database.close();
-  }
-}
 
 function mkfifo(path: string): void {
   execFileSync('mkfifo', ['-m', '600', path]);
@@ -97,7 +80,7 @@ describe.skipIf(!posix)('a blob file replaced by a special file', () => {
     }
     const answers = await withinDeadline(Promise.all(urls.map((url) => storage.retrieveByUrl(url))), 10_000, 'reading five FIFOs');
     expect(answers).toEqual([null, null, null, null, null]);
-    for (const url of urls) expect(rowCount(storage.databasePath, url)).toBe(0);
+    for (const url of urls) expect(queryDatabase<number>(storage.databasePath, 'SELECT count(*) FROM entries WHERE url = ?', url)).toBe(0);
     const normal = await withinDeadline(storage.retrieveByUrl('k:normal'), 10_000, 'a normal read');
     expect(normal!.data.equals(Buffer.alloc(30_000, 99))).toBe(true);
     // The file system still answers: the thread pool is free.
@@ -145,7 +128,7 @@ describe.skipIf(!posix)('a blob file replaced by a special file', () => {
         expect((await lstat(path)).isSocket()).toBe(true);
       }
       expect(await withinDeadline(storage.retrieveByUrl(url), 10_000, kind), kind).toBeNull();
-      expect(rowCount(storage.databasePath, url), kind).toBe(0);
+      expect(queryDatabase<number>(storage.databasePath, 'SELECT count(*) FROM entries WHERE url = ?', url), kind).toBe(0);
     }
     // Removing the link removed only the link.
     expect((await readFile(join(elsewhere, 'copy'))).equals(Buffer.alloc(30_000, 3))).toBe(true);

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import type { JobState } from '../../queue/request-queue.js';
-import { redactUrl } from '../../redaction.js';
+import { shownJob } from '../../queue/shown-job.js';
 import { globalOptions, withProviders, writeJson, type CliContext } from '../cli-context.js';
 import { parseWholeNumber } from '../arguments.js';
 import { EXIT } from '../exit-codes.js';
@@ -19,15 +19,7 @@ export function queueCommand(context: CliContext): Command {
     .option('--json', 'print the jobs as JSON')
     .action(async (options: { state?: JobState; limit: string }, command: Command) => {
       const jobs = await withProviders(command, context, (providers) => providers.client.queue.list({ state: options.state, limit: parseWholeNumber('--limit', options.limit, { min: 1 }) }));
-      const shown = jobs.map((job) => ({
-        url: redactUrl(job.url),
-        provider: job.provider,
-        priority: job.priority,
-        state: job.state,
-        attempts: job.attempts,
-        availableAt: job.availableAt,
-        lastError: job.lastError,
-      }));
+      const shown = jobs.map(shownJob);
       if (globalOptions(command).json === true) {
         writeJson(context, shown);
         return;
