@@ -30,10 +30,12 @@ export const DEFAULT_MAX_BYTES = 25 * 1024 * 1024;
 
 /**
  * The default cap on a JSON answer. Provider answers are kilobytes (a MusicBrainz search of 100
- * artists is about 150 KB) and parsing holds the event loop about 10 ms per MiB: 25 MiB of
- * `[[[…]]]` used to stall it for 38 s, on the fetch and again on every hit.
+ * artists is about 150 KB, TheAudioDB's artist 10 KB) and parsing holds the event loop about
+ * 10 ms per MiB here: 25 MiB of `[[[…]]]` used to stall it for 38 s, on the fetch and again on
+ * every hit. The presets lower it where their answers are smaller (512 KiB) or raise it where
+ * they are larger (Wikidata entities: 2 MiB).
  */
-export const DEFAULT_MAX_JSON_BYTES = 2 * 1024 * 1024;
+export const DEFAULT_MAX_JSON_BYTES = 1024 * 1024;
 
 const DAY = 86_400;
 
@@ -73,7 +75,7 @@ export interface FetchRequest {
   /** Queue priority, lower first. Default 1 for immediate, 2 for queued. */
   priority?: number;
   expectedChecksum?: string;
-  /** Default: the provider's `maxBytes`, else 2 MiB for JSON (`expect: 'json'`) and 25 MiB for the rest. */
+  /** Default: the provider's `maxBytes`, else its JSON cap for JSON (`expect: 'json'`; 1 MiB unless a preset says otherwise) and 25 MiB for the rest. */
   maxBytes?: number;
   /** Default `image` for the image data types, else `any`. */
   expect?: ExpectedContent;
@@ -110,8 +112,10 @@ export interface ProviderSettings {
   burst?: number;
   ttlSeconds?: number;
   timeoutMs?: number;
-  /** The default cap on this provider's bodies (see FetchRequest.maxBytes). */
+  /** The default cap on this provider's bodies, JSON and images alike (see FetchRequest.maxBytes). */
   maxBytes?: number;
+  /** The default cap on this provider's JSON answers when `maxBytes` is not set (a preset's). */
+  maxJsonBytes?: number;
   authorize?: RequestAuthorizer;
 }
 
@@ -196,7 +200,8 @@ export function resolveFetchRequest(input: unknown, defaults: FetchDefaults): Re
   }
   const expect = requireExpectedContent(input.expect, dataType);
   const identifier = requireString('identifier', input.identifier, { allowEmpty: true, maxLength: 1024 });
-  const providerMaxBytes = providerSettings(defaults, provider)?.maxBytes;
+  const settings = providerSettings(defaults, provider);
+  const defaultMaxBytes = settings?.maxBytes ?? (expect === 'json' ? (settings?.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES) : DEFAULT_MAX_BYTES);
   return {
     url,
     identifier: ARTIST_DATA_TYPES.has(dataType) ? normalizeArtistIdentifier(identifier) : identifier,
@@ -214,7 +219,7 @@ export function resolveFetchRequest(input: unknown, defaults: FetchDefaults): Re
     metadata: metadataText === null ? {} : (JSON.parse(metadataText) as JsonObject),
     priority: optionalFiniteNumber('priority', input.priority, immediate ? 1 : 2, { min: 0, integer: true }),
     expectedChecksum,
-    maxBytes: optionalFiniteNumber('maxBytes', input.maxBytes, providerMaxBytes ?? (expect === 'json' ? DEFAULT_MAX_JSON_BYTES : DEFAULT_MAX_BYTES), { min: 1 }),
+    maxBytes: optionalFiniteNumber('maxBytes', input.maxBytes, defaultMaxBytes, { min: 1 }),
     expect,
     allowPrivateAddresses: input.allowPrivateAddresses === undefined ? null : optionalBoolean('allowPrivateAddresses', input.allowPrivateAddresses, false),
   };

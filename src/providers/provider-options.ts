@@ -33,7 +33,7 @@ export interface ProviderConfig {
    * each process adds its own, like keys. Needs a `baseUrl` for a provider datacache does not know.
    */
   headers?: Record<string, string>;
-  /** The largest body accepted (default 2 MiB for JSON, 25 MiB for images). */
+  /** The largest body accepted (default: 1 MiB for JSON, or the preset's cap; 25 MiB for images). */
   maxBytes?: number;
 }
 
@@ -117,6 +117,7 @@ export function resolveProviders(input: unknown): Map<string, ResolvedProvider> 
       ttlSeconds: config.ttlSeconds === undefined ? preset?.ttlSeconds : requireFiniteNumber(`providers.${name}.ttlSeconds`, config.ttlSeconds, { min: 0 }),
       timeoutMs: config.timeoutMs === undefined ? preset?.timeoutMs : requireFiniteNumber(`providers.${name}.timeoutMs`, config.timeoutMs, { min: 1, max: MAX_FETCH_TIMEOUT_MS }),
       maxBytes: config.maxBytes === undefined ? undefined : requireFiniteNumber(`providers.${name}.maxBytes`, config.maxBytes, { min: 1 }),
+      maxJsonBytes: preset?.maxJsonBytes,
       // The limiter checks these two itself.
       ratePerSecond: (config.ratePerSecond as number | undefined) ?? (apiKey === undefined ? preset?.anonymousRatePerSecond : undefined),
       burst: config.burst as number | undefined,

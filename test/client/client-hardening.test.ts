@@ -132,8 +132,8 @@ describe('JSON answers', () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it('caps JSON at 2 MiB by default (a provider may raise it), and parses a fetched answer once', async () => {
-    const big = JSON.stringify({ items: 'x'.repeat(3 * 1024 * 1024) });
+  it('caps JSON at 1 MiB by default (a provider may raise it), and parses a fetched answer once', async () => {
+    const big = JSON.stringify({ items: 'x'.repeat(1024 * 1024 + 10) });
     const server = await startServer({
       '/big.json': (_request, response) => response.writeHead(200).end(big),
       '/artist.json': (_request, response) => response.writeHead(200).end('{"name":"Daft Punk"}'),

@@ -148,3 +148,18 @@ describe('a cache database that cannot be used', () => {
     expect((await readdir(cacheDir)).some((name) => name.startsWith('datacache.sqlite.corrupt-'))).toBe(true);
   });
 });
+
+describe('JSON caps that fit each provider', () => {
+  it('takes 512 KiB from TheAudioDB, 2 MiB from Wikimedia, and what a provider is configured for', async () => {
+    const answer = (bytes: number): string => JSON.stringify({ text: 'x'.repeat(bytes) });
+    const server = await startServer({
+      '/api/v1/json/123/search.php': (_request, response) => response.writeHead(200).end(answer(600 * 1024)),
+      '/wiki/Special:EntityData/Q1.json': (_request, response) => response.writeHead(200).end(answer(1536 * 1024)),
+    });
+    const providers = await open({ providers: { theaudiodb: { baseUrl: server.url(''), ...unlimited }, wikimedia: { baseUrl: server.url(''), ...unlimited } } });
+    await expect(providers.api.cacheApiResponse({ url: server.url('/api/v1/json/123/search.php'), identifier: 'x', provider: 'theaudiodb' })).rejects.toMatchObject({ code: 'ERR_DATACACHE_TOO_LARGE' });
+    expect(await providers.api.cacheApiResponse({ url: server.url('/wiki/Special:EntityData/Q1.json'), identifier: 'x', provider: 'wikimedia' })).toMatchObject({ text: expect.any(String) as unknown });
+    const roomy = await open({ providers: { theaudiodb: { baseUrl: server.url(''), maxBytes: 1024 * 1024, ...unlimited } } });
+    expect(await roomy.api.cacheApiResponse({ url: server.url('/api/v1/json/123/search.php'), identifier: 'x', provider: 'theaudiodb' })).toMatchObject({ text: expect.any(String) as unknown });
+  });
+});

@@ -23,9 +23,12 @@ export interface ApiPreset {
   apiKey: ApiKeyPlacement;
   /** The rate for a client without a key, where the service allows fewer requests then. */
   anonymousRatePerSecond?: number;
+  /** The largest JSON answer taken: a little above the largest the service sends, so a hostile one parses quickly. */
+  maxJsonBytes: number;
 }
 
 const DAY = 86_400;
+const KIB = 1024;
 
 /**
  * The presets, from each service's documentation:
@@ -36,11 +39,13 @@ const DAY = 86_400;
  * - Last.fm: `api_key` is a query parameter only.
  * - Wikimedia: no key needed; a personal API token, when given, goes in `Authorization: Bearer`,
  *   to Wikidata and the API portal (api.wikimedia.org) only. Articles change more often than
- *   discographies, so a day's TTL.
+ *   discographies, so a day's TTL. A Wikidata entity of a well-known artist reaches 1 MB.
+ * - The others' answers are tens of kilobytes: 512 KiB is plenty.
  */
 export const API_PRESETS: Readonly<Record<string, ApiPreset>> = {
   theaudiodb: {
     baseUrl: 'https://www.theaudiodb.com',
+    maxJsonBytes: 512 * KIB,
     keyOrigins: ['https://www.theaudiodb.com'],
     ttlSeconds: 7 * DAY,
     negativeTtlSeconds: DAY,
@@ -49,6 +54,7 @@ export const API_PRESETS: Readonly<Record<string, ApiPreset>> = {
   },
   fanarttv: {
     baseUrl: 'https://webservice.fanart.tv',
+    maxJsonBytes: 512 * KIB,
     keyOrigins: ['https://webservice.fanart.tv'],
     ttlSeconds: 7 * DAY,
     negativeTtlSeconds: DAY,
@@ -57,6 +63,7 @@ export const API_PRESETS: Readonly<Record<string, ApiPreset>> = {
   },
   discogs: {
     baseUrl: 'https://api.discogs.com',
+    maxJsonBytes: 512 * KIB,
     keyOrigins: ['https://api.discogs.com'],
     ttlSeconds: 7 * DAY,
     negativeTtlSeconds: DAY,
@@ -66,6 +73,7 @@ export const API_PRESETS: Readonly<Record<string, ApiPreset>> = {
   },
   lastfm: {
     baseUrl: 'https://ws.audioscrobbler.com',
+    maxJsonBytes: 512 * KIB,
     keyOrigins: ['https://ws.audioscrobbler.com'],
     ttlSeconds: 7 * DAY,
     negativeTtlSeconds: DAY,
@@ -74,6 +82,7 @@ export const API_PRESETS: Readonly<Record<string, ApiPreset>> = {
   },
   wikimedia: {
     baseUrl: 'https://www.wikidata.org',
+    maxJsonBytes: 2048 * KIB,
     keyOrigins: ['https://www.wikidata.org', 'https://api.wikimedia.org'],
     ttlSeconds: DAY,
     negativeTtlSeconds: DAY,
