@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataCacheClient, DataStorage, RequestQueue } from '../../src/index.js';
-import { DatabaseChangeWatcher } from '../../src/queue/change-watcher.js';
+import { DatabaseChangeWatcher } from '../../src/backends/sqlite/change-watcher.js';
 import { QueueWorker } from '../../src/queue/queue-worker.js';
 import { runChild, startChild } from '../child.js';
 import { summarizeMilliseconds, watchEventLoop, type Benchmark, type Figure } from '../harness.js';

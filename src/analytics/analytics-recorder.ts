@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
-import type { SqliteConnection } from '../storage/sqlite/connection.js';
+import type { SqliteConnection } from '../backends/sqlite/connection.js';
 
 /** What the client counts. */
 export type CountedEvent = 'hit' | 'miss' | 'stale' | 'fetch' | 'error';

@@ -1,4 +1,4 @@
-import type { SqliteConnection } from '../storage/sqlite/connection.js';
+import type { SqliteConnection } from '../backends/sqlite/connection.js';
 import type { EventCounts, MinuteCounts } from './analytics-recorder.js';
 
 export interface CountTotals extends EventCounts {

@@ -7,7 +7,7 @@ import { HttpClient } from '../http/http-client.js';
 import { DownloadError, DownloadTimeoutError, HttpStatusError, JsonTooDeepError, UnexpectedContentError } from '../http/http-errors.js';
 import { redactingLogger, silentLogger, type Logger } from '../logger.js';
 import { redactUrl } from '../redaction.js';
-import { DatabaseChangeWatcher } from '../queue/change-watcher.js';
+import { DatabaseChangeWatcher } from '../backends/sqlite/change-watcher.js';
 import { drainQueue, type DrainOptions, type DrainReport } from '../queue/drain-queue.js';
 import { QueueWorker, type JobOutcome } from '../queue/queue-worker.js';
 import { RequestQueue, type QueuedJob } from '../queue/request-queue.js';

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MAX_TIMER_DELAY_MS } from '../clock.js';
 import { silentLogger, type Logger } from '../logger.js';
-import type { DatabaseChangeWatcher } from './change-watcher.js';
+import type { ChangeFeed } from './change-feed.js';
 import type { QueuedJob, RequestQueue } from './request-queue.js';
 import { runClaimedJob, type JobRunner, type SettledAs } from './settle-job.js';
 
@@ -59,7 +59,7 @@ export class QueueWorker {
 
   constructor(
     private readonly queue: RequestQueue,
-    private readonly watcher: DatabaseChangeWatcher,
+    private readonly watcher: ChangeFeed,
     private readonly run: JobRunner,
     options: QueueWorkerOptions = {},
   ) {

@@ -1,8 +1,8 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { systemClock, type Clock } from '../clock.js';
 import { InvalidArgumentError } from '../errors.js';
-import type { SqliteConnection } from '../storage/sqlite/connection.js';
-import type { Statement } from '../storage/sqlite/entry-statements.js';
+import type { SqliteConnection } from '../backends/sqlite/connection.js';
+import type { Statement } from '../backends/sqlite/entry-statements.js';
 import { describeValue, isPlainObject, optionalFiniteNumber, requireName, requireString, type JsonObject } from '../validation.js';
 
 export type JobState = 'pending' | 'running' | 'done' | 'failed';

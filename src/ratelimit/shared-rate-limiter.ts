@@ -1,12 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SqliteConnection } from '../backends/sqlite/connection.js';
+import { SqliteRateLimitStore } from '../backends/sqlite/rate-limit-store.js';
 import { systemClock, type Clock } from '../clock.js';
 import { InvalidArgumentError, isDatabaseFault, ProviderCoolingDownError, RateLimitWaitError } from '../errors.js';
-import type { SqliteConnection } from '../storage/sqlite/connection.js';
 import { describeValue, optionalFiniteNumber, requireFiniteNumber, requireName, requireOptionsObject } from '../validation.js';
+import { planSend, planSlot, spacingMs, type Cooldown, type Decision, type RequestPriority } from './gcra.js';
+import { InMemoryRateLimitStore } from './in-memory-rate-limit-store.js';
 import type { RateLimit } from './provider-limits.js';
+import type { RateLimitStore } from './rate-limit-store.js';
 
-/** Live requests (the track playing now) are served before background work. */
-export type RequestPriority = 'live' | 'background';
+export { spacingMs, type Cooldown, type RequestPriority } from './gcra.js';
 
 export interface AcquireOptions {
   /** Default 'live'. */
@@ -21,41 +24,11 @@ export interface AcquireOptions {
 
 export interface Grant {
   provider: string;
-  /** The slot reserved for this request, epoch ms: slots of one provider are at least 1 / rate apart, beyond the burst. */
+  /** The slot reserved for this request, in the store's clock (epoch ms): slots of one provider are at least 1 / rate apart, beyond the burst. */
   slotAt: number;
-  /** When the request may go, epoch ms: the moment acquire() resolved. */
+  /** When the request may go, in the same clock: the moment acquire() resolved. */
   grantedAt: number;
   waitedMs: number;
-}
-
-export interface Cooldown {
-  until: number;
-  reason: string | null;
-}
-
-/**
- * How much wider than the limit requests are spaced: 5 % of the interval, at most 50 ms. The
- * limit is the origin's, and requests reach it 10-25 ms late or early on a loaded machine
- * (measured); spaced exactly at the limit, one late arrival and one early put a request too
- * many into a one-second window at the server. A guard of 5 % tolerates 50 ms of jitter at any
- * rate (three arrivals share a second only if the jitter spread exceeds rate × guard) and keeps
- * 95.2 % of the allowed rate.
- */
-export function spacingMs(limit: RateLimit): number {
-  const intervalMs = 1000 / limit.ratePerSecond;
-  return intervalMs + Math.min(50, intervalMs * 0.05);
-}
-
-/** GCRA: the slot a request may take given when the next one is due, or why it may not take one now. */
-function planSlot(nextDueAt: number, now: number, limit: RateLimit, priority: RequestPriority, maxWaitMs: number): Decision {
-  if (limit.ratePerSecond === Infinity) return { kind: 'granted', slot: now, nextDue: now };
-  const intervalMs = spacingMs(limit);
-  const nextDue = nextDueAt > now + LONGEST_PLAUSIBLE_QUEUE_MS ? now : nextDueAt; // the wall clock went back
-  const slot = Math.max(now, nextDue - (limit.burst - 1) * intervalMs);
-  const waitMs = slot - now;
-  if (priority === 'background' && waitMs > 0) return { kind: 'later', waitMs };
-  if (waitMs > maxWaitMs) return { kind: 'too long', waitMs };
-  return { kind: 'granted', slot, nextDue: Math.max(nextDue, slot) + intervalMs };
 }
 
 /** Sleeps; an abort rejects with the signal's reason, as fetch does, not a generic AbortError. */
@@ -74,22 +47,20 @@ function validatePriority(value: unknown): RequestPriority {
   throw new InvalidArgumentError(`priority must be 'live' or 'background', got ${describeValue(value)}.`);
 }
 
-/** A reservation further ahead than this can only come from the wall clock jumping back. */
-const LONGEST_PLAUSIBLE_QUEUE_MS = 60 * 60 * 1000;
 const DEFAULT_LIVE_MAX_WAIT_MS = 10_000;
 
-type Decision =
-  | { kind: 'granted'; slot: number; nextDue: number }
-  | { kind: 'later'; waitMs: number }
-  | { kind: 'too long'; waitMs: number }
-  | { kind: 'cooling down'; cooldown: Cooldown };
+function isStoreList(value: RateLimitStore | readonly RateLimitStore[]): value is readonly RateLimitStore[] {
+  return Array.isArray(value);
+}
 
 /**
- * Rate limits and cool-downs shared by every process of a cache, kept in its database.
+ * Rate limits and cool-downs shared by every process of a cache (and, with a shared tier, every
+ * machine), kept in a store: the cache database, PostgreSQL, or this process's memory when
+ * neither can be used. The arithmetic is GCRA (gcra.ts), the same whichever store keeps it.
  *
  * Each provider has one row holding GCRA's "theoretical arrival time": the moment the next
  * request is due if requests are spaced `1 / ratePerSecond` apart, with `burst` allowed at
- * once. An acquire reserves the next slot under the write lock and then sleeps until exactly
+ * once. An acquire reserves the next slot under the store's lock and then sleeps until exactly
  * that moment (no polling), so requests from all processes go out in the order they asked,
  * never more than `ratePerSecond × W + burst` in any window W.
  *
@@ -102,41 +73,22 @@ type Decision =
  * await limiter.acquire('musicbrainz'); // resolves when this process may send its request
  */
 export class SharedRateLimiter {
-  private readonly statements;
-  /** Used only while the database cannot be: limits then hold per process instead of shared. */
-  private readonly localNextDue = new Map<string, number>();
+  /** Tried in order: one that cannot be reached (a database fault) hands over to the next. */
+  private readonly stores: readonly RateLimitStore[];
 
+  /**
+   * `stores`: the cache's SQLite connection, a store, or several in order of preference (the
+   * shared tier's, then the machine's); a per-process store is always the last resort.
+   */
   constructor(
-    private readonly connection: SqliteConnection,
+    stores: SqliteConnection | RateLimitStore | readonly RateLimitStore[],
     /** Each provider's limit, as configured. */
     readonly limitOf: (provider: string) => RateLimit,
     private readonly clock: Clock = systemClock,
   ) {
-    const database = connection.database;
-    this.statements = {
-      read: database.prepare<[string], { nextDueAt: number; cooldownUntil: number; cooldownReason: string | null }>(
-        'SELECT next_due_at AS nextDueAt, cooldown_until AS cooldownUntil, cooldown_reason AS cooldownReason FROM rate_limits WHERE provider = ?',
-      ),
-      coolingDown: database.prepare<[number], { provider: string; cooldownUntil: number; cooldownReason: string | null }>(
-        'SELECT provider, cooldown_until AS cooldownUntil, cooldown_reason AS cooldownReason FROM rate_limits WHERE cooldown_until > ?',
-      ),
-      passSendGate: database.prepare<[{ provider: string; now: number; intervalMs: number; toleranceMs: number }], number>(`
-        UPDATE rate_limits SET send_due_at = max(send_due_at, @now) + @intervalMs
-        WHERE provider = @provider AND send_due_at - @toleranceMs <= @now
-        RETURNING send_due_at`).pluck(),
-      sendDueAt: database.prepare<[string], number>('SELECT send_due_at FROM rate_limits WHERE provider = ?').pluck(),
-      setNextDue: database.prepare<[string, number]>(
-        'INSERT INTO rate_limits (provider, next_due_at) VALUES (?, ?) ON CONFLICT (provider) DO UPDATE SET next_due_at = excluded.next_due_at',
-      ),
-      giveBack: database.prepare<[number, string, number]>(
-        'UPDATE rate_limits SET next_due_at = next_due_at - ? WHERE provider = ? AND next_due_at = ?',
-      ),
-      setCooldown: database.prepare<[string, number, string | null, number]>(`
-        INSERT INTO rate_limits (provider, next_due_at, cooldown_until, cooldown_reason) VALUES (?, 0, ?, ?)
-        ON CONFLICT (provider) DO UPDATE SET cooldown_until = excluded.cooldown_until, cooldown_reason = excluded.cooldown_reason
-        WHERE rate_limits.cooldown_until < ?`),
-      clearCooldown: database.prepare<[string]>('UPDATE rate_limits SET cooldown_until = 0, cooldown_reason = NULL WHERE provider = ?'),
-    };
+    const given: readonly RateLimitStore[] =
+      stores instanceof SqliteConnection ? [new SqliteRateLimitStore(stores, clock)] : isStoreList(stores) ? stores : [stores];
+    this.stores = [...given, new InMemoryRateLimitStore(clock)];
   }
 
   /**
@@ -167,13 +119,17 @@ export class SharedRateLimiter {
 
     for (;;) {
       signal?.throwIfAborted();
-      let decision: Decision;
-      try {
-        decision = await this.connection.write('acquiring a rate-limit token', () => this.decide(provider, limit, priority, maxWaitMs));
-      } catch (error) {
-        if (!isDatabaseFault(error)) throw error;
-        decision = this.decideLocally(provider, limit, priority, maxWaitMs);
-      }
+      const { store, value } = await this.firstReachable((candidate) =>
+        candidate.reserve<Decision>(provider, (state, now) => {
+          if (state !== undefined && state.cooldownUntil > now) {
+            return { result: { kind: 'cooling down', cooldown: { until: state.cooldownUntil, reason: state.cooldownReason } } };
+          }
+          const decision = planSlot(state?.nextDueAt ?? now, now, limit, priority, maxWaitMs);
+          return decision.kind === 'granted' && limit.ratePerSecond !== Infinity ? { result: decision, nextDue: decision.nextDue } : { result: decision };
+        }),
+      );
+      const { result: decision, now: storeNow } = value;
+      const decidedAt = this.clock.now();
       switch (decision.kind) {
         case 'cooling down':
           throw new ProviderCoolingDownError(provider, decision.cooldown.until, decision.cooldown.reason);
@@ -185,17 +141,14 @@ export class SharedRateLimiter {
           continue;
         case 'granted':
           try {
-            await this.sleepUntil(decision.slot, signal);
-            if (limit.ratePerSecond !== Infinity) await this.passSendGate(provider, limit, signal);
+            // The slot is in the store's clock: wait for it by this process's, from the decision.
+            await this.sleepUntil(decidedAt + (decision.slot - storeNow), signal);
+            if (limit.ratePerSecond !== Infinity) await this.passSendGate(store, provider, limit, signal);
           } catch (error) {
-            if (intervalMs > 0) {
-              await this.connection
-                .write('handing back a rate-limit token', () => this.statements.giveBack.run(intervalMs, provider, decision.nextDue))
-                .catch(() => undefined);
-            }
+            if (intervalMs > 0) await store.giveBack(provider, intervalMs, decision.nextDue).catch(() => undefined);
             throw error;
           }
-          return { provider, slotAt: decision.slot, grantedAt: this.clock.now(), waitedMs: this.clock.now() - started };
+          return { provider, slotAt: decision.slot, grantedAt: storeNow + (this.clock.now() - decidedAt), waitedMs: this.clock.now() - started };
       }
     }
   }
@@ -207,27 +160,24 @@ export class SharedRateLimiter {
   async setCooldown(provider: string, until: number, reason?: string): Promise<void> {
     requireName('provider', provider);
     optionalFiniteNumber('until', until, 0, { min: 0 });
-    await this.connection.write('setting a cool-down', () => this.statements.setCooldown.run(provider, until, reason ?? null, until));
+    await this.firstReachable((store) => store.setCooldown(provider, until, reason ?? null));
   }
 
   async clearCooldown(provider: string): Promise<void> {
     requireName('provider', provider);
-    await this.connection.write('clearing a cool-down', () => this.statements.clearCooldown.run(provider));
+    await this.firstReachable((store) => store.clearCooldown(provider));
   }
 
   /** The provider's current cool-down, or null. */
   async cooldownOf(provider: string): Promise<Cooldown | null> {
     requireName('provider', provider);
-    const row = await this.connection.read('reading a cool-down', () => this.statements.read.get(provider));
-    return row !== undefined && row.cooldownUntil > this.clock.now() ? { until: row.cooldownUntil, reason: row.cooldownReason } : null;
+    const cooldowns = await this.activeCooldowns();
+    return Object.hasOwn(cooldowns, provider) ? cooldowns[provider]! : null;
   }
 
   /** Every provider cooling down now, whichever process set it, by name. */
   async activeCooldowns(): Promise<Record<string, Cooldown>> {
-    const rows = await this.connection.read('reading cool-downs', () => this.statements.coolingDown.all(this.clock.now()));
-    const cooldowns = Object.create(null) as Record<string, Cooldown>;
-    for (const row of rows) cooldowns[row.provider] = { until: row.cooldownUntil, reason: row.cooldownReason };
-    return cooldowns;
+    return (await this.firstReachable((store) => store.activeCooldowns())).value;
   }
 
   /**
@@ -237,44 +187,32 @@ export class SharedRateLimiter {
    * closely. Here the late one pushes the next back instead, and the widening still absorbs
    * jitter between this gate and the origin. Rarely waits.
    */
-  private async passSendGate(provider: string, limit: RateLimit, signal: AbortSignal | undefined): Promise<void> {
+  private async passSendGate(store: RateLimitStore, provider: string, limit: RateLimit, signal: AbortSignal | undefined): Promise<void> {
     const intervalMs = spacingMs(limit);
     const toleranceMs = (limit.burst - 1) * intervalMs;
     for (;;) {
-      const now = this.clock.now();
-      let passed: boolean;
-      let sendDueAt = 0;
+      let decision: ReturnType<typeof planSend>;
       try {
-        passed = await this.connection.write('passing the send gate', () => {
-          if (this.statements.passSendGate.get({ provider, now, intervalMs, toleranceMs }) !== undefined) return true;
-          sendDueAt = this.statements.sendDueAt.get(provider) ?? 0;
-          return false;
-        });
+        decision = await store.passSendGate(provider, (sendDueAt, now) => planSend(sendDueAt, now, intervalMs, toleranceMs));
       } catch (error) {
-        if (isDatabaseFault(error)) return; // the reservation already spaced it; without a database there is no shared history
+        if (isDatabaseFault(error)) return; // the reservation already spaced it; without the store there is no shared history
         throw error;
       }
-      if (passed) return;
-      await sleepFor(Math.max(1, sendDueAt - toleranceMs - now), signal);
+      if (decision.pass) return;
+      await sleepFor(decision.waitMs, signal);
     }
   }
 
-  private decide(provider: string, limit: RateLimit, priority: RequestPriority, maxWaitMs: number): Decision {
-    const now = this.clock.now();
-    const row = this.statements.read.get(provider);
-    if (row !== undefined && row.cooldownUntil > now) {
-      return { kind: 'cooling down', cooldown: { until: row.cooldownUntil, reason: row.cooldownReason } };
+  /** Runs `work` on the first store that can be reached. */
+  private async firstReachable<T>(work: (store: RateLimitStore) => Promise<T>): Promise<{ store: RateLimitStore; value: T }> {
+    for (let index = 0; ; index++) {
+      const store = this.stores[index]!;
+      try {
+        return { store, value: await work(store) };
+      } catch (error) {
+        if (!isDatabaseFault(error) || index === this.stores.length - 1) throw error;
+      }
     }
-    const decision = planSlot(row?.nextDueAt ?? now, now, limit, priority, maxWaitMs);
-    if (decision.kind === 'granted' && limit.ratePerSecond !== Infinity) this.statements.setNextDue.run(provider, decision.nextDue);
-    return decision;
-  }
-
-  private decideLocally(provider: string, limit: RateLimit, priority: RequestPriority, maxWaitMs: number): Decision {
-    const now = this.clock.now();
-    const decision = planSlot(this.localNextDue.get(provider) ?? now, now, limit, priority, maxWaitMs);
-    if (decision.kind === 'granted') this.localNextDue.set(provider, decision.nextDue);
-    return decision;
   }
 
   private async sleepUntil(moment: number, signal: AbortSignal | undefined): Promise<void> {

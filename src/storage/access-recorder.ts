@@ -1,7 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Logger } from '../logger.js';
-import type { SqliteConnection } from './sqlite/connection.js';
-import type { EntryStatements } from './sqlite/entry-statements.js';
+import type { SqliteConnection } from '../backends/sqlite/connection.js';
+import type { EntryStatements } from '../backends/sqlite/entry-statements.js';
 
 interface PendingAccess {
   count: number;

@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { deleteChosenEntries, type DeletionCandidate } from './deletion.js';
-import type { EvictionCandidate } from './sqlite/housekeeping-statements.js';
+import type { EvictionCandidate } from '../backends/sqlite/housekeeping-statements.js';
 import { HOUSEKEEPING_CHUNK, type StorageInternals } from './storage-internals.js';
 
 export interface EvictionResult {

@@ -35,11 +35,11 @@ import {
   validateUrl,
   type ValidatedStore,
 } from './request-validation.js';
-import type { SqliteConnection } from './sqlite/connection.js';
-import { prepareEntryStatements, type EntryRow, type EntryStatements, type Statement } from './sqlite/entry-statements.js';
-import { prepareHousekeepingStatements, type HousekeepingStatements } from './sqlite/housekeeping-statements.js';
-import { DATABASE_FILE_NAME, openDatabase } from './sqlite/open-database.js';
-import { WalCheckpointer } from './sqlite/wal-checkpointer.js';
+import type { SqliteConnection } from '../backends/sqlite/connection.js';
+import { prepareEntryStatements, type EntryRow, type EntryStatements, type Statement } from '../backends/sqlite/entry-statements.js';
+import { prepareHousekeepingStatements, type HousekeepingStatements } from '../backends/sqlite/housekeeping-statements.js';
+import { DATABASE_FILE_NAME, openDatabase } from '../backends/sqlite/open-database.js';
+import { WalCheckpointer } from '../backends/sqlite/wal-checkpointer.js';
 import { listIdentifiers, type IdentifierListing, type IdentifierListQuery } from './identifier-listing.js';
 import { collectStats } from './stats.js';
 import type { StorageInternals } from './storage-internals.js';

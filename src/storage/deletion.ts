@@ -1,6 +1,6 @@
 import { StorageWriteError } from '../errors.js';
 import { removeBlobs } from './content/remove.js';
-import type { DeletedRow } from './sqlite/entry-statements.js';
+import type { DeletedRow } from '../backends/sqlite/entry-statements.js';
 import type { StorageInternals } from './storage-internals.js';
 
 /** A row chosen for deletion. */

@@ -2,10 +2,10 @@ import type { AccessRecorder } from './access-recorder.js';
 import type { VerifiedFolders } from './content/folders.js';
 import type { BlobMemoryCache } from './content/memory-cache.js';
 import type { ResolvedStorageOptions } from './options.js';
-import type { SqliteConnection } from './sqlite/connection.js';
-import type { EntryStatements } from './sqlite/entry-statements.js';
-import type { HousekeepingStatements } from './sqlite/housekeeping-statements.js';
-import type { CheckpointMode, CheckpointResult } from './sqlite/wal-checkpointer.js';
+import type { SqliteConnection } from '../backends/sqlite/connection.js';
+import type { EntryStatements } from '../backends/sqlite/entry-statements.js';
+import type { HousekeepingStatements } from '../backends/sqlite/housekeeping-statements.js';
+import type { CheckpointMode, CheckpointResult } from '../backends/sqlite/wal-checkpointer.js';
 
 /**
  * The parts of an open DataStorage that its housekeeping jobs (budget, maintenance, purge,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DatabaseChangeWatcher } from '../../src/queue/change-watcher.js';
+import { DatabaseChangeWatcher } from '../../src/backends/sqlite/change-watcher.js';
 import { QueueWorker, type JobOutcome, type JobRunner } from '../../src/queue/queue-worker.js';
 import { RequestQueue } from '../../src/queue/request-queue.js';
 import { lastJsonLine, runTypeScript, startTypeScript } from '../helpers/child-process.js';

@@ -1,4 +1,5 @@
-import type { SqliteConnection } from '../storage/sqlite/connection.js';
+import type { ChangeFeed } from '../../queue/change-feed.js';
+import type { SqliteConnection } from './connection.js';
 
 /**
  * Notices commits to the database: by other processes through `PRAGMA data_version`, a
@@ -7,7 +8,7 @@ import type { SqliteConnection } from '../storage/sqlite/connection.js';
  * Workers subscribe to learn of new jobs within tens of milliseconds instead of polling the
  * queue itself every second.
  */
-export class DatabaseChangeWatcher {
+export class DatabaseChangeWatcher implements ChangeFeed {
   private readonly listeners = new Set<() => void>();
   private readonly dataVersion;
   private lastVersion = 0;

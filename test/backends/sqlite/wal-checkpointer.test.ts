@@ -1,9 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/logger.js';
-import { CHECKPOINT_THRESHOLD_BYTES, WalCheckpointer } from '../../src/storage/sqlite/wal-checkpointer.js';
-import { openTestStorage, request } from '../helpers/storage.js';
+import { silentLogger } from '../../../src/logger.js';
+import { CHECKPOINT_THRESHOLD_BYTES, WalCheckpointer } from '../../../src/backends/sqlite/wal-checkpointer.js';
+import { openTestStorage, request } from '../../helpers/storage.js';
 
 async function walBytes(databasePath: string): Promise<number> {
   return stat(`${databasePath}-wal`).then(

@@ -2,12 +2,12 @@ import Database from 'better-sqlite3';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
-import { DatabaseCorruptError, DataStorage, SchemaVersionError, defaultCacheDirectory } from '../../src/index.js';
-import { CURRENT_SCHEMA_VERSION, migrate } from '../../src/storage/sqlite/schema.js';
-import { legacyImage, legacyNow, writeLegacyCache } from '../fixtures/whats-now-playing-cache.js';
-import { closeAfterTest, openTestStorage, request } from '../helpers/storage.js';
-import { temporaryDirectory } from '../helpers/temporary-directory.js';
+import { ManualClock } from '../../../src/clock.js';
+import { DatabaseCorruptError, DataStorage, SchemaVersionError, defaultCacheDirectory } from '../../../src/index.js';
+import { CURRENT_SCHEMA_VERSION, migrate } from '../../../src/backends/sqlite/schema.js';
+import { legacyImage, legacyNow, writeLegacyCache } from '../../fixtures/whats-now-playing-cache.js';
+import { closeAfterTest, openTestStorage, request } from '../../helpers/storage.js';
+import { temporaryDirectory } from '../../helpers/temporary-directory.js';
 
 describe('schema versions', () => {
   it('creates a new database at the current version with incremental auto-vacuum', async () => {

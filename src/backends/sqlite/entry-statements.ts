@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { EntryFields } from '../cached-entry.js';
-import type { StoredValueType } from '../value-codec.js';
+import type { EntryFields } from '../../storage/cached-entry.js';
+import type { StoredValueType } from '../../storage/value-codec.js';
 
 /** One row of `entries` as the statements below return it. */
 export interface EntryRow extends EntryFields {
