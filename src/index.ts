@@ -11,7 +11,10 @@ export {
   type RequestAuthorizer,
 } from './client/fetch-request.js';
 export type { ClientEvents } from './client/events.js';
-export { PRIORITY, RequestQueue, type JobState, type QueuedJob, type QueueOptions } from './queue/request-queue.js';
+export { RequestQueue } from './backends/sqlite/sqlite-queue.js';
+export { PRIORITY, type EnqueueOptions, type JobCount, type JobQueue, type JobState, type QueuedJob } from './queue/job-queue.js';
+export { QueuePolicy, type QueueOptions } from './queue/queue-policy.js';
+export { MergedChangeFeed, type ChangeFeed } from './queue/change-feed.js';
 export type { DrainOptions, DrainReport } from './queue/drain-queue.js';
 export {
   createProviders,

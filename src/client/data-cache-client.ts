@@ -10,7 +10,8 @@ import { redactUrl } from '../redaction.js';
 import { DatabaseChangeWatcher } from '../backends/sqlite/change-watcher.js';
 import { drainQueue, type DrainOptions, type DrainReport } from '../queue/drain-queue.js';
 import { QueueWorker, type JobOutcome } from '../queue/queue-worker.js';
-import { RequestQueue, type QueuedJob } from '../queue/request-queue.js';
+import { RequestQueue } from '../backends/sqlite/sqlite-queue.js';
+import type { JobQueue, QueuedJob } from '../queue/job-queue.js';
 import { resolveRateLimits } from '../ratelimit/provider-limits.js';
 import { SharedRateLimiter, type RequestPriority } from '../ratelimit/shared-rate-limiter.js';
 import { CachedEntry } from '../storage/cached-entry.js';
@@ -71,7 +72,7 @@ const defaultSleep: Sleep = (milliseconds, signal) => sleepTimer(milliseconds, u
  */
 export class DataCacheClient {
   readonly storage: DataStorage;
-  readonly queue: RequestQueue;
+  readonly queue: JobQueue;
   readonly limiter: SharedRateLimiter;
   readonly http: HttpClient;
   private readonly events = new ClientEventBus();
@@ -443,7 +444,7 @@ export class DataCacheClient {
     }
   }
 
-  private async claimUrl(fetch: ResolvedFetch): Promise<Awaited<ReturnType<RequestQueue['claimUrl']>> | null> {
+  private async claimUrl(fetch: ResolvedFetch): Promise<Awaited<ReturnType<JobQueue['claimUrl']>> | null> {
     try {
       return await this.queue.claimUrl(fetch.url, fetch.provider, this.owner, toJobRequest(fetch));
     } catch (error) {

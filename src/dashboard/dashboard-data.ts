@@ -1,7 +1,7 @@
 import { IMAGE_DATA_TYPES } from '../client/fetch-request.js';
 import type { DataCacheProviders, ProvidersStats } from '../providers/data-cache-providers.js';
 import { normalizeArtistIdentifier } from '../providers/identifiers.js';
-import type { JobState } from '../queue/request-queue.js';
+import type { JobState } from '../queue/job-queue.js';
 import { shownJob, type ShownJob } from '../queue/shown-job.js';
 import { redactText, redactUrl } from '../redaction.js';
 

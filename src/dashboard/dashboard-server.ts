@@ -4,7 +4,7 @@ import { IMAGE_DATA_TYPES } from '../client/fetch-request.js';
 import { DataCacheError, InvalidArgumentError } from '../errors.js';
 import type { DataCacheProviders } from '../providers/data-cache-providers.js';
 import { normalizeArtistIdentifier } from '../providers/identifiers.js';
-import type { JobState } from '../queue/request-queue.js';
+import type { JobState } from '../queue/job-queue.js';
 import { redactText } from '../redaction.js';
 import type { CachedEntry } from '../storage/cached-entry.js';
 import { optionalBoolean, optionalFiniteNumber, requireOptionsObject, requireString } from '../validation.js';

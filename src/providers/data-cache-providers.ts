@@ -11,7 +11,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { DatabaseBusyError, DatabaseCorruptError, DatabaseUnavailableError, DataCacheError, InvalidArgumentError, SchemaVersionError, StorageClosedError, StorageWriteError } from '../errors.js';
 import { redactingLogger, silentLogger, type Logger } from '../logger.js';
 import type { DrainReport } from '../queue/drain-queue.js';
-import type { JobState } from '../queue/request-queue.js';
+import type { JobState } from '../queue/job-queue.js';
 import type { Cooldown } from '../ratelimit/shared-rate-limiter.js';
 import type { StorageStats } from '../storage/cache-storage.js';
 import type { CachedEntry } from '../storage/cached-entry.js';

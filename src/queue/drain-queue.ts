@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { RequestQueue } from './request-queue.js';
+import type { JobQueue } from './job-queue.js';
 import { runClaimedJob, type JobRunner } from './settle-job.js';
 
 export interface DrainOptions {
@@ -28,7 +28,7 @@ export interface DrainReport {
  * 0` say, ends the drain instead of looping). Safe beside workers in other processes: jobs are
  * claimed with a lease like theirs.
  */
-export async function drainQueue(queue: RequestQueue, run: JobRunner, options: DrainOptions = {}): Promise<DrainReport> {
+export async function drainQueue(queue: JobQueue, run: JobRunner, options: DrainOptions = {}): Promise<DrainReport> {
   const limit = options.limit ?? Infinity;
   const concurrency = options.concurrency ?? 3;
   const owner = `drain:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;

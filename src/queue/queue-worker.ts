@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MAX_TIMER_DELAY_MS } from '../clock.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { ChangeFeed } from './change-feed.js';
-import type { QueuedJob, RequestQueue } from './request-queue.js';
+import type { JobQueue, QueuedJob } from './job-queue.js';
 import { runClaimedJob, type JobRunner, type SettledAs } from './settle-job.js';
 
 export type { JobOutcome, JobRunner } from './settle-job.js';
@@ -58,7 +58,7 @@ export class QueueWorker {
   private unsubscribe: (() => void) | undefined;
 
   constructor(
-    private readonly queue: RequestQueue,
+    private readonly queue: JobQueue,
     private readonly watcher: ChangeFeed,
     private readonly run: JobRunner,
     options: QueueWorkerOptions = {},

@@ -1,4 +1,4 @@
-import type { QueuedJob, RequestQueue } from './request-queue.js';
+import type { JobQueue, QueuedJob } from './job-queue.js';
 
 /** What running a job came to. */
 export type JobOutcome =
@@ -19,7 +19,7 @@ export type SettledAs = 'completed' | 'retried' | 'failed' | 'deferred' | 'relea
  * Records a job's outcome in the queue under `owner`'s lease. A job aborted because its worker
  * is stopping goes back to the queue as it was (`released`), not counted as an attempt.
  */
-export async function settleJob(queue: RequestQueue, owner: string, job: QueuedJob, outcome: JobOutcome, stopping: boolean): Promise<SettledAs> {
+export async function settleJob(queue: JobQueue, owner: string, job: QueuedJob, outcome: JobOutcome, stopping: boolean): Promise<SettledAs> {
   if (stopping) return (await queue.release(job, owner)) ? 'released' : 'lost';
   switch (outcome.outcome) {
     case 'done':
@@ -37,7 +37,7 @@ export async function settleJob(queue: RequestQueue, owner: string, job: QueuedJ
 
 /** Runs one claimed job, renewing its lease while it runs, and records the outcome. */
 export async function runClaimedJob(
-  queue: RequestQueue,
+  queue: JobQueue,
   owner: string,
   job: QueuedJob,
   run: JobRunner,

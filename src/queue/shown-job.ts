@@ -1,5 +1,5 @@
 import { redactText, redactUrl } from '../redaction.js';
-import type { JobState, QueuedJob } from './request-queue.js';
+import type { JobState, QueuedJob } from './job-queue.js';
 
 /** A queued job as a person sees it (the dashboard, `datacache queue list`): URL and error redacted. */
 export interface ShownJob {

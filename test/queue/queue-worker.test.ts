@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DatabaseChangeWatcher } from '../../src/backends/sqlite/change-watcher.js';
 import { QueueWorker, type JobOutcome, type JobRunner } from '../../src/queue/queue-worker.js';
-import { RequestQueue } from '../../src/queue/request-queue.js';
+import { RequestQueue } from '../../src/backends/sqlite/sqlite-queue.js';
 import { lastJsonLine, runTypeScript, startTypeScript } from '../helpers/child-process.js';
 import { openTestStorage } from '../helpers/storage.js';
 import { systemClock } from '../../src/clock.js';

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import type { JobState } from '../../queue/request-queue.js';
+import type { JobState } from '../../queue/job-queue.js';
 import { shownJob } from '../../queue/shown-job.js';
 import { globalOptions, withProviders, writeJson, type CliContext } from '../cli-context.js';
 import { parseWholeNumber } from '../arguments.js';

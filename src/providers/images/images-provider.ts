@@ -1,7 +1,7 @@
 import type { DataCacheClient } from '../../client/data-cache-client.js';
 import { IMAGE_DATA_TYPES } from '../../client/fetch-request.js';
 import { InvalidArgumentError } from '../../errors.js';
-import { PRIORITY } from '../../queue/request-queue.js';
+import { PRIORITY } from '../../queue/job-queue.js';
 import type { CachedEntry } from '../../storage/cached-entry.js';
 import { describeValue, isPlainObject, optionalBoolean, optionalFiniteNumber, requireHttpUrl, requireName, type JsonObject } from '../../validation.js';
 import { clientGetter, type ClientSource } from '../client-source.js';

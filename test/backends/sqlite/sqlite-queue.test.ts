@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { PRIORITY, RequestQueue } from '../../src/queue/request-queue.js';
-import { openTestStorage } from '../helpers/storage.js';
+import { RequestQueue } from '../../../src/backends/sqlite/sqlite-queue.js';
+import { PRIORITY } from '../../../src/queue/job-queue.js';
+import { openTestStorage } from '../../helpers/storage.js';
 
 async function openQueue(options: ConstructorParameters<typeof RequestQueue>[1] = {}) {
   const { storage, clock, cacheDir } = await openTestStorage();

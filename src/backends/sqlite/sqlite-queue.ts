@@ -1,70 +1,17 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { systemClock, type Clock } from '../clock.js';
-import { InvalidArgumentError } from '../errors.js';
-import type { SqliteConnection } from '../backends/sqlite/connection.js';
-import type { Statement } from '../backends/sqlite/entry-statements.js';
-import { describeValue, isPlainObject, optionalFiniteNumber, requireName, requireString, type JsonObject } from '../validation.js';
+import { InvalidArgumentError } from '../../errors.js';
+import type { EnqueueOptions, JobCount, JobQueue, JobState, QueuedJob } from '../../queue/job-queue.js';
+import { PRIORITY } from '../../queue/job-queue.js';
+import { QueuePolicy, type QueueOptions } from '../../queue/queue-policy.js';
+import { describeValue, isPlainObject, optionalFiniteNumber, requireName, requireString, type JsonObject } from '../../validation.js';
+import type { SqliteConnection } from './connection.js';
+import type { Statement } from './entry-statements.js';
 
-export type JobState = 'pending' | 'running' | 'done' | 'failed';
-
-/** Lower runs first. Live (the track playing now) is 1, batch pre-caching 2; any whole number works. */
-export const PRIORITY = { live: 1, batch: 2 } as const;
-
-export interface QueuedJob {
-  id: number;
-  url: string;
-  provider: string;
-  priority: number;
-  /** What the job needs to run, as given to enqueue(). */
-  request: JsonObject;
-  state: JobState;
-  /** Claims so far, this one included while running. */
-  attempts: number;
-  /** Claims whose lease ran out before their worker settled the job: it died, froze or was cut off. */
-  abandoned: number;
-  availableAt: number;
-  leaseOwner: string | null;
-  leaseUntil: number | null;
-  lastError: string | null;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export interface EnqueueOptions {
-  url: string;
-  provider: string;
-  request: JsonObject;
-  /** Default PRIORITY.batch. */
-  priority?: number;
-}
-
-export interface QueueOptions {
-  clock?: Clock;
-  /** How long a claim holds a job before another worker may take it. Default 60 s. */
-  leaseMs?: number;
-  /**
-   * Claims before a job is marked failed. Default 5. Counted when a job is claimed, not when it
-   * is settled: a job whose worker never settles it (the job froze or crashed the process) is
-   * failed once its last lease runs out, instead of taking down every worker in turn.
-   */
-  maxAttempts?: number;
-  /** First retry delay, doubled each attempt (with jitter) up to backoffMaxMs. Default 2 s. */
-  backoffBaseMs?: number;
-  backoffMaxMs?: number;
-  /** Failed jobs (with their last error) are removed after this long. Default 24 h. */
-  retentionMs?: number;
-  /**
-   * Done jobs are removed after this long. Default 1 h: a done row is only history (queueing
-   * the URL again starts a new job either way), and a day of them, one per URL fetched, grew
-   * the database by ~400 bytes per fetch outside any budget (found by the torture suite's soak).
-   */
-  doneRetentionMs?: number;
-  /** Called after a job is queued in this process, to wake this process's worker at once. */
-  onEnqueued?: () => void;
-}
+export type { EnqueueOptions, JobState, QueuedJob } from '../../queue/job-queue.js';
+export type { QueueOptions } from '../../queue/queue-policy.js';
 
 /** A job as its row holds it: the request still JSON text. */
-type JobRow = Omit<QueuedJob, 'request'> & { request: string };
+type JobRow = Omit<QueuedJob, 'request' | 'leaseToken'> & { request: string };
 
 const jobColumns = `id, url, provider, priority, request, state, attempts, abandoned, available_at AS availableAt,
   lease_owner AS leaseOwner, lease_until AS leaseUntil, last_error AS lastError, created_at AS createdAt, updated_at AS updatedAt`;
@@ -85,19 +32,15 @@ const jobColumns = `id, url, provider, priority, request, state, attempts, aband
  *   or crashed them), with "its worker stopped N times without settling it" once the last lease
  *   runs out. Finished and failed rows are removed after the retention period.
  */
-export class RequestQueue {
+export class RequestQueue implements JobQueue {
   readonly leaseMs: number;
-  private readonly clock: Clock;
-  private readonly maxAttempts: number;
-  private readonly backoffBaseMs: number;
-  private readonly backoffMaxMs: number;
-  private readonly retentionMs: number;
-  private readonly doneRetentionMs: number;
-  private readonly onEnqueued: () => void;
+  private readonly policy: QueuePolicy;
   private readonly statements: {
     enqueue: Statement<[{ url: string; provider: string; priority: number; request: string; now: number }], JobRow>;
     stateOf: Statement<[string], JobState>;
-    expireLeases: Statement<[{ now: number; maxAttempts: number; backoffBaseMs: number; backoffMaxMs: number }]>;
+    expiredLeases: Statement<[number], JobRow>;
+    requeueLost: Statement<[number, number, number]>;
+    failLost: Statement<[string, number, number]>;
     claim: Statement<[{ owner: string; leaseUntil: number; now: number; providers: string | null; limit: number }], JobRow>;
     complete: Statement<[number, number, string]>;
     retry: Statement<[number, string, number, number, string]>;
@@ -108,7 +51,7 @@ export class RequestQueue {
     claimOne: Statement<[{ url: string; owner: string; leaseUntil: number; now: number }], JobRow>;
     runnable: Statement<[{ now: number; providers: string | null }], number>;
     nextAvailable: Statement<[], number | null>;
-    counts: Statement<[], { state: JobState; priority: number; provider: string; jobs: number }>;
+    counts: Statement<[], JobCount>;
     removeFinished: Statement<[string, number, number]>;
     retryFailed: Statement<[number, number]>;
     clear: Statement<[]>;
@@ -120,14 +63,8 @@ export class RequestQueue {
     private readonly connection: SqliteConnection,
     options: QueueOptions = {},
   ) {
-    this.clock = options.clock ?? systemClock;
-    this.leaseMs = optionalFiniteNumber('leaseMs', options.leaseMs, 60_000, { min: 1 });
-    this.maxAttempts = optionalFiniteNumber('maxAttempts', options.maxAttempts, 5, { min: 1, integer: true });
-    this.backoffBaseMs = optionalFiniteNumber('backoffBaseMs', options.backoffBaseMs, 2000, { min: 0 });
-    this.backoffMaxMs = optionalFiniteNumber('backoffMaxMs', options.backoffMaxMs, 600_000, { min: 0 });
-    this.retentionMs = optionalFiniteNumber('retentionMs', options.retentionMs, 86_400_000, { min: 0 });
-    this.doneRetentionMs = optionalFiniteNumber('doneRetentionMs', options.doneRetentionMs, 3_600_000, { min: 0 });
-    this.onEnqueued = options.onEnqueued ?? (() => undefined);
+    this.policy = new QueuePolicy(options);
+    this.leaseMs = this.policy.leaseMs;
     const database = connection.database;
     // A provider filter arrives as a JSON array (or NULL for any provider).
     const providerFilter = '(@providers IS NULL OR provider IN (SELECT value FROM json_each(@providers)))';
@@ -148,20 +85,14 @@ export class RequestQueue {
           updated_at   = excluded.updated_at
         RETURNING ${jobColumns}`),
       stateOf: database.prepare<[string], JobState>('SELECT state FROM queue_jobs WHERE url = ?').pluck(),
-      // A lease that ran out is a claim nobody settled. Out of claims, the job fails here: no
-      // worker that ran it lived to say so. Otherwise it waits a backoff, as a failure would, so
-      // the jobs behind a job that kills its workers get their turn first.
-      expireLeases: database.prepare(`
-        UPDATE queue_jobs SET
-          abandoned    = abandoned + 1,
-          available_at = @now + min(@backoffMaxMs, @backoffBaseMs * (1 << min(abandoned, 30))),
-          state        = CASE WHEN attempts >= @maxAttempts THEN 'failed' ELSE 'pending' END,
-          last_error   = CASE WHEN attempts >= @maxAttempts
-                           THEN 'its worker stopped ' || (abandoned + 1) || (CASE abandoned WHEN 0 THEN ' time' ELSE ' times' END) || ' without settling it'
-                                || coalesce(' (the last error before: ' || last_error || ')', '')
-                           ELSE last_error END,
-          lease_owner  = NULL, lease_until = NULL, updated_at = @now
-        WHERE state = 'running' AND lease_until <= @now`),
+      // A lease that ran out is a claim nobody settled: what becomes of it is the policy's.
+      expiredLeases: database.prepare(`SELECT ${jobColumns} FROM queue_jobs WHERE state = 'running' AND lease_until <= ?`),
+      requeueLost: database.prepare(
+        "UPDATE queue_jobs SET state = 'pending', abandoned = abandoned + 1, available_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ?",
+      ),
+      failLost: database.prepare(
+        "UPDATE queue_jobs SET state = 'failed', abandoned = abandoned + 1, last_error = ?, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ?",
+      ),
       claim: database.prepare(`
         UPDATE queue_jobs SET state = 'running', lease_owner = @owner, lease_until = @leaseUntil, attempts = attempts + 1, updated_at = @now
         WHERE id IN (
@@ -216,12 +147,12 @@ export class RequestQueue {
     const priority = optionalFiniteNumber('priority', options.priority, PRIORITY.batch, { integer: true, min: 0 });
     if (!isPlainObject(options.request)) throw new InvalidArgumentError(`request must be a JSON object, got ${describeValue(options.request)}.`);
     const request = JSON.stringify(options.request);
-    const now = this.clock.now();
+    const now = this.policy.clock.now();
     const { row, added } = await this.connection.write('queueing a fetch', () => {
       const before = this.statements.stateOf.get(url);
       return { row: this.statements.enqueue.get({ url, provider, priority, request, now })!, added: before === undefined || before === 'done' || before === 'failed' };
     });
-    this.onEnqueued();
+    this.policy.onEnqueued();
     return { job: toJob(row), added };
   }
 
@@ -230,8 +161,8 @@ export class RequestQueue {
     requireString('owner', owner);
     const filter = providers === undefined ? null : JSON.stringify(providers);
     const rows = await this.connection.write('claiming queued fetches', () => {
-      const now = this.clock.now();
-      this.statements.expireLeases.run({ now, maxAttempts: this.maxAttempts, backoffBaseMs: this.backoffBaseMs, backoffMaxMs: this.backoffMaxMs });
+      const now = this.policy.clock.now();
+      this.settleLostLeases(now);
       return this.statements.claim.all({ owner, leaseUntil: now + this.leaseMs, now, providers: filter, limit });
     });
     return rows.map(toJob).sort((a, b) => a.priority - b.priority || a.id - b.id);
@@ -243,7 +174,7 @@ export class RequestQueue {
    * is fetching it already, so the caller can wait for that result instead of fetching twice.
    */
   async claimUrl(url: string, provider: string, owner: string, request: JsonObject): Promise<{ claimed: QueuedJob } | { busyUntil: number }> {
-    const now = this.clock.now();
+    const now = this.policy.clock.now();
     const text = JSON.stringify(request);
     const outcome = await this.connection.write('claiming a fetch', (): { claimed: JobRow } | { busyUntil: number } => {
       const current = this.statements.byUrl.get(url);
@@ -258,7 +189,7 @@ export class RequestQueue {
 
   /** Marks claimed jobs done in one transaction (a batch drainer's complete); returns how many were still this owner's. */
   async completeAll(jobs: readonly QueuedJob[], owner: string): Promise<number> {
-    const now = this.clock.now();
+    const now = this.policy.clock.now();
     return this.connection.write('completing fetches', () => {
       let completed = 0;
       for (const job of jobs) completed += this.statements.complete.run(now, job.id, owner).changes;
@@ -268,7 +199,7 @@ export class RequestQueue {
 
   /** Marks a claimed job done. False when the lease was lost (another worker now owns it). */
   async complete(job: QueuedJob, owner: string): Promise<boolean> {
-    return this.connection.write('completing a fetch', () => this.statements.complete.run(this.clock.now(), job.id, owner).changes === 1);
+    return this.connection.write('completing a fetch', () => this.statements.complete.run(this.policy.clock.now(), job.id, owner).changes === 1);
   }
 
   /**
@@ -277,25 +208,24 @@ export class RequestQueue {
    * job failed with its error.
    */
   async fail(job: QueuedJob, owner: string, error: string, options: { final?: boolean; retryAt?: number } = {}): Promise<'retrying' | 'failed' | 'lost'> {
-    const now = this.clock.now();
-    const giveUp = options.final === true || job.attempts >= this.maxAttempts;
+    const now = this.policy.clock.now();
+    const giveUp = this.policy.givesUp(job, options.final === true);
     return this.connection.write('recording a failed fetch', () => {
       if (giveUp) return this.statements.markFailed.run(error, now, job.id, owner).changes === 1 ? 'failed' : 'lost';
-      const backoff = Math.min(this.backoffMaxMs, this.backoffBaseMs * 2 ** (job.attempts - 1));
-      const retryAt = options.retryAt ?? now + backoff / 2 + Math.random() * (backoff / 2);
+      const retryAt = options.retryAt ?? this.policy.retryAt(job.attempts, now);
       return this.statements.retry.run(retryAt, error, now, job.id, owner).changes === 1 ? 'retrying' : 'lost';
     });
   }
 
   /** Gives a claimed job back without counting the attempt, to run at `availableAt` (default now). */
   async release(job: QueuedJob, owner: string, availableAt?: number): Promise<boolean> {
-    const now = this.clock.now();
+    const now = this.policy.clock.now();
     return this.connection.write('releasing a fetch', () => this.statements.release.run(availableAt ?? now, now, job.id, owner).changes === 1);
   }
 
   /** Extends a long job's lease; false when it was already lost. */
   async extendLease(job: QueuedJob, owner: string): Promise<boolean> {
-    return this.connection.write('extending a lease', () => this.statements.extend.run(this.clock.now() + this.leaseMs, job.id, owner).changes === 1);
+    return this.connection.write('extending a lease', () => this.statements.extend.run(this.policy.clock.now() + this.leaseMs, job.id, owner).changes === 1);
   }
 
   async get(url: string): Promise<QueuedJob | null> {
@@ -307,7 +237,7 @@ export class RequestQueue {
   /** Whether a claim now would find something: a cheap read, no lock. */
   hasRunnableWork(providers?: readonly string[]): boolean | Promise<boolean> {
     const filter = providers === undefined ? null : JSON.stringify(providers);
-    return this.connection.read('reading the queue', () => this.statements.runnable.get({ now: this.clock.now(), providers: filter }) !== undefined);
+    return this.connection.read('reading the queue', () => this.statements.runnable.get({ now: this.policy.clock.now(), providers: filter }) !== undefined);
   }
 
   /** When the next waiting job becomes runnable (or a running one's lease runs out), or null. */
@@ -316,7 +246,7 @@ export class RequestQueue {
   }
 
   /** Jobs by state, then priority and provider. */
-  async counts(): Promise<{ state: JobState; priority: number; provider: string; jobs: number }[]> {
+  async counts(): Promise<JobCount[]> {
     return this.connection.read('reading the queue', () => this.statements.counts.all());
   }
 
@@ -349,8 +279,8 @@ export class RequestQueue {
    */
   async removeFinished(): Promise<number> {
     let removed = 0;
-    for (const [state, retention] of [['done', this.doneRetentionMs], ['failed', this.retentionMs]] as const) {
-      const cutoff = this.clock.now() - retention;
+    for (const [state, retention] of [['done', this.policy.doneRetentionMs], ['failed', this.policy.failedRetentionMs]] as const) {
+      const cutoff = this.policy.clock.now() - retention;
       for (;;) {
         const changes = await this.connection.write('removing finished fetches', () => this.statements.removeFinished.run(state, cutoff, 500).changes);
         removed += changes;
@@ -363,13 +293,22 @@ export class RequestQueue {
 
   /** Puts every failed job back to pending with fresh attempts; returns how many. */
   async retryFailed(): Promise<number> {
-    const now = this.clock.now();
+    const now = this.policy.clock.now();
     return this.connection.write('retrying failed fetches', () => this.statements.retryFailed.run(now, now).changes);
   }
 
   /** Removes every job that is not running; returns how many. */
   async clear(): Promise<number> {
     return this.connection.write('clearing the queue', () => this.statements.clear.run().changes);
+  }
+
+  /** Inside a claim's transaction: every job whose lease ran out is failed or waits again, as the policy says. */
+  private settleLostLeases(now: number): void {
+    for (const row of this.statements.expiredLeases.all(now)) {
+      const outcome = this.policy.afterLostLease(row, now);
+      if (outcome.failed) this.statements.failLost.run(outcome.error, now, row.id);
+      else this.statements.requeueLost.run(outcome.availableAt, now, row.id);
+    }
   }
 }
 
