@@ -1,6 +1,8 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
-import type { SqliteConnection } from '../backends/sqlite/connection.js';
+import { SqliteAnalyticsStore } from '../backends/sqlite/analytics-store.js';
+import { SqliteConnection } from '../backends/sqlite/connection.js';
+import type { AnalyticsStore, LatencyCount } from './analytics-store.js';
 
 /** What the client counts. */
 export type CountedEvent = 'hit' | 'miss' | 'stale' | 'fetch' | 'error';
@@ -52,36 +54,21 @@ export function latencyBucket(durationMs: number): number {
  */
 export class AnalyticsRecorder implements AnalyticsSink {
   private counts = new Map<string, MinuteCounts>();
-  private latencies = new Map<string, { minute: number; kind: 'hit' | 'fetch'; bucket: number; count: number }>();
+  private latencies = new Map<string, LatencyCount>();
   private readonly timer: NodeJS.Timeout;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly retentionMs: number;
   private lastPrunedAt = 0;
   private flushing: Promise<void> | undefined;
-  private readonly statements;
+  private readonly store: AnalyticsStore;
 
-  constructor(
-    private readonly connection: SqliteConnection,
-    options: AnalyticsRecorderOptions,
-  ) {
+  /** `store`: where the counts go (the cache's SQLite connection, or the shared tier's store). */
+  constructor(store: SqliteConnection | AnalyticsStore, options: AnalyticsRecorderOptions) {
+    this.store = store instanceof SqliteConnection ? new SqliteAnalyticsStore(store) : store;
     this.clock = options.clock;
     this.logger = options.logger;
     this.retentionMs = options.retentionMs ?? 7 * 86_400_000;
-    const database = connection.database;
-    this.statements = {
-      addCounts: database.prepare<[MinuteCounts]>(`
-        INSERT INTO analytics_counts (minute, provider, data_type, hits, misses, stale, fetches, errors, bytes_fetched)
-        VALUES (@minute, @provider, @dataType, @hits, @misses, @stale, @fetches, @errors, @bytesFetched)
-        ON CONFLICT (minute, provider, data_type) DO UPDATE SET
-          hits = hits + excluded.hits, misses = misses + excluded.misses, stale = stale + excluded.stale,
-          fetches = fetches + excluded.fetches, errors = errors + excluded.errors, bytes_fetched = bytes_fetched + excluded.bytes_fetched`),
-      addLatency: database.prepare<[{ minute: number; kind: string; bucket: number; count: number }]>(`
-        INSERT INTO analytics_latency (minute, kind, bucket, count) VALUES (@minute, @kind, @bucket, @count)
-        ON CONFLICT (minute, kind, bucket) DO UPDATE SET count = count + excluded.count`),
-      pruneCounts: database.prepare<[number]>('DELETE FROM analytics_counts WHERE minute < ?'),
-      pruneLatency: database.prepare<[number]>('DELETE FROM analytics_latency WHERE minute < ?'),
-    };
     this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 5000).unref();
   }
 
@@ -120,15 +107,8 @@ export class AnalyticsRecorder implements AnalyticsSink {
     this.latencies = new Map();
     const now = this.clock.now();
     const prune = now - this.lastPrunedAt > 3_600_000;
-    this.flushing = this.connection
-      .write('recording analytics', () => {
-        for (const row of counts) this.statements.addCounts.run(row);
-        for (const row of latencies) this.statements.addLatency.run(row);
-        if (prune) {
-          this.statements.pruneCounts.run(now - this.retentionMs);
-          this.statements.pruneLatency.run(now - this.retentionMs);
-        }
-      })
+    this.flushing = this.store
+      .add(counts, latencies, prune ? now - this.retentionMs : null)
       .then(
         () => {
           if (prune) this.lastPrunedAt = now;

@@ -1,4 +1,6 @@
-import type { SqliteConnection } from '../backends/sqlite/connection.js';
+import { SqliteAnalyticsStore } from '../backends/sqlite/analytics-store.js';
+import { SqliteConnection } from '../backends/sqlite/connection.js';
+import type { AnalyticsStore } from './analytics-store.js';
 import type { EventCounts, MinuteCounts } from './analytics-recorder.js';
 
 export interface CountTotals extends EventCounts {
@@ -38,22 +40,11 @@ export interface AnalyticsQuery {
 
 
 /** Reads the analytics every process has recorded since `sinceMs`. */
-export async function readAnalytics(connection: SqliteConnection, now: number, query: AnalyticsQuery = {}): Promise<AnalyticsReport> {
+export async function readAnalytics(source: SqliteConnection | AnalyticsStore, now: number, query: AnalyticsQuery = {}): Promise<AnalyticsReport> {
   const sinceMs = query.sinceMs ?? now - 86_400_000;
   const bucketMs = (query.bucketMinutes ?? 1) * 60_000;
-  const { rows, latencies } = await connection.read('reading analytics', () => ({
-    rows: connection.database
-      .prepare<[number], MinuteCounts>(
-        `SELECT minute, provider, data_type AS dataType, hits, misses, stale, fetches, errors, bytes_fetched AS bytesFetched
-         FROM analytics_counts WHERE minute >= ? ORDER BY minute`,
-      )
-      .all(sinceMs),
-    latencies: connection.database
-      .prepare<[number], { kind: 'hit' | 'fetch'; bucket: number; count: number }>(
-        'SELECT kind, bucket, sum(count) AS count FROM analytics_latency WHERE minute >= ? GROUP BY kind, bucket ORDER BY kind, bucket',
-      )
-      .all(sinceMs),
-  }));
+  const store = source instanceof SqliteConnection ? new SqliteAnalyticsStore(source) : source;
+  const { rows, latencies } = await store.read(sinceMs);
   const totals = emptyTotals();
   const byProvider = Object.create(null) as Record<string, CountTotals>;
   const byDataType = Object.create(null) as Record<string, CountTotals>;
