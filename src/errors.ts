@@ -155,7 +155,8 @@ export function isDatabaseFault(error: unknown): error is DataCacheError {
     error instanceof DatabaseUnavailableError ||
     error instanceof StorageWriteError ||
     error instanceof StorageReadError ||
-    error instanceof StorageClosedError
+    error instanceof StorageClosedError ||
+    error instanceof SharedTierUnavailableError
   );
 }
 
@@ -189,5 +190,20 @@ export class CacheDirectoryUnsafeError extends DataCacheError {
   constructor(cacheDir: string, message: string) {
     super('ERR_DATACACHE_CACHE_DIRECTORY_UNSAFE', message);
     this.cacheDir = cacheDir;
+  }
+}
+
+/**
+ * The shared tier (PostgreSQL) cannot be used right now: unreachable, restarting, refusing the
+ * credentials, or on a newer schema. The message names the server (host, port, database) and
+ * never the password. datacache goes on with each machine's own cache meanwhile.
+ */
+export class SharedTierUnavailableError extends DataCacheError {
+  /** `user@host:port/database`, no password. */
+  readonly server: string;
+
+  constructor(server: string, reason: string, cause?: unknown) {
+    super('ERR_DATACACHE_SHARED_UNAVAILABLE', `the shared tier at ${server} cannot be used: ${reason}`, cause === undefined ? undefined : { cause });
+    this.server = server;
   }
 }
