@@ -21,6 +21,12 @@ export interface StoreRequest {
   mimeType?: string;
   etag?: string;
   lastModified?: string;
+  /**
+   * The value's SHA-256 in hex when the caller computed it already (a download hashed as it
+   * streamed), so it is not hashed twice. It is recorded as given and checked against the
+   * bytes whenever they are next read from disk: a wrong one costs the entry, never wrong data.
+   */
+  checksum?: string;
 }
 
 export interface RetrieveOptions {
@@ -70,6 +76,8 @@ export interface StorageStats {
   databaseBytes: number;
   walBytes: number;
   lastMaintenanceAt: number | null;
+  /** The shared tier (PostgreSQL), when the storage has one. */
+  shared?: import('./shared-tier-link.js').SharedTierStats;
 }
 
 export interface MaintenanceReport {
@@ -89,6 +97,8 @@ export interface MaintenanceReport {
   /** False when the run stopped early because the storage was closing. */
   completed: boolean;
   durationMs: number;
+  /** What the pass did on the shared tier, when the storage has one (and it could be reached). */
+  shared?: { expiredRemoved: number; evictedEntries: number; evictedBytes: number };
 }
 
 /**

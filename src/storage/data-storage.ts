@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { ResolvedShared } from '../backends/postgres/connection-options.js';
+import type { InvalidationFilter, SharedEntry, SharedPut } from '../backends/postgres/pg-entry-store.js';
+import { PostgresTier } from '../backends/postgres/postgres-tier.js';
 import { join } from 'node:path';
 import { MAX_TIMER_DELAY_MS } from '../clock.js';
 import { StorageClosedError } from '../errors.js';
@@ -42,8 +45,11 @@ import { DATABASE_FILE_NAME, openDatabase } from '../backends/sqlite/open-databa
 import { WalCheckpointer } from '../backends/sqlite/wal-checkpointer.js';
 import { listIdentifiers, type IdentifierListing, type IdentifierListQuery } from './identifier-listing.js';
 import { collectStats } from './stats.js';
+import { SharedTierLink } from './shared-tier-link.js';
 import type { StorageInternals } from './storage-internals.js';
 import { optionalString, requireFiniteNumber } from '../validation.js';
+import { isDatabaseFault } from '../errors.js';
+import type { StoredValueType } from './value-codec.js';
 
 /**
  * Starts the background checkpointer and turns off SQLite's checkpoints on the main thread;
@@ -100,6 +106,8 @@ export class DataStorage implements CacheStorage {
   private maintenanceFollowUp: Promise<MaintenanceReport> | undefined;
   private maintenanceTimer: NodeJS.Timeout | undefined;
   private readonly checkpointer: WalCheckpointer | undefined;
+  /** The shared tier, when the storage has one: consulted on a local miss, written after a store. */
+  private link: SharedTierLink | undefined;
 
   private constructor(options: ResolvedStorageOptions, connection: SqliteConnection) {
     this.options = options;
@@ -142,15 +150,21 @@ export class DataStorage implements CacheStorage {
       now: () => resolved.clock.now(),
     });
     const storage = new DataStorage(resolved, connection);
+    if (resolved.shared !== null) await storage.connectShared(resolved.shared, resolved.sharedMaxSizeBytes);
     storage.scheduleMaintenance();
     return storage;
   }
 
-  /** Stores a value under `url`, replacing what was there, and resolves to the stored entry. */
+  /**
+   * Stores a value under `url`, replacing what was there, and resolves to the stored entry.
+   * With a shared tier it is put there too (before this resolves), so every machine gets it.
+   */
   async store(request: StoreRequest): Promise<CachedEntry> {
     this.assertOpen('store');
     const validated = validateStoreRequest(request);
-    return this.track(this.storeValidated(validated));
+    const entry = await this.track(this.storeValidated(validated));
+    if (this.link !== undefined) await this.track(this.link.put(sharedPutOf(entry, validated.storedType, validated.ttlMilliseconds), this.link.tier.processId));
+    return entry;
   }
 
   /** The entry for `url`, or null. An expired entry is a miss unless `allowStale` is set. */
@@ -159,6 +173,12 @@ export class DataStorage implements CacheStorage {
     validateUrl(url);
     const allowStale = validateRetrieveOptions(options);
     const row = await this.connection.read('retrieveByUrl', () => this.statements.selectByUrl.get(url));
+    // A fresh local hit never leaves the machine; a miss or an expired copy asks the shared tier.
+    if (this.link === undefined || (row !== undefined && row.expiresAt > this.options.clock.now())) {
+      return row === undefined ? null : this.answer(row, allowStale, true);
+    }
+    const shared = await this.link.lookup(url);
+    if (shared !== null && (row === undefined || shared.expiresAt > row.expiresAt)) return this.adopt(shared, allowStale);
     return row === undefined ? null : this.answer(row, allowStale, true);
   }
 
@@ -170,7 +190,8 @@ export class DataStorage implements CacheStorage {
     this.assertOpen('retrieveSummaryByUrl');
     validateUrl(url);
     const allowStale = validateRetrieveOptions(options);
-    const row = await this.connection.read('retrieveSummaryByUrl', () => this.statements.selectSummaryByUrl.get(url));
+    const local = await this.connection.read('retrieveSummaryByUrl', () => this.statements.selectSummaryByUrl.get(url));
+    const row = local ?? (this.link === undefined ? undefined : ((await this.link.lookup(url)) ?? undefined));
     if (row === undefined) return null;
     const stale = row.expiresAt <= this.options.clock.now();
     return stale && !allowStale ? null : new CachedEntrySummary(row, stale);
@@ -182,6 +203,10 @@ export class DataStorage implements CacheStorage {
     validateUrl(cachekey);
     const allowStale = validateRetrieveOptions(options);
     const row = await this.connection.read('retrieveByCachekey', () => this.statements.selectByCachekey.get(cachekey));
+    if (row === undefined && this.link !== undefined) {
+      const shared = await this.link.lookupByCachekey(cachekey);
+      return shared === null ? null : this.adopt(shared, allowStale);
+    }
     return row === undefined ? null : this.answer(row, allowStale, true);
   }
 
@@ -189,7 +214,12 @@ export class DataStorage implements CacheStorage {
   async retrieveByIdentifier(query: IdentifierQuery): Promise<CachedEntrySummary[]> {
     this.assertOpen('retrieveByIdentifier');
     const rows = await this.liveRowsOf('retrieveByIdentifier', query, this.statements.summaries, this.statements.summariesOfProvider);
-    return rows.map((row) => new CachedEntrySummary(row, false));
+    const local = rows.map((row) => new CachedEntrySummary(row, false));
+    if (this.link === undefined) return local;
+    const known = new Set(local.map((summary) => summary.url));
+    const { identifier, dataType, provider } = validateIdentifierQuery(query);
+    const shared = (await this.link.live(identifier, dataType, provider)).filter((row) => !known.has(row.url)).map((row) => new CachedEntrySummary(row, false));
+    return [...local, ...shared].sort((a, b) => b.storedAt - a.storedAt);
   }
 
   /**
@@ -198,6 +228,7 @@ export class DataStorage implements CacheStorage {
    */
   async retrieveRandom(query: IdentifierQuery): Promise<CachedEntry | null> {
     this.assertOpen('retrieveRandom');
+    if (this.link !== undefined) return this.retrieveRandomOfBothTiers(query);
     const candidates = await this.liveRowsOf('retrieveRandom', query, this.statements.candidateIds, this.statements.candidateIdsOfProvider);
     while (candidates.length > 0) {
       const index = Math.floor(Math.random() * candidates.length);
@@ -226,6 +257,7 @@ export class DataStorage implements CacheStorage {
     const row = await this.connection.write('renew', () =>
       this.statements.renew.get({ url, expiresAt: now + Math.round(ttlSeconds * 1000), now, etag, lastModified }),
     );
+    await this.link?.renew(url, Math.round(ttlSeconds * 1000), etag, lastModified);
     return row === undefined ? null : this.answer(row, false, true);
   }
 
@@ -233,13 +265,10 @@ export class DataStorage implements CacheStorage {
   async delete(url: string): Promise<boolean> {
     this.assertOpen('delete');
     validateUrl(url);
-    const deleted = this.track(
-      deleteChosenEntries(this.internals, 'delete', () => {
-        const row = this.internals.housekeeping.idOfUrl.get(url);
-        return row === undefined ? [] : [row];
-      }),
-    );
-    return (await deleted).length > 0;
+    const deleted = (await this.track(this.deleteLocally(url))) > 0;
+    // Every machine forgets it too, the shared tier included.
+    await this.link?.invalidate({ url });
+    return deleted;
   }
 
   /**
@@ -248,7 +277,11 @@ export class DataStorage implements CacheStorage {
    */
   async purge(filter: PurgeFilter): Promise<number> {
     this.assertOpen('purge');
-    return this.track(purgeEntries(this.internals, validatePurgeFilter(filter)));
+    const validated = validatePurgeFilter(filter);
+    const removed = await this.track(purgeEntries(this.internals, validated));
+    // Honoured by every machine within seconds: they apply the same filter to their own tier.
+    await this.link?.invalidate(validated);
+    return removed;
   }
 
   /**
@@ -260,13 +293,17 @@ export class DataStorage implements CacheStorage {
    */
   async listIdentifiers(query: IdentifierListQuery = {}): Promise<IdentifierListing[]> {
     this.assertOpen('listIdentifiers');
-    return listIdentifiers(this.internals, validateIdentifierListQuery(query));
+    const validated = validateIdentifierListQuery(query);
+    const local = await listIdentifiers(this.internals, validated);
+    if (this.link === undefined) return local;
+    return mergeListings(local, await this.link.identifiers(validated.search ?? '', validated.dataTypes ?? null, validated.limit), validated.limit);
   }
 
   /** Entries and bytes, by provider and data type, expired entries and the budget. */
   async stats(): Promise<StorageStats> {
     this.assertOpen('stats');
-    return collectStats(this.internals);
+    const stats = await collectStats(this.internals);
+    return this.link === undefined ? stats : { ...stats, shared: await this.link.stats() };
   }
 
   /**
@@ -317,6 +354,7 @@ export class DataStorage implements CacheStorage {
       clearInterval(this.maintenanceTimer);
       await Promise.allSettled([this.maintenanceRun, this.budgetEnforcement, ...this.inFlight]);
       await this.accessRecorder.flush();
+      await this.link?.close();
       this.connection.close();
       // Closed last, the worker's connection does the final checkpoint, off the main thread.
       await this.checkpointer?.close();
@@ -325,7 +363,7 @@ export class DataStorage implements CacheStorage {
   }
 
   private async storeValidated(request: ValidatedStore): Promise<CachedEntry> {
-    const checksum = await sha256Hex(request.data);
+    const checksum = request.checksum ?? (await sha256Hex(request.data));
     const inline = request.data.length <= INLINE_LIMIT_BYTES;
     // Re-storing identical content (a cover re-stored on every play) reuses the existing file.
     let filePath = inline ? null : await this.reusableFile(request.url, checksum);
@@ -345,7 +383,7 @@ export class DataStorage implements CacheStorage {
           if (!wroteFile && chosenFile !== null && previousFile !== chosenFile) return 'file changed';
           const row = this.statements.upsert.get({
             url: request.url,
-            cachekey: randomUUID(),
+            cachekey: request.cachekey ?? randomUUID(),
             identifier: request.identifier,
             dataType: request.dataType,
             provider: request.provider,
@@ -360,7 +398,7 @@ export class DataStorage implements CacheStorage {
             etag: request.etag,
             lastModified: request.lastModified,
             now,
-            expiresAt: now + request.ttlMilliseconds,
+            expiresAt: request.expiresAt ?? now + request.ttlMilliseconds,
           })!;
           return { row, previousFile, totalBytes: this.statements.totals.get()!.bytes };
         });
@@ -387,6 +425,117 @@ export class DataStorage implements CacheStorage {
       }
       return new CachedEntry(outcome.row, request.data, outcome.row.expiresAt <= now);
     }
+  }
+
+  /** Connects the shared tier (it never fails the open: an unreachable server is reported and tried again) and starts applying other machines' purges here. */
+  private async connectShared(shared: ResolvedShared, maxSizeBytes: number): Promise<void> {
+    const tier = await PostgresTier.connect(shared, { logger: this.options.logger, cacheDir: this.cacheDir });
+    this.link = new SharedTierLink(tier, maxSizeBytes, this.options.logger);
+    const key = `shared.invalidations:${shared.server}/${shared.schema}`;
+    this.link.startSync(
+      (filter) => this.applyInvalidation(filter),
+      {
+        read: async () => {
+          const value = await this.connection.read('reading the shared tier cursor', () => this.internals.housekeeping.readMeta.get(key));
+          return value === undefined ? undefined : Number(value);
+        },
+        write: (seq) => this.connection.write('saving the shared tier cursor', () => { this.internals.housekeeping.writeMeta.run(key, String(seq)); }),
+      },
+      (url) => this.sharedPutFromLocal(url),
+    );
+  }
+
+  /**
+   * The shared tier, for the layers that coordinate through it (the queue, rate limits,
+   * analytics, wake-ups), or null when the storage has none.
+   */
+  sharedTier(): PostgresTier | null {
+    this.assertOpen('sharedTier');
+    return this.link?.tier ?? null;
+  }
+
+  /**
+   * Copies an entry fetched by another machine into this machine's tier (same cache key, same
+   * expiry), so the next read is a local hit, and answers with it. When this machine's
+   * database cannot take it, the shared copy is answered all the same.
+   */
+  private async adopt(shared: SharedEntry, allowStale: boolean): Promise<CachedEntry | null> {
+    const now = this.options.clock.now();
+    const stale = shared.expiresAt <= now;
+    let entry: CachedEntry;
+    try {
+      entry = await this.track(
+        this.storeValidated({
+          url: shared.url,
+          identifier: shared.identifier,
+          dataType: shared.dataType,
+          provider: shared.provider,
+          ttlMilliseconds: Math.max(0, shared.expiresAt - now),
+          metadata: shared.metadataText,
+          statusCode: shared.statusCode,
+          mimeType: shared.mimeType,
+          etag: shared.etag,
+          lastModified: shared.lastModified,
+          data: shared.data,
+          storedType: shared.storedType,
+          checksum: shared.checksum,
+          cachekey: shared.cachekey,
+          expiresAt: shared.expiresAt,
+        }),
+      );
+    } catch (error) {
+      if (!isDatabaseFault(error)) throw error;
+      entry = new CachedEntry(shared, shared.data, stale);
+    }
+    return stale && !allowStale ? null : entry;
+  }
+
+  /** retrieveRandom over both tiers: uniformly among this machine's live images and those only the shared tier has. */
+  private async retrieveRandomOfBothTiers(query: IdentifierQuery): Promise<CachedEntry | null> {
+    const { identifier, dataType, provider } = validateIdentifierQuery(query);
+    const local = await this.liveRowsOf('retrieveRandom', query, this.statements.summaries, this.statements.summariesOfProvider);
+    const known = new Set(local.map((row) => row.url));
+    const shared = (await this.link!.live(identifier, dataType, provider)).filter((row) => !known.has(row.url));
+    const candidates: ({ url: string } | { sharedId: number })[] = [...local.map((row) => ({ url: row.url })), ...shared.map((row) => ({ sharedId: row.id }))];
+    while (candidates.length > 0) {
+      const index = Math.floor(Math.random() * candidates.length);
+      const candidate = candidates[index]!;
+      candidates[index] = candidates[candidates.length - 1]!;
+      candidates.pop();
+      if ('url' in candidate) {
+        const row = await this.connection.read('retrieveRandom', () => this.statements.selectByUrl.get(candidate.url));
+        const entry = row === undefined ? null : await this.answer(row, false, false);
+        if (entry !== null) return entry;
+      } else {
+        const found = await this.link!.lookupById(candidate.sharedId);
+        const entry = found === null ? null : await this.adopt(found, false);
+        if (entry !== null && entry.statusCode === 200) return entry;
+      }
+    }
+    return null;
+  }
+
+  private deleteLocally(url: string): Promise<number> {
+    return deleteChosenEntries(this.internals, 'delete', () => {
+      const row = this.internals.housekeeping.idOfUrl.get(url);
+      return row === undefined ? [] : [row];
+    }).then((rows) => rows.length);
+  }
+
+  /** Another machine's purge or deletion, applied to this machine's tier. */
+  private async applyInvalidation(filter: InvalidationFilter): Promise<void> {
+    if (this.closing) return;
+    if (filter.url !== undefined) await this.track(this.deleteLocally(filter.url));
+    else await this.track(purgeEntries(this.internals, filter));
+  }
+
+  /** What to write back to the shared tier for an entry stored here while it was away (null when it is gone or broken). */
+  private async sharedPutFromLocal(url: string): Promise<SharedPut | null> {
+    const row = await this.connection.read('writing back to the shared tier', () => this.statements.selectByUrl.get(url));
+    if (row === undefined) return null;
+    const entry = await this.answer(row, true, false);
+    if (entry === null) return null;
+    return sharedPutOf(entry, row.storedType, Math.max(0, row.expiresAt - this.options.clock.now()));
   }
 
   private async reusableFile(url: string, checksum: string): Promise<string | null> {
@@ -458,7 +607,13 @@ export class DataStorage implements CacheStorage {
   }
 
   private startMaintenance(): Promise<MaintenanceReport> {
-    this.maintenanceRun ??= runMaintenancePass(this.internals).finally(() => (this.maintenanceRun = undefined));
+    this.maintenanceRun ??= runMaintenancePass(this.internals)
+      .then(async (report) => {
+        // The shared tier's long-expired entries and budget: whichever machine's pass comes.
+        if (this.link === undefined || !report.completed) return report;
+        return { ...report, shared: await this.link.maintain(this.options.staleRetentionSeconds * 1000) };
+      })
+      .finally(() => (this.maintenanceRun = undefined));
     return this.maintenanceRun;
   }
 
@@ -494,4 +649,35 @@ export class DataStorage implements CacheStorage {
   private assertOpen(operation: string): void {
     if (this.closing) throw new StorageClosedError(operation);
   }
+}
+
+/** The shared tier's copy of an entry just stored here. */
+function sharedPutOf(entry: CachedEntry, storedType: StoredValueType, ttlMs: number): SharedPut {
+  return {
+    url: entry.url,
+    cachekey: entry.cachekey,
+    identifier: entry.identifier,
+    dataType: entry.dataType,
+    provider: entry.provider,
+    statusCode: entry.statusCode,
+    storedType,
+    data: entry.data,
+    checksum: entry.checksum,
+    mimeType: entry.mimeType,
+    metadataText: JSON.stringify(entry.metadata) === '{}' ? null : JSON.stringify(entry.metadata),
+    etag: entry.etag,
+    lastModified: entry.lastModified,
+    ttlMs,
+  };
+}
+
+/** Both tiers' identifier listings as one: where both have an identifier and data type, the tier with more of its entries. */
+function mergeListings(local: IdentifierListing[], shared: IdentifierListing[], limit: number): IdentifierListing[] {
+  const merged = new Map<string, IdentifierListing>();
+  for (const row of [...shared, ...local]) {
+    const key = `${row.identifier}\u0000${row.dataType}`;
+    const other = merged.get(key);
+    if (other === undefined || row.entries > other.entries) merged.set(key, row);
+  }
+  return [...merged.values()].sort((a, b) => a.identifier.localeCompare(b.identifier) || a.dataType.localeCompare(b.dataType)).slice(0, limit);
 }

@@ -3,6 +3,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { InvalidArgumentError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { describeValue, optionalFiniteNumber, requireOptionsObject, requireString } from '../validation.js';
+import { resolveSharedOption, type ResolvedShared, type SharedOption } from '../backends/postgres/connection-options.js';
 import { defaultCacheDirectory } from './cache-directory.js';
 
 export interface DataStorageOptions {
@@ -40,12 +41,23 @@ export interface DataStorageOptions {
    * never kept.
    */
   memoryCacheBytes?: number;
+  /**
+   * The shared tier: a `postgres://` URL (or a node-postgres pool config) of a PostgreSQL
+   * server every machine of a station uses. This directory stays the fast local tier; entries
+   * fetched by any machine are served by all. Without it nothing changes.
+   */
+  shared?: SharedOption;
+  /** The shared tier's byte budget. Default: unlimited (the server's disk is the DBA's). */
+  sharedMaxSizeBytes?: number;
   /** Source of time; tests pass a ManualClock. */
   clock?: Clock;
   logger?: Logger;
 }
 
-export type ResolvedStorageOptions = Required<DataStorageOptions>;
+export type ResolvedStorageOptions = Required<Omit<DataStorageOptions, 'shared' | 'sharedMaxSizeBytes'>> & {
+  shared: ResolvedShared | null;
+  sharedMaxSizeBytes: number;
+};
 
 const GIBIBYTE = 1024 ** 3;
 
@@ -77,6 +89,8 @@ export function resolveStorageOptions(input: unknown): ResolvedStorageOptions {
     lockTimeoutMs: optionalFiniteNumber('lockTimeoutMs', options.lockTimeoutMs, 30_000, { min: 0 }),
     memoryCacheBytes: optionalFiniteNumber('memoryCacheBytes', options.memoryCacheBytes, 64 * 1024 * 1024, { min: 0 }),
     onCorruptDatabase,
+    shared: options.shared === undefined ? null : resolveSharedOption('shared', options.shared),
+    sharedMaxSizeBytes: options.sharedMaxSizeBytes === undefined ? Infinity : optionalFiniteNumber('sharedMaxSizeBytes', options.sharedMaxSizeBytes, Infinity, { min: 1 }),
     clock,
     logger,
   };

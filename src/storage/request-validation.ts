@@ -30,6 +30,11 @@ export interface ValidatedStore extends EncodedValue {
   mimeType: string | null;
   etag: string | null;
   lastModified: string | null;
+  /** The value's SHA-256 when the caller knows it already (a download hashed as it streamed). */
+  checksum?: string;
+  /** Set when copying an entry from the shared tier: its cache key and expiry stay the same on every machine. */
+  cachekey?: string;
+  expiresAt?: number;
 }
 
 export function validateUrl(url: unknown): string {
@@ -54,6 +59,7 @@ export function validateStoreRequest(input: unknown): ValidatedStore {
     mimeType: headerValue('mimeType', request.mimeType),
     etag: headerValue('etag', request.etag),
     lastModified: headerValue('lastModified', request.lastModified),
+    ...(request.checksum === undefined ? {} : { checksum: requireChecksum(request.checksum) }),
     ...encodeValue(request.value),
   };
 }
@@ -117,4 +123,10 @@ export function validatePurgeFilter(input: unknown): PurgeFilter {
     throw new InvalidArgumentError('purge() takes either filters or { all: true }, not both.');
   }
   return validated;
+}
+
+function requireChecksum(value: unknown): string {
+  const text = requireString('checksum', value, { maxLength: 64 }).toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(text)) throw new InvalidArgumentError('checksum must be the value\'s SHA-256 in hex (64 characters).');
+  return text;
 }

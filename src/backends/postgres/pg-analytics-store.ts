@@ -1,0 +1,88 @@
+import type { MinuteCounts } from '../../analytics/analytics-recorder.js';
+import type { AnalyticsStore, LatencyCount } from '../../analytics/analytics-store.js';
+import type { PostgresTier } from './postgres-tier.js';
+
+/**
+ * One statement per table, whatever the batch's size: the rows go as one array per column.
+ * Rows are summed by key first (an upsert may not touch a row twice) and inserted in key order,
+ * so that machines flushing overlapping minutes lock the rows in the same order and cannot
+ * deadlock.
+ */
+const ADD_COUNTS = `
+  INSERT INTO analytics_counts AS counts (minute, provider, data_type, hits, misses, stale, fetches, errors, bytes_fetched)
+  SELECT minute, provider, data_type, sum(hits), sum(misses), sum(stale), sum(fetches), sum(errors), sum(bytes_fetched)
+  FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[])
+    AS batch (minute, provider, data_type, hits, misses, stale, fetches, errors, bytes_fetched)
+  GROUP BY minute, provider, data_type
+  ORDER BY minute, provider, data_type
+  ON CONFLICT (minute, provider, data_type) DO UPDATE SET
+    hits = counts.hits + excluded.hits, misses = counts.misses + excluded.misses, stale = counts.stale + excluded.stale,
+    fetches = counts.fetches + excluded.fetches, errors = counts.errors + excluded.errors, bytes_fetched = counts.bytes_fetched + excluded.bytes_fetched`;
+
+const ADD_LATENCY = `
+  INSERT INTO analytics_latency AS latency (minute, kind, bucket, count)
+  SELECT minute, kind, bucket, sum(count)
+  FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::bigint[]) AS batch (minute, kind, bucket, count)
+  GROUP BY minute, kind, bucket
+  ORDER BY minute, kind, bucket
+  ON CONFLICT (minute, kind, bucket) DO UPDATE SET count = latency.count + excluded.count`;
+
+/** Deadlock detected, serialization failure: the transaction did nothing and may simply be run again. */
+const RETRYABLE = new Set(['40P01', '40001']);
+const ATTEMPTS = 3;
+
+/**
+ * Analytics in the shared tier (`analytics_counts`, `analytics_latency`), per minute, so that a
+ * station's machines count together: every process adds its batch to the same minute rows. The
+ * recorder and the report are the same as with SQLite; only where the rows live differs.
+ */
+export class PgAnalyticsStore implements AnalyticsStore {
+  constructor(private readonly tier: PostgresTier) {}
+
+  async add(counts: readonly MinuteCounts[], latencies: readonly LatencyCount[], pruneBefore: number | null): Promise<void> {
+    if (counts.length === 0 && latencies.length === 0 && pruneBefore === null) return;
+    const countColumns = [
+      counts.map((row) => row.minute),
+      counts.map((row) => row.provider),
+      counts.map((row) => row.dataType),
+      counts.map((row) => row.hits),
+      counts.map((row) => row.misses),
+      counts.map((row) => row.stale),
+      counts.map((row) => row.fetches),
+      counts.map((row) => row.errors),
+      counts.map((row) => row.bytesFetched),
+    ];
+    const latencyColumns = [latencies.map((row) => row.minute), latencies.map((row) => row.kind), latencies.map((row) => row.bucket), latencies.map((row) => row.count)];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.tier.transaction(async (client) => {
+          if (counts.length > 0) await client.query(ADD_COUNTS, countColumns);
+          if (latencies.length > 0) await client.query(ADD_LATENCY, latencyColumns);
+          if (pruneBefore !== null) {
+            await client.query('DELETE FROM analytics_counts WHERE minute < $1', [pruneBefore]);
+            await client.query('DELETE FROM analytics_latency WHERE minute < $1', [pruneBefore]);
+          }
+        });
+        return;
+      } catch (error) {
+        if (attempt >= ATTEMPTS || !RETRYABLE.has(String((error as { code?: unknown }).code))) throw error;
+      }
+    }
+  }
+
+  async read(sinceMs: number): Promise<{ rows: MinuteCounts[]; latencies: Omit<LatencyCount, 'minute'>[] }> {
+    const [rows, latencies] = await Promise.all([
+      this.tier.query<MinuteCounts>(
+        `SELECT minute, provider, data_type AS "dataType", hits, misses, stale, fetches, errors, bytes_fetched AS "bytesFetched"
+         FROM analytics_counts WHERE minute >= $1 ORDER BY minute, provider, data_type`,
+        [sinceMs],
+      ),
+      // sum() of bigint is numeric, which would come back as a string: cast back.
+      this.tier.query<Omit<LatencyCount, 'minute'>>(
+        'SELECT kind, bucket, sum(count)::bigint AS count FROM analytics_latency WHERE minute >= $1 GROUP BY kind, bucket ORDER BY kind, bucket',
+        [sinceMs],
+      ),
+    ]);
+    return { rows: rows.rows, latencies: latencies.rows };
+  }
+}
