@@ -22,12 +22,13 @@ export function buildProgram(context: CliContext): Command {
     .version(version, '-v, --version')
     .option('--cache-dir <dir>', 'the cache directory (default: $DATACACHE_DIR, else the OS user cache folder)')
     .option('--user-agent <text>', 'your application and a contact, as MusicBrainz asks: "MyApp/1.0 ( me@example.org )" (or $DATACACHE_USER_AGENT)')
+    .option('--shared <url>', 'the shared tier every machine of a station uses: postgres://user:password@host/database (or $DATACACHE_SHARED_URL)')
     .option('--verbose', 'say what happens in the background')
     .showHelpAfterError('(add --help for usage)')
     .addHelpText(
       'after',
       `
-Settings also come from the environment (DATACACHE_DIR, DATACACHE_USER_AGENT, DATACACHE_<PROVIDER>_URL,
+Settings also come from the environment (DATACACHE_DIR, DATACACHE_USER_AGENT, DATACACHE_SHARED_URL, DATACACHE_<PROVIDER>_URL,
 DATACACHE_<PROVIDER>_API_KEY) and from config.json in the cache directory.
 Exit codes: 0 ok, 1 nothing found or failed, 2 bad arguments, 3 network or service failure, 4 database unusable,
 130 interrupted (run the command again to resume).`,

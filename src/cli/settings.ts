@@ -10,18 +10,28 @@ import { isPlainObject } from '../validation.js';
 export interface GlobalOptions {
   cacheDir?: string;
   userAgent?: string;
+  /** The shared tier's postgres:// URL. */
+  shared?: string;
   verbose?: boolean;
 }
+
+/**
+ * Names DATACACHE_<NAME>_URL does not read as a provider's base URL: DATACACHE_SHARED_URL is
+ * the shared tier's address, not a provider called "shared".
+ */
+const RESERVED_NAMES = new Set(['shared']);
 
 export const CONFIG_FILE_NAME = 'config.json';
 
 /**
  * Where the CLI's settings come from, strongest first:
- * 1. command-line options (`--cache-dir`, `--user-agent`);
- * 2. the environment: `DATACACHE_DIR`, `DATACACHE_USER_AGENT`, `DATACACHE_<PROVIDER>_URL` (so
- *    `DATACACHE_MUSICBRAINZ_URL` for a mirror) and `DATACACHE_<PROVIDER>_API_KEY`;
- * 3. `config.json` in the cache directory: `{ "userAgent", "maxSizeBytes", "providers": { name:
- *    { "baseUrl", "apiKey", "ratePerSecond" ("unlimited" for none), "burst", "ttlSeconds", "timeoutMs" } } }`.
+ * 1. command-line options (`--cache-dir`, `--user-agent`, `--shared`);
+ * 2. the environment: `DATACACHE_DIR`, `DATACACHE_USER_AGENT`, `DATACACHE_SHARED_URL`,
+ *    `DATACACHE_<PROVIDER>_URL` (so `DATACACHE_MUSICBRAINZ_URL` for a mirror) and
+ *    `DATACACHE_<PROVIDER>_API_KEY`;
+ * 3. `config.json` in the cache directory: `{ "userAgent", "maxSizeBytes", "shared",
+ *    "sharedMaxSizeBytes", "providers": { name: { "baseUrl", "apiKey", "ratePerSecond"
+ *    ("unlimited" for none), "burst", "ttlSeconds", "timeoutMs" } } }`.
  * A user sets a mirror or a key once, in the file or the environment.
  */
 export async function resolveSettings(
@@ -39,6 +49,7 @@ export async function resolveSettings(
     const match = /^DATACACHE_([A-Z0-9]+)_(URL|API_KEY)$/.exec(variable);
     if (match === null || value === undefined || value.trim() === '') continue;
     const name = match[1]!.toLowerCase();
+    if (RESERVED_NAMES.has(name)) continue;
     const provider = Object.hasOwn(providers, name) ? providers[name]! : (providers[name] = {});
     if (match[2] === 'URL') provider.baseUrl = value.trim();
     else provider.apiKey = value.trim();
@@ -49,13 +60,28 @@ export async function resolveSettings(
     maxSizeBytes: file.maxSizeBytes,
     providers,
     logger,
+    ...sharedSettings(flags.shared ?? nonEmpty(environment.DATACACHE_SHARED_URL) ?? file.shared, file.sharedMaxSizeBytes),
     ...(file.onCorruptDatabase === undefined ? {} : { storage: { onCorruptDatabase: file.onCorruptDatabase } }),
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function sharedSettings(shared: unknown, sharedMaxSizeBytes: unknown): Pick<DataCacheProvidersOptions, 'shared' | 'sharedMaxSizeBytes'> {
+  return {
+    ...(shared === undefined ? {} : { shared: shared as DataCacheProvidersOptions['shared'] }),
+    ...(sharedMaxSizeBytes === undefined ? {} : { sharedMaxSizeBytes: sharedMaxSizeBytes as number }),
   };
 }
 
 interface ConfigFile {
   userAgent?: string;
   maxSizeBytes?: number;
+  /** The shared tier: a postgres:// URL or a pool config object. */
+  shared?: unknown;
+  sharedMaxSizeBytes?: unknown;
   providers?: Record<string, ProviderConfig>;
   /** "reset": a corrupt database is moved aside (datacache.sqlite.corrupt-<time>) and the cache starts empty. */
   onCorruptDatabase?: 'error' | 'reset';

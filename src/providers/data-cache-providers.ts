@@ -23,6 +23,7 @@ import { ImagesProvider } from './images/images-provider.js';
 import { MusicBrainzProvider } from './musicbrainz/musicbrainz-provider.js';
 import { resolveProviders, type DataCacheProvidersOptions, type ResolvedProvider } from './provider-options.js';
 import { providerRequestUrl } from './request-url.js';
+import { resolveSharedOption } from '../backends/postgres/connection-options.js';
 
 export interface ProcessQueueOptions {
   /** Only this provider's jobs (or these providers'). Default: all. */
@@ -114,7 +115,9 @@ export class DataCacheProviders {
     this.#logger = redactingLogger(input.logger ?? silentLogger);
     this.#clock = input.storage?.clock ?? systemClock;
     this.#settings = resolveProviders(input.providers);
-    const given = JSON.stringify({ cacheDir: this.cacheDir, userAgent: input.userAgent, maxSizeBytes: input.maxSizeBytes, providers: input.providers, storage: input.storage, analyticsRetentionDays: input.analyticsRetentionDays, unusableCache: input.unusableCache });
+    const given = JSON.stringify({ cacheDir: this.cacheDir, userAgent: input.userAgent, maxSizeBytes: input.maxSizeBytes, providers: input.providers, storage: input.storage, analyticsRetentionDays: input.analyticsRetentionDays, unusableCache: input.unusableCache, shared: input.shared, sharedMaxSizeBytes: input.sharedMaxSizeBytes });
+    // A bad shared option is the caller's mistake: say so now, naming it, not at the first call.
+    if (input.shared !== undefined) resolveSharedOption('shared', input.shared);
     this.fingerprint = createHash('sha256').update(given).digest('hex');
     const client = (): Promise<DataCacheClient> => this.#open().then((opened) => opened.client);
     this.musicbrainz = new MusicBrainzProvider(client, { baseUrl: this.#settings.get('musicbrainz')?.baseUrl });
@@ -243,7 +246,14 @@ export class DataCacheProviders {
       let storage: DataStorage;
       let standIn: string | undefined;
       try {
-        storage = await DataStorage.open({ ...options.storage, cacheDir: this.cacheDir, maxSizeBytes: options.maxSizeBytes, logger: this.#logger });
+        storage = await DataStorage.open({
+          ...options.storage,
+          cacheDir: this.cacheDir,
+          maxSizeBytes: options.maxSizeBytes,
+          logger: this.#logger,
+          ...(options.shared === undefined ? {} : { shared: options.shared }),
+          ...(options.sharedMaxSizeBytes === undefined ? {} : { sharedMaxSizeBytes: options.sharedMaxSizeBytes }),
+        });
       } catch (error) {
         if (!isUnusableCache(error) || options.unusableCache === 'throw') throw error;
         // The app keeps working: fetches go on through a private cache of this process, and the

@@ -2,6 +2,7 @@ import { MAX_FETCH_TIMEOUT_MS, type ProviderSettings, type RequestAuthorizer } f
 import { InvalidArgumentError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { redactUrl } from '../redaction.js';
+import type { SharedOption } from '../backends/postgres/connection-options.js';
 import type { DataStorageOptions } from '../storage/options.js';
 import { describeValue, isPlainObject, optionalString, requireFiniteNumber, requireOptionsObject, requireString } from '../validation.js';
 import { apiKeyAuthorizer, chainAuthorizers, headersAuthorizer } from './api/api-key.js';
@@ -48,6 +49,14 @@ export interface DataCacheProvidersOptions {
   userAgent?: string;
   /** Byte budget of the cache. Default 2 GiB. */
   maxSizeBytes?: number;
+  /**
+   * The shared tier: a `postgres://` URL (or a node-postgres pool config) that every machine of
+   * a station gives, so they share one cache, one queue and one rate-limit budget. Each
+   * machine's `cacheDir` stays its fast local tier. Without it nothing changes.
+   */
+  shared?: SharedOption;
+  /** The shared tier's byte budget. Default: unlimited. */
+  sharedMaxSizeBytes?: number;
   /** Settings per provider: musicbrainz, theaudiodb, fanarttv, discogs, lastfm, wikimedia, cdn, or your own. */
   providers?: Record<string, ProviderConfig>;
   /** Where background work reports (anything with debug/info/warn/error, `console` included). Secrets are redacted. */
@@ -62,7 +71,7 @@ export interface DataCacheProvidersOptions {
    */
   unusableCache?: 'stand-in' | 'throw';
   /** Further storage options (maintenance interval, lock timeout, memory tier …). */
-  storage?: Omit<DataStorageOptions, 'cacheDir' | 'maxSizeBytes' | 'logger'>;
+  storage?: Omit<DataStorageOptions, 'cacheDir' | 'maxSizeBytes' | 'logger' | 'shared' | 'sharedMaxSizeBytes'>;
 }
 
 /** A checked provider entry: what the client needs, plus what the provider objects need. */

@@ -211,8 +211,8 @@ export const RUNNABLE_PROVIDERS = runnable(' AND provider = ANY($1::text[])');
 function runnable(filter: string): string {
   return `
   SELECT EXISTS (SELECT 1 FROM queue_jobs WHERE state = 'ready'${filter})
-    OR EXISTS (SELECT 1 FROM queue_jobs, c WHERE state = 'waiting' AND available_at <= c.now${filter})
-    OR EXISTS (SELECT 1 FROM queue_jobs, c WHERE state = 'running' AND lease_until <= c.now${filter}) AS runnable
+    OR EXISTS (SELECT 1 FROM queue_jobs WHERE state = 'waiting' AND available_at <= c.now${filter})
+    OR EXISTS (SELECT 1 FROM queue_jobs WHERE state = 'running' AND lease_until <= c.now${filter}) AS runnable
   FROM (SELECT ${SERVER_NOW_MS} AS now) c`;
 }
 

@@ -27,6 +27,7 @@ export function renderStats(stats: ProvidersStats): string {
     `cache: ${storage.entries} entries, ${formatBytes(storage.bytes)} of ${formatBytes(storage.budget.maxSizeBytes)} (${formatRatio(storage.budget.usedRatio)}); ` +
       `${storage.expiredEntries} expired, ${storage.negativeEntries} remembered as missing; last maintenance ${formatTime(storage.lastMaintenanceAt)}`,
     ...countTables(storage),
+    ...sharedTierLines(storage.shared),
     `queue: ${queue.byState.pending} pending, ${queue.byState.running} running, ${queue.byState.failed} failed, ${queue.byState.done} done`,
   ];
   const queueRows = Object.entries(queue.byProvider).map(([name, states]) => [name, states.pending ?? 0, states.running ?? 0, states.failed ?? 0, states.done ?? 0]);
@@ -64,4 +65,17 @@ function countTables(storage: ProvidersStats['storage']): string[] {
     formatTable(['provider', 'entries', 'bytes'], Object.entries(storage.byProvider).map(([name, count]) => [name, count.entries, formatBytes(count.bytes)])),
     formatTable(['data type', 'entries', 'bytes'], Object.entries(storage.byDataType).map(([name, count]) => [name, count.entries, formatBytes(count.bytes)])),
   ];
+}
+
+/** The shared tier: where it is, whether it answers (and why not), what it holds, and the machines on it. */
+function sharedTierLines(shared: ProvidersStats['storage']['shared']): string[] {
+  if (shared === undefined) return [];
+  const head = `shared tier: ${shared.server} (schema ${shared.schema}), ${shared.available ? 'available' : `NOT available: ${shared.fault ?? 'unknown'}`}`;
+  if (shared.entries === undefined) return [head];
+  const budget = shared.budget.maxSizeBytes === Infinity ? 'no budget' : `${formatRatio(shared.budget.usedRatio)} of ${formatBytes(shared.budget.maxSizeBytes)}`;
+  const lines = [`${head}; ${shared.entries} entries, ${formatBytes(shared.bytes ?? 0)} (${budget}), ${shared.expiredEntries ?? 0} expired`];
+  if (shared.machines.length > 0) {
+    lines.push(formatTable(['machine', 'cache directory', 'processes', 'last seen'], shared.machines.map((machine) => [machine.hostname, machine.cacheDir, machine.processes, formatTime(machine.lastSeen)])));
+  }
+  return lines;
 }

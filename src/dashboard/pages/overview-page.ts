@@ -38,6 +38,7 @@ ${hitRateChart(analytics, overview.bucketMinutes * 60_000)}
   <div>${entriesTable('data type', storage.byDataType)}</div>
 </div>
 
+${sharedTierSection(storage.shared)}
 <h2>Providers: rate limits, cool-downs and queue</h2>
 <table id="rate-limits"><thead><tr><th>provider</th><th class="number">requests/s</th><th class="number">burst</th><th class="number">queued</th><th>cool-down</th></tr></thead><tbody>
 ${overview.rateLimits.map(
@@ -54,4 +55,15 @@ ${overview.recentErrors.map((error) => html`<tr><td>${formatTime(error.at)}</td>
 </tbody></table>`}
 <p class="muted">JSON: <a href="/api/overview">/api/overview</a> · refreshes every 15 s</p>`;
   return page('Overview', 'overview', body, { refreshSeconds: 15 });
+}
+
+/** The shared tier, when there is one: whether it answers, what it holds, and which machines use it. */
+function sharedTierSection(shared: Overview['stats']['storage']['shared']): SafeHtml {
+  if (shared === undefined) return html``;
+  const state = shared.available ? html`<span>available</span>` : html`<span class="error">not available: ${shared.fault ?? 'unknown'}</span>`;
+  return html`<h2>Shared tier</h2>
+<p id="shared-tier">${shared.server} · schema ${shared.schema} · ${state}${shared.entries === undefined ? '' : html` · ${shared.entries} entries, ${formatBytes(shared.bytes ?? 0)}${shared.budget.maxSizeBytes === Infinity ? '' : html` of ${formatBytes(shared.budget.maxSizeBytes)}`}`}</p>
+<table id="machines"><thead><tr><th>machine</th><th>cache directory</th><th class="number">processes</th><th>last seen (UTC)</th></tr></thead><tbody>
+${shared.machines.map((machine) => html`<tr><td>${machine.hostname}</td><td>${machine.cacheDir}</td><td class="number">${machine.processes}</td><td>${formatTime(machine.lastSeen)}</td></tr>`)}
+</tbody></table>`;
 }
