@@ -59,6 +59,15 @@ export type {
 export { CachedEntry, CachedEntrySummary } from './storage/cached-entry.js';
 export type { StorableJson, StorableValue, ValueType } from './storage/value-codec.js';
 export { defaultCacheDirectory } from './storage/cache-directory.js';
+export { PgRateLimitStore } from './backends/postgres/pg-rate-limit-store.js';
+export { PgAnalyticsStore } from './backends/postgres/pg-analytics-store.js';
+export { SqliteRateLimitStore } from './backends/sqlite/rate-limit-store.js';
+export { SqliteAnalyticsStore } from './backends/sqlite/analytics-store.js';
+export type { RateLimitStore, LimitState } from './ratelimit/rate-limit-store.js';
+export type { AnalyticsStore, LatencyCount } from './analytics/analytics-store.js';
+export { PostgresTier } from './backends/postgres/postgres-tier.js';
+export type { SharedConfig, SharedOption } from './backends/postgres/connection-options.js';
+export type { SharedTierStats } from './storage/shared-tier-link.js';
 export { SharedRateLimiter, type AcquireOptions, type Cooldown, type Grant, type RequestPriority } from './ratelimit/shared-rate-limiter.js';
 export { DEFAULT_RATE_LIMITS, FALLBACK_RATE_LIMIT, resolveRateLimits, type RateLimit } from './ratelimit/provider-limits.js';
 export { HttpClient, type Download, type DownloadRequest, type HttpClientOptions, type Lane } from './http/http-client.js';
@@ -96,6 +105,7 @@ export {
   ProviderCoolingDownError,
   RateLimitWaitError,
   SchemaVersionError,
+  SharedTierUnavailableError,
   StorageClosedError,
   StorageReadError,
   StorageWriteError,

@@ -49,6 +49,15 @@ function validatePriority(value: unknown): RequestPriority {
 
 const DEFAULT_LIVE_MAX_WAIT_MS = 10_000;
 
+/**
+ * How far this process's clock is ahead of a store's. Below 50 ms it is the time between two
+ * readings of one clock (SQLite's store reads this process's), not a skew worth correcting.
+ */
+function clockOffset(localNow: number, storeNow: number): number {
+  const offset = localNow - storeNow;
+  return Math.abs(offset) < 50 ? 0 : offset;
+}
+
 function isStoreList(value: RateLimitStore | readonly RateLimitStore[]): value is readonly RateLimitStore[] {
   return Array.isArray(value);
 }
@@ -132,7 +141,8 @@ export class SharedRateLimiter {
       const decidedAt = this.clock.now();
       switch (decision.kind) {
         case 'cooling down':
-          throw new ProviderCoolingDownError(provider, decision.cooldown.until, decision.cooldown.reason);
+          // In this process's clock: the store's may be another machine's (a server's).
+          throw new ProviderCoolingDownError(provider, decision.cooldown.until + clockOffset(decidedAt, storeNow), decision.cooldown.reason);
         case 'too long':
           throw new RateLimitWaitError(provider, decision.waitMs, maxWaitMs);
         case 'later':
@@ -175,9 +185,15 @@ export class SharedRateLimiter {
     return Object.hasOwn(cooldowns, provider) ? cooldowns[provider]! : null;
   }
 
-  /** Every provider cooling down now, whichever process set it, by name. */
+  /** Every provider cooling down now, whichever process set it, by name; times in this process's clock. */
   async activeCooldowns(): Promise<Record<string, Cooldown>> {
-    return (await this.firstReachable((store) => store.activeCooldowns())).value;
+    const { value } = await this.firstReachable(async (store) => {
+      const [cooldowns, storeNow] = await Promise.all([store.activeCooldowns(), store.now()]);
+      return { cooldowns, offset: clockOffset(this.clock.now(), storeNow) };
+    });
+    const local = Object.create(null) as Record<string, Cooldown>;
+    for (const [provider, cooldown] of Object.entries(value.cooldowns)) local[provider] = { until: cooldown.until + value.offset, reason: cooldown.reason };
+    return local;
   }
 
   /**
