@@ -455,39 +455,36 @@ export class DataStorage implements CacheStorage {
   }
 
   /**
-   * Copies an entry fetched by another machine into this machine's tier (same cache key, same
-   * expiry), so the next read is a local hit, and answers with it. When this machine's
-   * database cannot take it, the shared copy is answered all the same.
+   * Answers with an entry another machine fetched (same cache key, same expiry), and copies it
+   * into this machine's tier in the background, so the next read is a local hit: the caller
+   * waits for the shared tier's answer only, not for this machine's disk.
    */
-  private async adopt(shared: SharedEntry, allowStale: boolean): Promise<CachedEntry | null> {
+  private adopt(shared: SharedEntry, allowStale: boolean): CachedEntry | null {
     const now = this.options.clock.now();
     const stale = shared.expiresAt <= now;
-    let entry: CachedEntry;
-    try {
-      entry = await this.track(
-        this.storeValidated({
-          url: shared.url,
-          identifier: shared.identifier,
-          dataType: shared.dataType,
-          provider: shared.provider,
-          ttlMilliseconds: Math.max(0, shared.expiresAt - now),
-          metadata: shared.metadataText,
-          statusCode: shared.statusCode,
-          mimeType: shared.mimeType,
-          etag: shared.etag,
-          lastModified: shared.lastModified,
-          data: shared.data,
-          storedType: shared.storedType,
-          checksum: shared.checksum,
-          cachekey: shared.cachekey,
-          expiresAt: shared.expiresAt,
-        }),
-      );
-    } catch (error) {
-      if (!isDatabaseFault(error)) throw error;
-      entry = new CachedEntry(shared, shared.data, stale);
-    }
-    return stale && !allowStale ? null : entry;
+    void this.track(
+      this.storeValidated({
+        url: shared.url,
+        identifier: shared.identifier,
+        dataType: shared.dataType,
+        provider: shared.provider,
+        ttlMilliseconds: Math.max(0, shared.expiresAt - now),
+        metadata: shared.metadataText,
+        statusCode: shared.statusCode,
+        mimeType: shared.mimeType,
+        etag: shared.etag,
+        lastModified: shared.lastModified,
+        data: shared.data,
+        storedType: shared.storedType,
+        checksum: shared.checksum,
+        cachekey: shared.cachekey,
+        expiresAt: shared.expiresAt,
+      }),
+    ).catch((error: unknown) => {
+      // This machine's database cannot take it now: the shared tier still has it.
+      if (!isDatabaseFault(error)) this.options.logger.warn('datacache: could not keep a copy of a shared entry here', { url: shared.url, error: String(error) });
+    });
+    return stale && !allowStale ? null : new CachedEntry(shared, shared.data, stale);
   }
 
   /** retrieveRandom over both tiers: uniformly among this machine's live images and those only the shared tier has. */
@@ -508,7 +505,7 @@ export class DataStorage implements CacheStorage {
         if (entry !== null) return entry;
       } else {
         const found = await this.link!.lookupById(candidate.sharedId);
-        const entry = found === null ? null : await this.adopt(found, false);
+        const entry = found === null ? null : this.adopt(found, false);
         if (entry !== null && entry.statusCode === 200) return entry;
       }
     }
