@@ -66,6 +66,8 @@ export { SqliteAnalyticsStore } from './backends/sqlite/analytics-store.js';
 export type { RateLimitStore, LimitState } from './ratelimit/rate-limit-store.js';
 export type { AnalyticsStore, LatencyCount } from './analytics/analytics-store.js';
 export { PostgresTier } from './backends/postgres/postgres-tier.js';
+export { PostgresQueue, QUEUE_CHANNEL } from './backends/postgres/pg-queue.js';
+export { PgChangeFeed } from './backends/postgres/pg-change-feed.js';
 export type { SharedConfig, SharedOption } from './backends/postgres/connection-options.js';
 export type { SharedTierStats } from './storage/shared-tier-link.js';
 export { SharedRateLimiter, type AcquireOptions, type Cooldown, type Grant, type RequestPriority } from './ratelimit/shared-rate-limiter.js';

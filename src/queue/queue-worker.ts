@@ -97,7 +97,13 @@ export class QueueWorker {
 
   private async wake(): Promise<void> {
     if (this.stopping || this.running.size >= this.concurrency) return;
-    if (await this.queue.hasRunnableWork(this.providers)) await this.pump();
+    try {
+      if (await this.queue.hasRunnableWork(this.providers)) await this.pump();
+    } catch (error) {
+      // Called from a notification, nobody awaits it: a fault is logged and looked at again shortly.
+      this.logger.warn('datacache: the queue worker could not look for work; trying again in a second', { error: String(error) });
+      this.setWakeTimer(1000);
+    }
   }
 
   private async pump(): Promise<void> {
@@ -131,7 +137,8 @@ export class QueueWorker {
 
   /** Sleeps until the next delayed job is due or a lease runs out, whichever is first. */
   private async scheduleNextWake(): Promise<void> {
-    if (this.stopping) return;
+    // Every slot busy: the next one to free claims anyway, so no timer (on PostgreSQL each look is a query).
+    if (this.stopping || this.running.size >= this.concurrency) return;
     const nextDue = await this.queue.nextDueAt();
     if (nextDue !== null) this.setWakeTimer(Math.max(10, nextDue - Date.now()));
   }

@@ -24,9 +24,10 @@ interface ExpiredRow {
  * `ready`, and running jobs whose lease ran out (their worker died, froze or was cut off) are
  * settled as QueuePolicy.afterLostLease says. Both are found through their own partial index
  * in small batches, so a round costs an index probe when there is nothing to do, whatever the
- * backlog. A claim runs a round at most every HOUSEKEEPING_INTERVAL_MS, and whenever it comes
- * back short of what was asked (there may be due work not promoted yet): claims in a busy
- * queue pay one extra statement every 100 ms, not one per claim.
+ * backlog. A claim runs a round beside it (on another connection, so it adds no wait) at most
+ * every HOUSEKEEPING_INTERVAL_MS, and before trying again whenever it found nothing ready (due
+ * work may not be promoted yet): claims in a busy queue pay one extra statement every 100 ms,
+ * not one per claim, and an idle worker woken for a due job finds it at once.
  */
 export class QueueHousekeeping {
   private lastRoundAt = -Infinity;
@@ -48,7 +49,8 @@ export class QueueHousekeeping {
     this.lastRoundAt = performance.now();
     const { rows } = await this.tier.query<ExpiredRow>(HOUSEKEEPING, [PROMOTE_BATCH, SETTLE_BATCH]);
     const promoted = rows[0]?.promoted ?? 0;
-    const expired = rows.filter((row): row is ExpiredRow & { id: number } => row.id !== null);
+    // In id order, as completeAll locks rows: the two never wait for each other in a cycle.
+    const expired = rows.filter((row): row is ExpiredRow & { id: number } => row.id !== null).sort((a, b) => a.id - b.id);
     this.moreToDo = promoted >= PROMOTE_BATCH || expired.length >= SETTLE_BATCH;
     const settledReady = expired.length === 0 ? 0 : await this.settle(expired);
     return promoted > 0 || settledReady > 0;

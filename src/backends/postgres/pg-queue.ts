@@ -25,7 +25,8 @@ const REMOVE_BATCH = 500;
  * - A claim is one `UPDATE … FOR UPDATE SKIP LOCKED` statement taking the most urgent ready
  *   jobs, oldest first; machines claiming at once never wait for each other or take the same
  *   job. Due waiting jobs and leases that ran out are dealt with by QueueHousekeeping, through
- *   their own indexes, before a claim at most every 100 ms and whenever a claim comes back short.
+ *   their own indexes: beside a claim (on another connection) at most every 100 ms per process,
+ *   and before a second try whenever a claim finds nothing ready.
  * - Each claim takes a fresh fencing token from a sequence (QueuedJob.leaseToken). Completing,
  *   failing, releasing or extending checks the owner and the token, so a worker whose lease ran
  *   out and passed to another claim (even its own, later) can never settle that claim.
@@ -71,14 +72,10 @@ export class PostgresQueue implements JobQueue {
     requireString('owner', owner);
     const count = optionalFiniteNumber('limit', limit, 1, { integer: true, min: 0 });
     if (count === 0 || providers?.length === 0) return [];
-    let housekept = false;
-    if (this.housekeeping.due) {
-      await this.housekeeping.run();
-      housekept = true;
-    }
-    const jobs = await this.claimReady(owner, count, providers);
-    // Short: due jobs may be waiting for a round that has not run yet.
-    if (jobs.length < count && !housekept && (await this.housekeeping.run())) jobs.push(...(await this.claimReady(owner, count - jobs.length, providers)));
+    // A round due now runs beside the claim, on another connection: it costs the claim no wait.
+    const [jobs, madeReady] = await Promise.all([this.claimReady(owner, count, providers), this.housekeeping.due ? this.housekeeping.run() : undefined]);
+    // Nothing ready: due jobs may be waiting for a round (this one's, or one not run yet).
+    if (jobs.length === 0 && (madeReady ?? (await this.housekeeping.run()))) jobs.push(...(await this.claimReady(owner, count, providers)));
     return jobs.sort((a, b) => a.priority - b.priority || a.id - b.id);
   }
 
@@ -90,22 +87,26 @@ export class PostgresQueue implements JobQueue {
    */
   async claimUrl(url: string, provider: string, owner: string, request: JsonObject): Promise<{ claimed: QueuedJob } | { busyUntil: number }> {
     const text = JSON.stringify(request);
-    for (;;) {
+    for (let attempt = 1; ; attempt++) {
       const [claimed] = await this.rows<PgJobRow>(sql.CLAIM_URL, [url, provider, owner, text, this.leaseMs]);
       if (claimed !== undefined) return { claimed: claimed.job };
       const before = this.policy.clock.now();
       const { rows } = await this.tier.query<{ state: string; leaseOwner: string | null; leftMs: number | null }>(sql.LEASE_LEFT, [url]);
       const held = rows[0];
-      // The other lease ended between the two statements: try to take the row again.
-      if (held?.state !== 'running' || held.leaseOwner === owner || held.leftMs === null || held.leftMs <= 0) continue;
-      return { busyUntil: midpoint(before, this.policy.clock.now()) + held.leftMs };
+      const now = midpoint(before, this.policy.clock.now());
+      if (held?.state === 'running' && held.leaseOwner !== owner && held.leftMs !== null && held.leftMs > 0) return { busyUntil: now + held.leftMs };
+      // The other lease ended between the two statements: take the row again (a URL fought over
+      // that hard is reported busy for a moment rather than looped on).
+      if (attempt >= 5) return { busyUntil: now + 50 };
     }
   }
 
   /** Marks claimed jobs done in one statement (a batch drainer's complete); returns how many were still this owner's claims. */
   async completeAll(jobs: readonly QueuedJob[], owner: string): Promise<number> {
     if (jobs.length === 0) return 0;
-    const result = await this.tier.query(sql.COMPLETE_ALL, [jobs.map((job) => job.id), jobs.map((job) => job.leaseToken ?? null), owner]);
+    // Rows locked in id order, as every statement locking several rows does: no deadlock between them.
+    const sorted = [...jobs].sort((a, b) => a.id - b.id);
+    const result = await this.tier.query(sql.COMPLETE_ALL, [sorted.map((job) => job.id), sorted.map((job) => job.leaseToken ?? null), owner]);
     return result.rowCount ?? 0;
   }
 
@@ -234,7 +235,7 @@ export class PostgresQueue implements JobQueue {
     const rows =
       providers === undefined
         ? await this.rows<PgJobRow>(sql.CLAIM, [owner, limit, this.leaseMs])
-        : await this.rows<PgJobRow>(sql.CLAIM_PROVIDERS, [owner, limit, this.leaseMs, [...providers]]);
+        : await this.rows<PgJobRow>(sql.CLAIM_PROVIDERS, [owner, limit, this.leaseMs, [...new Set(providers)]]);
     return rows.map((row) => row.job);
   }
 
