@@ -13,8 +13,9 @@ import { killMaintenance } from './scenarios/kill-maintenance.js';
 import { killWorkers } from './scenarios/kill-workers.js';
 import { originFaults } from './scenarios/origin-faults.js';
 import { soak } from './scenarios/soak.js';
+import { sharedSoak } from './scenarios/shared-soak.js';
 
-const scenarios: Scenario[] = [crashStore, killWorkers, killMaintenance, originFaults, databaseFaults, soak];
+const scenarios: Scenario[] = [crashStore, killWorkers, killMaintenance, originFaults, databaseFaults, soak, sharedSoak];
 
 const { values, positionals } = parseArgs({ options: { quick: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } }, allowPositionals: true });
 if (values.help) {

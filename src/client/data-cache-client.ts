@@ -7,10 +7,8 @@ import { HttpClient } from '../http/http-client.js';
 import { DownloadError, DownloadTimeoutError, HttpStatusError, JsonTooDeepError, UnexpectedContentError } from '../http/http-errors.js';
 import { redactingLogger, silentLogger, type Logger } from '../logger.js';
 import { redactUrl } from '../redaction.js';
-import { DatabaseChangeWatcher } from '../backends/sqlite/change-watcher.js';
 import { drainQueue, type DrainOptions, type DrainReport } from '../queue/drain-queue.js';
 import { QueueWorker, type JobOutcome } from '../queue/queue-worker.js';
-import { RequestQueue } from '../backends/sqlite/sqlite-queue.js';
 import type { JobQueue, QueuedJob } from '../queue/job-queue.js';
 import { resolveRateLimits } from '../ratelimit/provider-limits.js';
 import { SharedRateLimiter, type RequestPriority } from '../ratelimit/shared-rate-limiter.js';
@@ -22,6 +20,8 @@ import { ClientEventBus, type ClientEvents } from './events.js';
 import { fromJobRequest, providerSettings, resolveFetchRequest, toJobRequest, type FetchDefaults, type FetchRequest, type ProviderSettings, type ResolvedFetch } from './fetch-request.js';
 import { fetchWithRetries, type Sleep } from './fetch-with-retries.js';
 import { checkContent, contentWatcher, type CheckedContent } from './check-content.js';
+import { coordinationFor } from './coordination.js';
+import type { ChangeFeed } from '../queue/change-feed.js';
 import { handOverJson } from './entry-json.js';
 
 export interface DataCacheClientOptions {
@@ -76,7 +76,7 @@ export class DataCacheClient {
   readonly limiter: SharedRateLimiter;
   readonly http: HttpClient;
   private readonly events = new ClientEventBus();
-  private readonly watcher: DatabaseChangeWatcher;
+  private readonly watcher: ChangeFeed;
   private readonly defaults: FetchDefaults;
   private readonly staleIfError: boolean;
   private readonly logger: Logger;
@@ -98,16 +98,11 @@ export class DataCacheClient {
     this.analytics = options.analytics;
     this.staleIfError = options.staleIfError ?? true;
     this.defaults = { providers: options.providers ?? {}, ttlByDataType: options.ttlByDataType ?? {} };
-    const connection = this.storage.sharedConnection();
-    this.watcher = new DatabaseChangeWatcher(connection);
-    this.queue = new RequestQueue(connection, {
+    ({ watcher: this.watcher, queue: this.queue, limiter: this.limiter } = coordinationFor(this.storage, {
+      queue: { clock: this.clock, leaseMs: options.leaseMs, doneRetentionMs: options.jobRetention?.doneMs, retentionMs: options.jobRetention?.failedMs },
+      limitOf: resolveRateLimits(options.providers),
       clock: this.clock,
-      leaseMs: options.leaseMs,
-      doneRetentionMs: options.jobRetention?.doneMs,
-      retentionMs: options.jobRetention?.failedMs,
-      onEnqueued: () => { this.watcher.notify(); },
-    });
-    this.limiter = new SharedRateLimiter(connection, resolveRateLimits(options.providers), this.clock);
+    }));
     this.http = new HttpClient({ userAgent: options.userAgent, clock: this.clock });
     // Every fetch leaves its queue row (it is also the cross-process lock on the URL): done and
     // failed rows go after their retention periods, checked every minute, worker or not.
@@ -214,9 +209,13 @@ export class DataCacheClient {
         this.storage.retrieveByUrl(url).then((entry) => {
           if (entry !== null && entry.statusCode === 200) finish(entry);
           else if (untilClaimEnds) {
-            void this.queue.get(url).then((job) => {
-              if (job === null || job.state !== 'running' || job.leaseOwner === this.owner) finish(null);
-            }, () => undefined);
+            void this.queue.get(url).then(async (job) => {
+              if (job !== null && job.state === 'running' && job.leaseOwner !== this.owner) return;
+              // Their claim ended. A fetch that succeeded stored its answer before it settled the
+              // job, maybe just after the read above: look once more, or this caller fetches it again.
+              const stored = await this.storage.retrieveByUrl(url);
+              finish(stored !== null && stored.statusCode === 200 ? stored : null);
+            }).catch(() => undefined);
           }
         }, () => undefined);
       };

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { inspect } from 'node:util';
 import { AnalyticsRecorder } from '../analytics/analytics-recorder.js';
 import { readAnalytics, type AnalyticsReport } from '../analytics/analytics-report.js';
+import { analyticsStoreFor } from '../analytics/analytics-store-for.js';
 import { DataCacheClient } from '../client/data-cache-client.js';
 import type { FetchRequest } from '../client/fetch-request.js';
 import { systemClock, type Clock } from '../clock.js';
@@ -221,7 +222,7 @@ export class DataCacheProviders {
       provider[row.state] = (provider[row.state] ?? 0) + row.jobs;
     }
     const cooldowns = await client.limiter.activeCooldowns();
-    const report = await readAnalytics(storage.sharedConnection(), this.#clock.now(), { sinceMs, bucketMinutes });
+    const report = await readAnalytics(analyticsStoreFor(storage), this.#clock.now(), { sinceMs, bucketMinutes });
     return { storage: storageStats, queue: { byState, byProvider }, cooldowns, analytics: report };
   }
 
@@ -272,7 +273,7 @@ export class DataCacheProviders {
           logger: this.#logger,
         });
       }
-      const analytics = new AnalyticsRecorder(storage.sharedConnection(), { clock: this.#clock, logger: this.#logger, retentionMs: options.analyticsRetentionDays === undefined ? undefined : options.analyticsRetentionDays * 86_400_000 });
+      const analytics = new AnalyticsRecorder(analyticsStoreFor(storage), { clock: this.#clock, logger: this.#logger, retentionMs: options.analyticsRetentionDays === undefined ? undefined : options.analyticsRetentionDays * 86_400_000 });
       try {
         const client = new DataCacheClient({
           storage,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { ResolvedShared } from '../backends/postgres/connection-options.js';
 import type { InvalidationFilter, SharedEntry, SharedPut } from '../backends/postgres/pg-entry-store.js';
 import { PostgresTier } from '../backends/postgres/postgres-tier.js';
@@ -73,6 +74,8 @@ function startCheckpointer(databasePath: string, connection: SqliteConnection, o
 export const INLINE_LIMIT_BYTES = 16 * 1024;
 
 const EMPTY = Buffer.alloc(0);
+/** The meta key counting the shared purges and deletions applied to this machine's tier. */
+const INVALIDATION_GENERATION_KEY = 'shared.invalidations-applied';
 
 /**
  * The SQLite storage engine: one database (`datacache.sqlite`) plus blob files in a cache
@@ -177,8 +180,9 @@ export class DataStorage implements CacheStorage {
     if (this.link === undefined || (row !== undefined && row.expiresAt > this.options.clock.now())) {
       return row === undefined ? null : this.answer(row, allowStale, true);
     }
+    const generation = await this.invalidationGeneration();
     const shared = await this.link.lookup(url);
-    if (shared !== null && (row === undefined || shared.expiresAt > row.expiresAt)) return this.adopt(shared, allowStale);
+    if (shared !== null && (row === undefined || shared.expiresAt > row.expiresAt)) return this.adopt(shared, allowStale, generation);
     return row === undefined ? null : this.answer(row, allowStale, true);
   }
 
@@ -204,8 +208,9 @@ export class DataStorage implements CacheStorage {
     const allowStale = validateRetrieveOptions(options);
     const row = await this.connection.read('retrieveByCachekey', () => this.statements.selectByCachekey.get(cachekey));
     if (row === undefined && this.link !== undefined) {
+      const generation = await this.invalidationGeneration();
       const shared = await this.link.lookupByCachekey(cachekey);
-      return shared === null ? null : this.adopt(shared, allowStale);
+      return shared === null ? null : this.adopt(shared, allowStale, generation);
     }
     return row === undefined ? null : this.answer(row, allowStale, true);
   }
@@ -362,7 +367,13 @@ export class DataStorage implements CacheStorage {
     return this.closed;
   }
 
-  private async storeValidated(request: ValidatedStore): Promise<CachedEntry> {
+  /**
+   * Stores an entry; `stillWanted`, when given, is asked inside the write transaction, and
+   * false there stores nothing (resolving to null).
+   */
+  private async storeValidated(request: ValidatedStore): Promise<CachedEntry>;
+  private async storeValidated(request: ValidatedStore, stillWanted: () => boolean): Promise<CachedEntry | null>;
+  private async storeValidated(request: ValidatedStore, stillWanted?: () => boolean): Promise<CachedEntry | null> {
     const checksum = request.checksum ?? (await sha256Hex(request.data));
     const inline = request.data.length <= INLINE_LIMIT_BYTES;
     // Re-storing identical content (a cover re-stored on every play) reuses the existing file.
@@ -375,9 +386,10 @@ export class DataStorage implements CacheStorage {
       }
       const now = this.options.clock.now();
       const chosenFile = filePath;
-      let outcome: { row: EntryRow; previousFile: string | null; totalBytes: number } | 'file changed';
+      let outcome: { row: EntryRow; previousFile: string | null; totalBytes: number } | 'file changed' | 'not wanted';
       try {
         outcome = await this.connection.write('store', () => {
+          if (stillWanted !== undefined && !stillWanted()) return 'not wanted';
           const previousFile = this.statements.selectFileOfUrl.get(request.url)?.filePath ?? null;
           // The file we meant to reuse was replaced by another process meanwhile: write our own.
           if (!wroteFile && chosenFile !== null && previousFile !== chosenFile) return 'file changed';
@@ -411,6 +423,10 @@ export class DataStorage implements CacheStorage {
         filePath = null;
         continue;
       }
+      if (outcome === 'not wanted') {
+        if (wroteFile && filePath !== null) await removeBlobs(this.cacheDir, [filePath], this.options.logger, this.blobFolders);
+        return null;
+      }
       if (outcome.previousFile !== null && outcome.previousFile !== filePath) {
         this.blobMemory.delete(outcome.previousFile);
         await removeBlobs(this.cacheDir, [outcome.previousFile], this.options.logger, this.blobFolders);
@@ -430,9 +446,10 @@ export class DataStorage implements CacheStorage {
   /** Connects the shared tier (it never fails the open: an unreachable server is reported and tried again) and starts applying other machines' purges here. */
   private async connectShared(shared: ResolvedShared, maxSizeBytes: number): Promise<void> {
     const tier = await PostgresTier.connect(shared, { logger: this.options.logger, cacheDir: this.cacheDir });
-    this.link = new SharedTierLink(tier, maxSizeBytes, this.options.logger);
+    this.link = new SharedTierLink(tier, maxSizeBytes, this.options.logger, this.options.clock);
+    await this.link.measureClock();
     const key = `shared.invalidations:${shared.server}/${shared.schema}`;
-    this.link.startSync(
+    await this.link.startSync(
       (filter) => this.applyInvalidation(filter),
       {
         read: async () => {
@@ -441,7 +458,12 @@ export class DataStorage implements CacheStorage {
         },
         write: (seq) => this.connection.write('saving the shared tier cursor', () => { this.internals.housekeeping.writeMeta.run(key, String(seq)); }),
       },
-      (url) => this.sharedPutFromLocal(url),
+      {
+        add: (url) => this.connection.write('remembering a write-back', () => { this.writeBackStatements().add.run(url, this.options.clock.now()); }),
+        next: async (limit) => await this.connection.read('reading write-backs', () => this.writeBackStatements().next.all(limit)),
+        remove: (url) => this.connection.write('forgetting a write-back', () => { this.writeBackStatements().remove.run(url); }),
+        entryOf: (url) => this.sharedPutFromLocal(url),
+      },
     );
   }
 
@@ -457,13 +479,16 @@ export class DataStorage implements CacheStorage {
   /**
    * Answers with an entry another machine fetched (same cache key, same expiry), and copies it
    * into this machine's tier in the background, so the next read is a local hit: the caller
-   * waits for the shared tier's answer only, not for this machine's disk.
+   * waits for the shared tier's answer only, not for this machine's disk. The copy is not kept
+   * if a purge or deletion was applied here since `generation` was read (before the lookup):
+   * the entry may be one it removed.
    */
-  private adopt(shared: SharedEntry, allowStale: boolean): CachedEntry | null {
+  private adopt(shared: SharedEntry, allowStale: boolean, generation: number): CachedEntry | null {
     const now = this.options.clock.now();
     const stale = shared.expiresAt <= now;
+    // After this turn of the event loop: SQLite's write runs synchronously, and the caller is not to wait for it.
     void this.track(
-      this.storeValidated({
+      yieldToEventLoop().then(() => this.storeValidated({
         url: shared.url,
         identifier: shared.identifier,
         dataType: shared.dataType,
@@ -479,7 +504,7 @@ export class DataStorage implements CacheStorage {
         checksum: shared.checksum,
         cachekey: shared.cachekey,
         expiresAt: shared.expiresAt,
-      }),
+      }, () => this.readInvalidationGeneration() === generation)),
     ).catch((error: unknown) => {
       // This machine's database cannot take it now: the shared tier still has it.
       if (!isDatabaseFault(error)) this.options.logger.warn('datacache: could not keep a copy of a shared entry here', { url: shared.url, error: String(error) });
@@ -490,6 +515,7 @@ export class DataStorage implements CacheStorage {
   /** retrieveRandom over both tiers: uniformly among this machine's live images and those only the shared tier has. */
   private async retrieveRandomOfBothTiers(query: IdentifierQuery): Promise<CachedEntry | null> {
     const { identifier, dataType, provider } = validateIdentifierQuery(query);
+    const generation = await this.invalidationGeneration();
     const local = await this.liveRowsOf('retrieveRandom', query, this.statements.summaries, this.statements.summariesOfProvider);
     const known = new Set(local.map((row) => row.url));
     const shared = (await this.link!.live(identifier, dataType, provider)).filter((row) => !known.has(row.url));
@@ -505,7 +531,7 @@ export class DataStorage implements CacheStorage {
         if (entry !== null) return entry;
       } else {
         const found = await this.link!.lookupById(candidate.sharedId);
-        const entry = found === null ? null : this.adopt(found, false);
+        const entry = found === null ? null : this.adopt(found, false, generation);
         if (entry !== null && entry.statusCode === 200) return entry;
       }
     }
@@ -519,11 +545,39 @@ export class DataStorage implements CacheStorage {
     }).then((rows) => rows.length);
   }
 
-  /** Another machine's purge or deletion, applied to this machine's tier. */
+  /**
+   * A purge or deletion recorded on the shared tier (by any machine, this one included),
+   * applied to this machine's tier. The generation goes up first, so that a copy of a shared
+   * entry looked up before the purge is not kept here after it (see adopt).
+   */
   private async applyInvalidation(filter: InvalidationFilter): Promise<void> {
     if (this.closing) return;
+    await this.connection.write('counting a shared purge', () => {
+      this.internals.housekeeping.writeMeta.run(INVALIDATION_GENERATION_KEY, String(this.readInvalidationGeneration() + 1));
+    });
     if (filter.url !== undefined) await this.track(this.deleteLocally(filter.url));
     else await this.track(purgeEntries(this.internals, filter));
+  }
+
+  /** How many shared purges and deletions this machine has applied (every process's count, in its database). */
+  private async invalidationGeneration(): Promise<number> {
+    return await this.connection.read('reading the shared purge count', () => this.readInvalidationGeneration());
+  }
+
+  private readInvalidationGeneration(): number {
+    return Number(this.internals.housekeeping.readMeta.get(INVALIDATION_GENERATION_KEY) ?? 0);
+  }
+
+  private writeBackSql: { add: Statement<[string, number]>; next: Statement<[number], string>; remove: Statement<[string]> } | undefined;
+
+  private writeBackStatements(): { add: Statement<[string, number]>; next: Statement<[number], string>; remove: Statement<[string]> } {
+    const database = this.connection.database;
+    this.writeBackSql ??= {
+      add: database.prepare<[string, number]>('INSERT INTO shared_write_backs (url, added_at) VALUES (?, ?) ON CONFLICT (url) DO UPDATE SET added_at = excluded.added_at'),
+      next: database.prepare<[number], string>('SELECT url FROM shared_write_backs ORDER BY added_at LIMIT ?').pluck(),
+      remove: database.prepare<[string]>('DELETE FROM shared_write_backs WHERE url = ?'),
+    };
+    return this.writeBackSql;
   }
 
   /** What to write back to the shared tier for an entry stored here while it was away (null when it is gone or broken). */

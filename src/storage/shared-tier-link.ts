@@ -1,6 +1,7 @@
 import { ENTRIES_CHANNEL, INVALIDATIONS_CHANNEL, PgEntryStore, type InvalidationFilter, type SharedEntry, type SharedProcess, type SharedPut, type SharedTotals } from '../backends/postgres/pg-entry-store.js';
 import type { PostgresTier } from '../backends/postgres/postgres-tier.js';
 import { isDatabaseFault, SharedTierUnavailableError } from '../errors.js';
+import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { EntryFields } from './cached-entry.js';
 import { sha256Hex } from './content/hash.js';
@@ -12,6 +13,19 @@ export type ApplyInvalidation = (filter: InvalidationFilter) => Promise<void>;
 export interface InvalidationCursor {
   read(): Promise<number | undefined>;
   write(seq: number): Promise<void>;
+}
+
+/**
+ * The entries a machine stored while the shared tier was away, kept in its own database (not
+ * a process's memory), so whichever of its processes sees the tier come back writes them back.
+ */
+export interface WriteBackList {
+  add(url: string): Promise<void>;
+  /** The oldest `limit` URLs waiting. */
+  next(limit: number): Promise<string[]>;
+  remove(url: string): Promise<void>;
+  /** What to put on the shared tier for a URL (null when it is gone or broken here). */
+  entryOf(url: string): Promise<SharedPut | null>;
 }
 
 /** The shared tier as `stats()` reports it. */
@@ -28,10 +42,16 @@ export interface SharedTierStats extends Partial<SharedTotals> {
 
 /** How long a listing of an artist's shared images is reused: an overlay asks for a random image again and again. */
 const LISTING_TTL_MS = 5000;
-/** Entries stored while the shared tier was away, remembered to write back once it returns. */
-const MAX_PENDING_WRITE_BACKS = 500;
+/** Entries written back in one go when the tier returns (the rest on the next round, a few seconds later). */
+const WRITE_BACK_BATCH = 200;
 /** How often invalidations are looked for when no notification came (a missed NOTIFY, a re-made connection). */
 const INVALIDATION_POLL_MS = 5000;
+/**
+ * How much earlier a shared entry is taken to expire here than the server says: the clocks are
+ * compared over a network round trip, and an entry that expires at the edge of that error must
+ * never be served as fresh.
+ */
+const SHARED_EXPIRY_MARGIN_MS = 1000;
 
 /**
  * The storage's way into the shared tier: lookups by URL, cache key and artist, puts after a
@@ -43,16 +63,23 @@ const INVALIDATION_POLL_MS = 5000;
 export class SharedTierLink {
   readonly entries: PgEntryStore;
   private readonly listings = new Map<string, { at: number; rows: Promise<(EntryFields & { id: number })[]> }>();
-  private readonly pendingWriteBacks = new Set<string>();
   private readonly pendingInvalidations: InvalidationFilter[] = [];
+  private writeBacks: WriteBackList | undefined;
+  private writingBack: Promise<void> | undefined;
   private readonly stops: (() => void)[] = [];
   private syncing: Promise<void> | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
+  /**
+   * How far this process's clock is ahead of the server's: shared times (expiries above all)
+   * are turned into this process's clock, so that freshness is judged by one clock here.
+   */
+  private clockOffset = 0;
 
   constructor(
     readonly tier: PostgresTier,
     readonly maxSizeBytes: number,
     private readonly logger: Logger,
+    private readonly clock: Clock,
   ) {
     this.entries = new PgEntryStore(tier);
   }
@@ -65,12 +92,20 @@ export class SharedTierLink {
   /**
    * Starts applying other machines' purges and deletions to this machine's tier: on each
    * notification, every few seconds in case one was missed, and when the tier comes back (then
-   * also writing back what was stored and purged here meanwhile).
+   * also writing back what was stored and purged here meanwhile). Resolves after the first
+   * round, so that a machine new to the tier has its cursor before it serves anything: a purge
+   * made just after it opened is then applied, not taken as already seen.
    */
-  startSync(apply: ApplyInvalidation, cursor: InvalidationCursor, writeBack: (url: string) => Promise<SharedPut | null>): void {
+  async startSync(apply: ApplyInvalidation, cursor: InvalidationCursor, writeBacks: WriteBackList): Promise<void> {
+    this.writeBacks = writeBacks;
     const sync = (): void => {
       this.syncing ??= this.applyInvalidations(apply, cursor).finally(() => {
         this.syncing = undefined;
+      });
+    };
+    const writeBack = (): void => {
+      this.writingBack ??= this.writeBackPending().finally(() => {
+        this.writingBack = undefined;
       });
     };
     this.stops.push(this.tier.listen(INVALIDATIONS_CHANNEL, sync));
@@ -78,11 +113,26 @@ export class SharedTierLink {
       this.tier.onAvailability((available) => {
         if (!available) return;
         sync();
-        void this.writeBackPending(writeBack);
+        writeBack();
       }),
     );
-    this.pollTimer = setInterval(sync, INVALIDATION_POLL_MS).unref();
+    this.pollTimer = setInterval(() => {
+      sync();
+      writeBack();
+    }, INVALIDATION_POLL_MS).unref();
+    this.stops.push(this.tier.onAvailability((available) => { if (available) void this.measureClock(); }));
     sync();
+    writeBack();
+    await this.syncing;
+  }
+
+  /** Measures this process's clock against the server's (half the round trip taken as the server's moment). */
+  async measureClock(): Promise<void> {
+    const before = this.clock.now();
+    const server = await this.quietly(() => this.tier.now());
+    if (server === null) return;
+    const after = this.clock.now();
+    this.clockOffset = (before + after) / 2 - server;
   }
 
   /** Calls `listener` when any machine stores an entry (with its URL): how a waiter on another machine's fetch hears of it. */
@@ -92,29 +142,34 @@ export class SharedTierLink {
     return stop;
   }
 
-  /** The shared entry for `url`, verified against its checksum, or null (none, a bad copy, or the tier away). */
+  /** The shared entry for `url`, verified against its checksum, or null (none, a bad copy, or the tier away); times in this process's clock. */
   async lookup(url: string): Promise<SharedEntry | null> {
-    return this.verified(await this.quietly(() => this.entries.get(url)));
+    return this.local(await this.verified(await this.quietly(() => this.entries.get(url))));
   }
 
   async lookupByCachekey(cachekey: string): Promise<SharedEntry | null> {
-    return this.verified(await this.quietly(() => this.entries.getByCachekey(cachekey)));
+    return this.local(await this.verified(await this.quietly(() => this.entries.getByCachekey(cachekey))));
   }
 
   async lookupById(id: number): Promise<SharedEntry | null> {
-    return this.verified(await this.quietly(() => this.entries.getById(id)));
+    return this.local(await this.verified(await this.quietly(() => this.entries.getById(id))));
   }
 
-  /** The live entries of an artist and data type on the shared tier, from a listing at most a few seconds old. */
+  /**
+   * The live entries of an artist and data type on the shared tier, from a listing at most a
+   * few seconds old, times in this process's clock (and judged live by it).
+   */
   async live(identifier: string, dataType: string, provider: string | undefined): Promise<(EntryFields & { id: number })[]> {
     if (!this.tier.available) return [];
     const key = `${identifier}\u0000${dataType}\u0000${provider ?? ''}`;
-    const cached = this.listings.get(key);
-    if (cached !== undefined && Date.now() - cached.at < LISTING_TTL_MS) return cached.rows;
-    const rows = this.quietly(() => this.entries.live(identifier, dataType, provider)).then((found) => found ?? []);
-    this.listings.set(key, { at: Date.now(), rows });
-    if (this.listings.size > 1000) this.listings.delete(this.listings.keys().next().value!);
-    return rows;
+    let cached = this.listings.get(key);
+    if (cached === undefined || Date.now() - cached.at >= LISTING_TTL_MS) {
+      cached = { at: Date.now(), rows: this.quietly(() => this.entries.live(identifier, dataType, provider)).then((found) => found ?? []) };
+      this.listings.set(key, cached);
+      if (this.listings.size > 1000) this.listings.delete(this.listings.keys().next().value!);
+    }
+    const now = this.clock.now();
+    return (await cached.rows).map((row) => this.local(row)).filter((row) => row.expiresAt > now);
   }
 
   /** The shared tier's side of an identifier listing (the dashboard's artist browser). */
@@ -134,9 +189,7 @@ export class SharedTierLink {
       if (totalBytes + put.data.length > this.maxSizeBytes) await this.entries.evict(this.maxSizeBytes, this.maxSizeBytes * 0.9, 7 * 86_400_000);
     } catch (error) {
       if (!isDatabaseFault(error)) throw error;
-      this.pendingWriteBacks.delete(put.url);
-      this.pendingWriteBacks.add(put.url);
-      if (this.pendingWriteBacks.size > MAX_PENDING_WRITE_BACKS) this.pendingWriteBacks.delete(this.pendingWriteBacks.values().next().value!);
+      await this.writeBacks?.add(put.url).catch(() => undefined);
     }
   }
 
@@ -199,7 +252,8 @@ export class SharedTierLink {
         if (batch.length === 0) return;
         this.forgetListings();
         for (const invalidation of batch) {
-          if (invalidation.origin !== this.tier.processId) await apply(invalidation.filter);
+          // Its own too: another of this machine's processes may have copied a purged entry back meanwhile.
+          await apply(invalidation.filter);
           seq = invalidation.seq;
           await cursor.write(seq);
         }
@@ -209,19 +263,30 @@ export class SharedTierLink {
     }
   }
 
-  /** Writes back what was stored and purged here while the tier was away. */
-  private async writeBackPending(writeBack: (url: string) => Promise<SharedPut | null>): Promise<void> {
+  /** Writes back what was stored and purged here while the tier was away (a batch a round). */
+  private async writeBackPending(): Promise<void> {
+    const list = this.writeBacks;
+    if (list === undefined || !this.tier.available) return;
     for (const filter of this.pendingInvalidations.splice(0)) await this.invalidate(filter);
-    const urls = [...this.pendingWriteBacks];
-    this.pendingWriteBacks.clear();
     let written = 0;
-    for (const url of urls) {
-      const put = await writeBack(url).catch(() => null);
-      if (put === null) continue;
-      await this.put(put, this.tier.processId);
-      written++;
+    try {
+      for (const url of await list.next(WRITE_BACK_BATCH)) {
+        // The tier may go away again half-way (a getter: it changes between awaits).
+        if (!tierIsUp(this.tier)) break;
+        const put = await list.entryOf(url).catch(() => null);
+        if (put !== null) {
+          await this.entries.put(put, this.tier.processId);
+          written++;
+        }
+        await list.remove(url);
+      }
+    } catch (error) {
+      if (!isDatabaseFault(error)) this.logger.warn('datacache: could not write back to the shared tier; trying again shortly', { error: String(error) });
     }
-    if (written > 0) this.logger.info(`datacache: wrote ${written} entries fetched while the shared tier was away back to it`);
+    if (written > 0) {
+      this.forgetListings();
+      this.logger.info(`datacache: wrote ${written} entries fetched while the shared tier was away back to it`);
+    }
   }
 
   /** Runs a shared-tier call; a tier that cannot be used gives null (it has said so already). */
@@ -243,6 +308,13 @@ export class SharedTierLink {
     return null;
   }
 
+  /** A shared row's times in this process's clock, its expiry a little early (see SHARED_EXPIRY_MARGIN_MS). */
+  private local<Row extends EntryFields | null>(row: Row): Row {
+    if (row === null) return row;
+    const offset = this.clockOffset;
+    return { ...row, createdAt: row.createdAt + offset, storedAt: row.storedAt + offset, expiresAt: row.expiresAt + offset - SHARED_EXPIRY_MARGIN_MS, lastAccessed: row.lastAccessed + offset };
+  }
+
   private forgetListings(): void {
     this.listings.clear();
   }
@@ -258,4 +330,8 @@ function byMachine(processes: readonly SharedProcess[]): SharedTierStats['machin
     machines.set(key, machine);
   }
   return [...machines.values()];
+}
+
+function tierIsUp(tier: PostgresTier): boolean {
+  return tier.available;
 }

@@ -1,6 +1,7 @@
 import { afterEach } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { createProviders, type DataCacheProviders, type DataCacheProvidersOptions } from '../../src/index.js';
+import { sharedForTest } from './storage.js';
 import { temporaryDirectory } from './temporary-directory.js';
 
 const made: DataCacheProviders[] = [];
@@ -23,6 +24,7 @@ export async function makeTestProviders(
   const settings = Object.fromEntries(unlimited.map((name) => [name, { ratePerSecond: Infinity, ...options.providers?.[name] }]));
   const providers = createProviders({
     userAgent: 'datacache-tests/1.0 ( tests@example.org )',
+    ...(await sharedForTest()),
     ...options,
     cacheDir,
     providers: { ...options.providers, ...settings },

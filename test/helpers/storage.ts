@@ -2,7 +2,20 @@ import Database from 'better-sqlite3';
 import { afterEach } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { DataStorage, type DataStorageOptions, type StoreRequest } from '../../src/index.js';
+import { freshSchema } from './postgres.js';
 import { temporaryDirectory } from './temporary-directory.js';
+
+/**
+ * Set by the `two-tier` test project (vitest.config.ts): every test storage then also has a
+ * shared tier, a fresh PostgreSQL schema of its own, so the suites that run there keep every
+ * promise with two tiers as well as with one.
+ */
+export const TWO_TIER = process.env.DATACACHE_TEST_TWO_TIER === '1';
+
+/** The `shared` option a test storage gets: a fresh schema in the two-tier project, nothing otherwise. */
+export async function sharedForTest(): Promise<{ shared?: string }> {
+  return TWO_TIER ? { shared: (await freshSchema()).sharedUrl } : {};
+}
 
 const opened: DataStorage[] = [];
 
@@ -18,7 +31,7 @@ export async function openTestStorage(options: DataStorageOptions = {}): Promise
   // Starts at the real time: blob file ages come from real file modification times.
   const clock = options.clock instanceof ManualClock ? options.clock : new ManualClock(Date.now());
   const cacheDir = options.cacheDir ?? (await temporaryDirectory());
-  const storage = await DataStorage.open({ maintenanceIntervalSeconds: 0, ...options, cacheDir, clock });
+  const storage = await DataStorage.open({ maintenanceIntervalSeconds: 0, ...(await sharedForTest()), ...options, cacheDir, clock });
   opened.push(storage);
   return { storage, clock, cacheDir };
 }

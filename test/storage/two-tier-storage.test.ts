@@ -81,6 +81,22 @@ describe.skipIf(postgres === undefined)('two tiers: each machine its own cache, 
     await eventually(() => studioA.retrieveByUrl('https://api.example/2'), (entry) => entry === null, 'A to forget the deleted entry', 15_000);
   });
 
+  it('never keeps a copy of a purged entry on a machine that read it while the purge ran', async () => {
+    const { sharedUrl } = await freshSchema();
+    const studioA = await machine(sharedUrl);
+    const studioB = await machine(sharedUrl);
+    for (let round = 0; round < 20; round++) {
+      const url = `https://api.example/race-${round}`;
+      await studioA.store(request({ url, provider: 'theaudiodb', value: Buffer.alloc(2_000_000, round) }));
+      // B reads it (its copy is written in the background) while A purges it everywhere.
+      await Promise.all([studioB.retrieveByUrl(url), studioA.purge({ provider: 'theaudiodb' })]);
+    }
+    await eventually(async () => (await studioB.stats()).entries, (entries) => entries === 0, "B's copies of the purged entries to go", 15_000);
+    await studioB.idle();
+    expect((await studioB.stats()).entries).toBe(0);
+    for (let round = 0; round < 20; round++) expect(await studioB.retrieveByUrl(`https://api.example/race-${round}`)).toBeNull();
+  });
+
   it('keeps the shared tier within its own budget, and shows both tiers and the machines in stats', async () => {
     const { sharedUrl } = await freshSchema();
     const studioA = await machine(sharedUrl, { sharedMaxSizeBytes: 100_000 });

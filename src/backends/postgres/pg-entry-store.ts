@@ -74,12 +74,12 @@ export class PgEntryStore {
 
   /** The entry for `url`, fresh or not, with its payload; null when there is none. */
   async get(url: string): Promise<SharedEntry | null> {
-    const result = await this.tier.query<SharedEntry>(`SELECT ${columns}, data FROM entries WHERE url = $1`, [url]);
+    const result = await this.tier.query<SharedEntry>(`SELECT ${columns}, data FROM entries WHERE url = $1`, [url], 'datacache-entry-by-url');
     return result.rows[0] ?? null;
   }
 
   async getByCachekey(cachekey: string): Promise<SharedEntry | null> {
-    const result = await this.tier.query<SharedEntry>(`SELECT ${columns}, data FROM entries WHERE cachekey = $1`, [cachekey]);
+    const result = await this.tier.query<SharedEntry>(`SELECT ${columns}, data FROM entries WHERE cachekey = $1`, [cachekey], 'datacache-entry-by-cachekey');
     return result.rows[0] ?? null;
   }
 

@@ -71,9 +71,15 @@ export class PostgresTier {
     this.logger = options.logger;
     this.cacheDir = options.cacheDir;
     this.pool = new pg.Pool({ ...resolved.pool, ...sessionSettings(resolved.schema), types, idleTimeoutMillis: 30_000, application_name: 'datacache' });
-    // An idle connection the server closed (a restart) must not crash the process.
+    // A connection the server closes (a restart) must not crash the process: idle ones report
+    // to the pool, and one checked out between two statements of a transaction to itself.
     this.pool.on('error', (error) => {
       this.markUnavailable(error);
+    });
+    this.pool.on('connect', (client) => {
+      client.on('error', (error) => {
+        this.markUnavailable(error);
+      });
     });
   }
 
@@ -104,11 +110,15 @@ export class PostgresTier {
     return () => this.availabilityListeners.delete(listener);
   }
 
-  /** Runs a statement. Fails at once with SharedTierUnavailableError while the tier cannot be used. */
-  async query<Row extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<Row>> {
+  /**
+   * Runs a statement. Fails at once with SharedTierUnavailableError while the tier cannot be
+   * used. `name` makes it a prepared statement on each connection (planned once: for the hot
+   * lookups).
+   */
+  async query<Row extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[], name?: string): Promise<QueryResult<Row>> {
     this.assertAvailable();
     try {
-      return await this.pool.query<Row>(text, values);
+      return await this.pool.query<Row>(name === undefined ? { text, values } : { name, text, values });
     } catch (error) {
       throw this.translate(error);
     }

@@ -12,7 +12,7 @@ import { importLegacyCache, type LegacyImportReport } from './legacy-import.js';
  * Times are INTEGER milliseconds since the Unix epoch. `file_path` is relative to the cache
  * directory with `/` separators, so a cache directory can move between machines.
  */
-export const CURRENT_SCHEMA_VERSION = 8;
+export const CURRENT_SCHEMA_VERSION = 9;
 
 interface Migration {
   toVersion: number;
@@ -253,6 +253,14 @@ const migrations: Migration[] = [
     apply(database) {
       // A job that freezes or kills its worker was redelivered for ever: only a surviving worker counted attempts.
       database.exec('ALTER TABLE queue_jobs ADD COLUMN abandoned INTEGER NOT NULL DEFAULT 0');
+    },
+  },
+  {
+    toVersion: 9,
+    description: 'entries stored while the shared tier was away, to write back to it',
+    apply(database) {
+      // Kept in the machine's database, not a process's memory: whichever of its processes sees the tier come back writes them back.
+      database.exec('CREATE TABLE shared_write_backs (url TEXT PRIMARY KEY, added_at INTEGER NOT NULL)');
     },
   },
 ];
