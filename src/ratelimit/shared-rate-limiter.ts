@@ -170,12 +170,14 @@ export class SharedRateLimiter {
   async setCooldown(provider: string, until: number, reason?: string): Promise<void> {
     requireName('provider', provider);
     optionalFiniteNumber('until', until, 0, { min: 0 });
-    await this.firstReachable((store) => store.setCooldown(provider, until, reason ?? null));
+    // In every store: a machine's processes that do not use the shared tier see it, and it
+    // still holds if the shared tier goes away before it ends.
+    await this.everyReachable((store) => store.setCooldown(provider, until, reason ?? null));
   }
 
   async clearCooldown(provider: string): Promise<void> {
     requireName('provider', provider);
-    await this.firstReachable((store) => store.clearCooldown(provider));
+    await this.everyReachable((store) => store.clearCooldown(provider));
   }
 
   /** The provider's current cool-down, or null. */
@@ -187,12 +189,18 @@ export class SharedRateLimiter {
 
   /** Every provider cooling down now, whichever process set it, by name; times in this process's clock. */
   async activeCooldowns(): Promise<Record<string, Cooldown>> {
-    const { value } = await this.firstReachable(async (store) => {
+    const found = await this.everyReachable(async (store) => {
       const [cooldowns, storeNow] = await Promise.all([store.activeCooldowns(), store.now()]);
       return { cooldowns, offset: clockOffset(this.clock.now(), storeNow) };
     });
+    // The latest deadline of any store (one may have been set by a process without the shared tier).
     const local = Object.create(null) as Record<string, Cooldown>;
-    for (const [provider, cooldown] of Object.entries(value.cooldowns)) local[provider] = { until: cooldown.until + value.offset, reason: cooldown.reason };
+    for (const { cooldowns, offset } of found) {
+      for (const [provider, cooldown] of Object.entries(cooldowns)) {
+        const until = cooldown.until + offset;
+        if (!Object.hasOwn(local, provider) || local[provider]!.until < until) local[provider] = { until, reason: cooldown.reason };
+      }
+    }
     return local;
   }
 
@@ -217,6 +225,22 @@ export class SharedRateLimiter {
       if (decision.pass) return;
       await sleepFor(decision.waitMs, signal);
     }
+  }
+
+  /** Runs `work` on every store that can be reached (the per-process one always can), giving what each gave. */
+  private async everyReachable<T>(work: (store: RateLimitStore) => Promise<T>): Promise<T[]> {
+    const values: T[] = [];
+    let lastFault: unknown;
+    for (const store of this.stores) {
+      try {
+        values.push(await work(store));
+      } catch (error) {
+        if (!isDatabaseFault(error)) throw error;
+        lastFault = error;
+      }
+    }
+    if (values.length === 0) throw lastFault;
+    return values;
   }
 
   /** Runs `work` on the first store that can be reached. */
