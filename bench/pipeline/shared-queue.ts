@@ -1,4 +1,4 @@
-import { startPostgres, type PostgresServer } from '../../test/helpers/postgres.js';
+import { postgresOrSkip } from './postgres-for-bench.js';
 import { summarizeMilliseconds, type Benchmark, type Figure } from '../harness.js';
 import { deadMachine, drainWithTwoMachines, enqueueToClaim, freshQueue, insertJobs } from './shared-queue-runs.js';
 
@@ -23,13 +23,9 @@ export const sharedQueue: Benchmark = {
     const jobs = quick ? 5000 : 100_000;
     const deferred = quick ? 5000 : 100_000;
     const rounds = quick ? 1 : 3;
-    let server: PostgresServer;
-    try {
-      server = await startPostgres();
-    } catch (error) {
-      const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
-      return [{ name: `skipped: no PostgreSQL server could be started here (${reason})`, unit: 'count', value: 0, target: "run where Debian's postgresql is installed" }];
-    }
+    const started = await postgresOrSkip();
+    if ('skipped' in started) return started.skipped;
+    const { server } = started;
     try {
       const plain: number[] = [];
       const withDeferred: number[] = [];

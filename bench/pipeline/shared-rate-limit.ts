@@ -7,7 +7,8 @@ import { PostgresTier } from '../../src/backends/postgres/postgres-tier.js';
 import { silentLogger } from '../../src/logger.js';
 import { busiestWindow } from '../../support/busiest-window.js';
 import type { MachineTask, TakeReport } from '../../test/backends/postgres/fixtures/rate-limit-machine.js';
-import { startPostgres, withClient, type PostgresServer } from '../../test/helpers/postgres.js';
+import { withClient, type PostgresServer } from '../../test/helpers/postgres.js';
+import { postgresOrSkip } from './postgres-for-bench.js';
 import type { Benchmark, Figure } from '../harness.js';
 import { withOrigin } from './origin.js';
 
@@ -105,13 +106,9 @@ export const sharedRateLimit: Benchmark = {
     const seconds = quick ? 10 : 60;
     // The baseline's busiest second shows within seconds; it need not take a minute.
     const baselineSeconds = quick ? 5 : 10;
-    let server: PostgresServer;
-    try {
-      server = await startPostgres();
-    } catch (error) {
-      const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
-      return [{ name: `skipped: no PostgreSQL server could be started here (${reason})`, unit: 'count', value: 0, target: 'run where Debian\'s postgresql is installed' }];
-    }
+    const started = await postgresOrSkip();
+    if ('skipped' in started) return started.skipped;
+    const { server } = started;
     try {
       const shared = await runGroup(scratchDirectory, 'shared', await prepareSchema(server), seconds);
       const baseline = await runGroup(scratchDirectory, 'per-process', null, baselineSeconds);

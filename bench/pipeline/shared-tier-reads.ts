@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataStorage } from '../../src/index.js';
-import { startPostgres, withClient, type PostgresServer } from '../../test/helpers/postgres.js';
+import { withClient } from '../../test/helpers/postgres.js';
+import { postgresOrSkip } from './postgres-for-bench.js';
 import { latencyFigure, measureAsync, type Benchmark, type Figure } from '../harness.js';
 
 const JSON_VALUE = { name: 'Daft Punk', country: 'FR', aliases: Array.from({ length: 40 }, (_, index) => `alias ${index}`), notes: 'x'.repeat(1400) }; // about 2 KB
@@ -17,12 +18,9 @@ export const sharedTierReads: Benchmark = {
   name: 'shared-tier-reads',
   description: 'local-tier hit with a shared tier vs without; first read of an entry another machine fetched (PostgreSQL) vs a raw pg lookup; a 200 KB image from the shared tier, then local',
   async run({ quick, scratchDirectory }) {
-    let server: PostgresServer;
-    try {
-      server = await startPostgres();
-    } catch (error) {
-      return [{ name: `skipped: no PostgreSQL server could be started here (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`, unit: 'count', value: 0 }];
-    }
+    const started = await postgresOrSkip();
+    if ('skipped' in started) return started.skipped;
+    const { server } = started;
     const entries = quick ? 300 : 3000;
     const figures: Figure[] = [];
     const directory = async (name: string): Promise<string> => {

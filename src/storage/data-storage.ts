@@ -178,7 +178,7 @@ export class DataStorage implements CacheStorage {
     const row = await this.connection.read('retrieveByUrl', () => this.statements.selectByUrl.get(url));
     // A fresh local hit never leaves the machine; a miss or an expired copy asks the shared tier.
     if (this.link === undefined || (row !== undefined && row.expiresAt > this.options.clock.now())) {
-      return row === undefined ? null : this.answer(row, allowStale, true);
+      return row === undefined ? null : this.answerOrShared(row, allowStale, true);
     }
     const generation = await this.invalidationGeneration();
     const shared = await this.link.lookup(url);
@@ -212,7 +212,7 @@ export class DataStorage implements CacheStorage {
       const shared = await this.link.lookupByCachekey(cachekey);
       return shared === null ? null : this.adopt(shared, allowStale, generation);
     }
-    return row === undefined ? null : this.answer(row, allowStale, true);
+    return row === undefined ? null : this.answerOrShared(row, allowStale, true);
   }
 
   /** The live status-200 entries for an identifier and data type, newest first, without their data. */
@@ -527,7 +527,7 @@ export class DataStorage implements CacheStorage {
       candidates.pop();
       if ('url' in candidate) {
         const row = await this.connection.read('retrieveRandom', () => this.statements.selectByUrl.get(candidate.url));
-        const entry = row === undefined ? null : await this.answer(row, false, false);
+        const entry = row === undefined ? null : await this.answerOrShared(row, false, false);
         if (entry !== null) return entry;
       } else {
         const found = await this.link!.lookupById(candidate.sharedId);
@@ -592,6 +592,20 @@ export class DataStorage implements CacheStorage {
   private async reusableFile(url: string, checksum: string): Promise<string | null> {
     const current = await this.connection.read('store', () => this.statements.selectFileOfUrl.get(url));
     return current !== undefined && current.checksum === checksum ? current.filePath : null;
+  }
+
+  /**
+   * `answer`, and when this machine's file of a live row turned out broken (its row is then
+   * gone), the shared tier's copy: its bytes were checked when they were stored there.
+   */
+  private async answerOrShared(row: EntryRow, allowStale: boolean, lookAgainOnBrokenFile: boolean): Promise<CachedEntry | null> {
+    const answered = await this.answer(row, allowStale, lookAgainOnBrokenFile);
+    const link = this.link;
+    if (answered !== null || link === undefined || this.closing) return answered;
+    if (!allowStale && row.expiresAt <= this.options.clock.now()) return null;
+    const generation = await this.invalidationGeneration();
+    const shared = await link.lookup(row.url);
+    return shared === null ? null : this.adopt(shared, allowStale, generation);
   }
 
   /**

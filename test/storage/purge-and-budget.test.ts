@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openTestStorage, request } from '../helpers/storage.js';
+import { openTestStorage, request, TWO_TIER } from '../helpers/storage.js';
 import { nextChunkSize } from '../../src/storage/budget.js';
 
 async function fileCount(cacheDir: string): Promise<number> {
@@ -44,7 +44,9 @@ describe('purge', () => {
 });
 
 describe('the byte budget', () => {
-  it('is enforced as entries are stored: expired first, then least recently used, down to the low-water mark', async () => {
+  // One tier only: an entry evicted from this machine's budget is still in the shared tier and is
+  // answered from there, and expiry there follows the server's clock, not the test's manual one.
+  it.skipIf(TWO_TIER)('is enforced as entries are stored: expired first, then least recently used, down to the low-water mark', async () => {
     // Budget of 10 entries of 1000 bytes; evicting brings it to 8 (low water 0.8).
     const { storage, clock } = await openTestStorage({ maxSizeBytes: 10_000, lowWaterMarkRatio: 0.8 });
     const value = (index: number): Buffer => Buffer.alloc(1000, index);
