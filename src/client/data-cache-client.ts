@@ -9,7 +9,7 @@ import { redactingLogger, silentLogger, type Logger } from '../logger.js';
 import { redactUrl } from '../redaction.js';
 import { drainQueue, type DrainOptions, type DrainReport } from '../queue/drain-queue.js';
 import { QueueWorker, type JobOutcome } from '../queue/queue-worker.js';
-import type { JobQueue, QueuedJob } from '../queue/job-queue.js';
+import type { EnqueueOptions, JobQueue, QueuedJob } from '../queue/job-queue.js';
 import { resolveRateLimits } from '../ratelimit/provider-limits.js';
 import { SharedRateLimiter, type RequestPriority } from '../ratelimit/shared-rate-limiter.js';
 import { CachedEntry } from '../storage/cached-entry.js';
@@ -23,6 +23,7 @@ import { checkContent, contentWatcher, type CheckedContent } from './check-conte
 import { coordinationFor } from './coordination.js';
 import type { ChangeFeed } from '../queue/change-feed.js';
 import { handOverJson } from './entry-json.js';
+import { ChainSteps, type ChainStep } from './chains.js';
 
 export interface DataCacheClientOptions {
   /** An open DataStorage; the client does not close it. */
@@ -87,12 +88,14 @@ export class DataCacheClient {
   private readonly inFlight = new Map<string, Promise<CachedEntry | null>>();
   private readonly reportedFaults = new Set<string>();
   private readonly workers = new Set<QueueWorker>();
+  private readonly chainSteps: ChainSteps;
   private readonly retentionTimer: NodeJS.Timeout;
 
   constructor(options: DataCacheClientOptions) {
     validateClientOptions(options);
     this.storage = options.storage;
     this.logger = redactingLogger(options.logger ?? silentLogger);
+    this.chainSteps = new ChainSteps(this.logger);
     this.clock = options.clock ?? systemClock;
     this.sleep = options.sleep ?? defaultSleep;
     this.analytics = options.analytics;
@@ -240,6 +243,30 @@ export class DataCacheClient {
     });
   }
 
+  /**
+   * Queues a fetch for a worker even when the cache holds a live copy: the first step of a
+   * chain, whose next steps must run wherever the answer comes from (a cached answer settles
+   * at once, without a request). Resolves to whether a new job was queued.
+   *
+   * @example await client.queueFetch({ url, identifier: 'daft punk', dataType: 'api', provider: 'musicbrainz', chain: { kind: 'artist', state } })
+   */
+  async queueFetch(request: FetchRequest): Promise<{ added: boolean }> {
+    const fetch = resolveFetchRequest({ ...(request as unknown as Record<string, unknown>), immediate: false }, this.defaults);
+    const { added } = await this.queue.enqueue({ url: fetch.url, provider: fetch.provider, priority: fetch.priority, request: toJobRequest(fetch) });
+    this.events.emit('queued', { url: fetch.url, provider: fetch.provider, dataType: fetch.dataType, priority: fetch.priority, added });
+    return { added };
+  }
+
+  /**
+   * Teaches this process's workers a kind of chain: when a queued fetch with `chain.kind ===
+   * kind` is settled (stored, found cached, or failed for good), `step` gives the fetches to
+   * queue next, queued in the same transaction. Every process whose worker may settle such
+   * fetches must register it (getProviders does, for the artist chain).
+   */
+  registerChainStep(kind: string, step: ChainStep): void {
+    this.chainSteps.register(kind, step);
+  }
+
   /** Runs a background worker in this process until stopped. */
   startWorker(options: { concurrency?: number; providers?: readonly string[] } = {}): WorkerHandle {
     const worker = new QueueWorker(this.queue, this.watcher, (job, signal) => this.runQueuedJob(job, signal), { ...options, logger: this.logger });
@@ -300,21 +327,32 @@ export class DataCacheClient {
     const event = { url: fetch.url, provider: fetch.provider, dataType: fetch.dataType };
     if (cached !== null && !cached.stale) {
       this.events.emit('completed', { ...event, outcome: 'already cached' });
-      return { outcome: 'done' };
+      return { outcome: 'done', followUps: await this.followUpsOf(fetch, cached, null) };
     }
+    let outcome: JobOutcome;
     try {
       // One attempt per claim: the queue's backoff spaces the retries, so no worker slot sleeps.
-      await this.fetchAndStore({ ...fetch, retries: 0 }, cached, 'background', null, signal, performance.now() + fetch.timeoutMs, true);
+      const stored = await this.fetchAndStore({ ...fetch, retries: 0 }, cached, 'background', null, signal, performance.now() + fetch.timeoutMs, true);
       this.events.emit('completed', { ...event, outcome: 'stored' });
-      return { outcome: 'done' };
+      return { outcome: 'done', followUps: await this.followUpsOf(fetch, stored, null) };
     } catch (error) {
       if (error instanceof ProviderCoolingDownError) return { outcome: 'defer', until: error.until };
       this.reportError(fetch, error);
       const message = error instanceof Error ? error.message : String(error);
-      if (error instanceof HttpStatusError) return error.retryable ? { outcome: 'retry', error: message } : { outcome: 'failed', error: message };
-      if (error instanceof DownloadError && !error.retryable) return { outcome: 'failed', error: message };
-      return { outcome: 'retry', error: message };
+      if (error instanceof HttpStatusError) outcome = error.retryable ? { outcome: 'retry', error: message } : { outcome: 'failed', error: message };
+      else if (error instanceof DownloadError && !error.retryable) outcome = { outcome: 'failed', error: message };
+      else outcome = { outcome: 'retry', error: message };
     }
+    // Queued only if the job fails for good (a retry's are dropped): the chain goes on without this answer.
+    return { ...outcome, followUps: await this.followUpsOf(fetch, null, outcome.error) };
+  }
+
+  /** The next steps of the chain a queued fetch belongs to, as queue jobs. */
+  private followUpsOf(fetch: ResolvedFetch, entry: CachedEntry | null, error: string | null): Promise<EnqueueOptions[]> {
+    return this.chainSteps.followUps(fetch.chain, { url: fetch.url, entry: entry !== null && entry.statusCode === 200 ? entry : null, error }, (request) => {
+      const next = resolveFetchRequest(request, this.defaults);
+      return { url: next.url, provider: next.provider, priority: next.priority, request: toJobRequest(next) };
+    });
   }
 
   /**

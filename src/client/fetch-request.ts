@@ -86,10 +86,23 @@ export interface FetchRequest {
    * private address only when the URL itself names one (a mirror on the local network).
    */
   allowPrivateAddresses?: boolean;
+  /**
+   * For a queued request: the next steps, run by whichever worker settles this fetch (see
+   * `DataCacheClient.registerChainStep`). The step named by `kind` gets `state` and the answer,
+   * and the fetches it gives back are queued in the same transaction as this one completes.
+   */
+  chain?: ChainLink;
   signal?: AbortSignal;
   /** Called with the entry (or null) once it is known; for a queued request, when any process stored it. */
   onComplete?: (entry: import('../storage/cached-entry.js').CachedEntry | null) => void;
 }
+
+/** A queued fetch's next steps: which registered step runs them, and what it needs to know (JSON, at most 16 KiB). */
+// A type, not an interface: it goes into the queued request, a JsonObject.
+export type ChainLink = { kind: string; state: JsonObject };
+
+/** The largest chain state: a step's state names an artist and a few URLs, not data. */
+const MAX_CHAIN_STATE_BYTES = 16 * 1024;
 
 /** A request as it goes out: the URL and the headers. */
 export interface OutgoingRequest {
@@ -138,6 +151,8 @@ export interface ResolvedFetch {
   expect: ExpectedContent;
   /** As given; null when unset. */
   allowPrivateAddresses: boolean | null;
+  /** Null when the fetch is not a step of a chain. */
+  chain: ChainLink | null;
 }
 
 export interface FetchDefaults {
@@ -193,6 +208,8 @@ export function resolveFetchRequest(input: unknown, defaults: FetchDefaults): Re
   if (input.onComplete !== undefined && typeof input.onComplete !== 'function') {
     throw new InvalidArgumentError(`onComplete must be a function (entry) => void, got ${describeValue(input.onComplete)}.`);
   }
+  const chain = requireChainLink(input.chain);
+  if (chain !== null && immediate) throw new InvalidArgumentError('chain is for queued requests (immediate: false): its steps run in the worker that settles the fetch.');
   const metadataText = serializeMetadata('metadata', input.metadata);
   const expectedChecksum = input.expectedChecksum === undefined ? null : requireString('expectedChecksum', input.expectedChecksum, { maxLength: 64 }).toLowerCase();
   if (expectedChecksum !== null && !/^[0-9a-f]{64}$/.test(expectedChecksum)) {
@@ -222,7 +239,17 @@ export function resolveFetchRequest(input: unknown, defaults: FetchDefaults): Re
     maxBytes: optionalFiniteNumber('maxBytes', input.maxBytes, defaultMaxBytes, { min: 1 }),
     expect,
     allowPrivateAddresses: input.allowPrivateAddresses === undefined ? null : optionalBoolean('allowPrivateAddresses', input.allowPrivateAddresses, false),
+    chain,
   };
+}
+
+function requireChainLink(value: unknown): ChainLink | null {
+  if (value === undefined || value === null) return null;
+  if (!isPlainObject(value)) throw new InvalidArgumentError(`chain must be { kind, state }, got ${describeValue(value)}.`);
+  const kind = requireName('chain.kind', value.kind);
+  const text = serializeMetadata('chain.state', value.state) ?? '{}';
+  if (Buffer.byteLength(text) > MAX_CHAIN_STATE_BYTES) throw new InvalidArgumentError(`chain.state is ${Buffer.byteLength(text)} bytes as JSON; at most ${MAX_CHAIN_STATE_BYTES}.`);
+  return { kind, state: JSON.parse(text) as JsonObject };
 }
 
 /**
@@ -236,12 +263,13 @@ export function toJobRequest(fetch: ResolvedFetch): JsonObject {
 }
 
 export function fromJobRequest(request: JsonObject): ResolvedFetch {
-  const fetch = request as unknown as Omit<ResolvedFetch, 'expect' | 'allowPrivateAddresses'> & { expect?: ExpectedContent; allowPrivateAddresses?: boolean | null };
+  const fetch = request as unknown as Omit<ResolvedFetch, 'expect' | 'allowPrivateAddresses' | 'chain'> & { expect?: ExpectedContent; allowPrivateAddresses?: boolean | null; chain?: ChainLink | null };
   return {
     ...fetch,
     // Jobs queued before these existed.
     expect: fetch.expect ?? (IMAGE_DATA_TYPES.has(fetch.dataType) ? 'image' : 'any'),
     allowPrivateAddresses: fetch.allowPrivateAddresses ?? null,
+    chain: fetch.chain ?? null,
   };
 }
 

@@ -1,6 +1,6 @@
 import { isDatabaseFault } from '../errors.js';
 import type { JsonObject } from '../validation.js';
-import type { EnqueueOptions, JobCount, JobQueue, JobState, QueuedJob } from './job-queue.js';
+import type { EnqueueOptions, FailOptions, JobCount, JobQueue, JobState, QueuedJob } from './job-queue.js';
 
 /**
  * The shared queue, with this machine's own queue behind it for when the shared tier cannot be
@@ -58,11 +58,12 @@ export class FailoverQueue implements JobQueue {
     return completed;
   }
 
-  complete(job: QueuedJob, owner: string): Promise<boolean> {
-    return this.queueOf(job).complete(job, owner);
+  complete(job: QueuedJob, owner: string, followUps?: readonly EnqueueOptions[]): Promise<boolean> {
+    // Follow-ups go where the job was: the same transaction holds both.
+    return this.queueOf(job).complete(job, owner, followUps);
   }
 
-  fail(job: QueuedJob, owner: string, error: string, options?: { final?: boolean; retryAt?: number }): Promise<'retrying' | 'failed' | 'lost'> {
+  fail(job: QueuedJob, owner: string, error: string, options?: FailOptions): Promise<'retrying' | 'failed' | 'lost'> {
     return this.queueOf(job).fail(job, owner, error, options);
   }
 

@@ -38,6 +38,15 @@ export interface EnqueueOptions {
   priority?: number;
 }
 
+export interface FailOptions {
+  /** Fail for good now, whatever the attempts left. */
+  final?: boolean;
+  /** When to try again (the provider said when), instead of the policy's backoff. */
+  retryAt?: number;
+  /** Queued with the failure when the job fails for good (a chain goes on without this step's answer). */
+  followUps?: readonly EnqueueOptions[];
+}
+
 /** Jobs by state, priority and provider, as `counts()` answers them. */
 export interface JobCount {
   state: JobState;
@@ -62,8 +71,14 @@ export interface JobQueue {
   /** Takes the URL's row for a fetch happening now (the lock on the URL), or says until when another owner holds it. */
   claimUrl(url: string, provider: string, owner: string, request: JsonObject): Promise<{ claimed: QueuedJob } | { busyUntil: number }>;
   completeAll(jobs: readonly QueuedJob[], owner: string): Promise<number>;
-  complete(job: QueuedJob, owner: string): Promise<boolean>;
-  fail(job: QueuedJob, owner: string, error: string, options?: { final?: boolean; retryAt?: number }): Promise<'retrying' | 'failed' | 'lost'>;
+  /**
+   * Marks a claimed job done; false when its lease was lost. `followUps` are queued in the
+   * same transaction (a chain's next steps: a crash can never leave a step done and its
+   * follow-ups unqueued), and only when this claim completed the job.
+   */
+  complete(job: QueuedJob, owner: string, followUps?: readonly EnqueueOptions[]): Promise<boolean>;
+  /** Records a failed attempt; `followUps` are queued in the same transaction only if the job fails for good. */
+  fail(job: QueuedJob, owner: string, error: string, options?: FailOptions): Promise<'retrying' | 'failed' | 'lost'>;
   release(job: QueuedJob, owner: string, availableAt?: number): Promise<boolean>;
   extendLease(job: QueuedJob, owner: string): Promise<boolean>;
   get(url: string): Promise<QueuedJob | null>;

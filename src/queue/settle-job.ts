@@ -1,12 +1,13 @@
-import type { JobQueue, QueuedJob } from './job-queue.js';
+import type { EnqueueOptions, JobQueue, QueuedJob } from './job-queue.js';
 
 /** What running a job came to. */
 export type JobOutcome =
-  | { outcome: 'done' }
-  /** Worth another try, after the queue's backoff or at `retryAt`. */
-  | { outcome: 'retry'; error: string; retryAt?: number }
-  /** Final: the job is failed with this error. */
-  | { outcome: 'failed'; error: string }
+  /** `followUps`: the next steps of the job's chain, queued in the same transaction as it completes. */
+  | { outcome: 'done'; followUps?: readonly EnqueueOptions[] }
+  /** Worth another try, after the queue's backoff or at `retryAt`; `followUps` are queued if this was its last try. */
+  | { outcome: 'retry'; error: string; retryAt?: number; followUps?: readonly EnqueueOptions[] }
+  /** Final: the job is failed with this error (and its chain goes on with `followUps`). */
+  | { outcome: 'failed'; error: string; followUps?: readonly EnqueueOptions[] }
   /** Not now, and not the job's fault (a provider cool-down): run it again at `until`, attempt not counted. */
   | { outcome: 'defer'; until: number };
 
@@ -23,13 +24,13 @@ export async function settleJob(queue: JobQueue, owner: string, job: QueuedJob, 
   if (stopping) return (await queue.release(job, owner)) ? 'released' : 'lost';
   switch (outcome.outcome) {
     case 'done':
-      return (await queue.complete(job, owner)) ? 'completed' : 'lost';
+      return (await queue.complete(job, owner, outcome.followUps)) ? 'completed' : 'lost';
     case 'defer':
       return (await queue.release(job, owner, outcome.until)) ? 'deferred' : 'lost';
     case 'failed':
-      return (await queue.fail(job, owner, outcome.error, { final: true })) === 'failed' ? 'failed' : 'lost';
+      return (await queue.fail(job, owner, outcome.error, { final: true, followUps: outcome.followUps })) === 'failed' ? 'failed' : 'lost';
     case 'retry': {
-      const result = await queue.fail(job, owner, outcome.error, { retryAt: outcome.retryAt });
+      const result = await queue.fail(job, owner, outcome.error, { retryAt: outcome.retryAt, followUps: outcome.followUps });
       return result === 'retrying' ? 'retried' : result === 'failed' ? 'failed' : 'lost';
     }
   }

@@ -46,6 +46,8 @@ const NOW = '(SELECT now FROM c)';
  */
 const PROVIDER_READY = `state = 'ready' AND provider >= p.provider AND provider <= p.provider ORDER BY provider, priority, id`;
 const FINISHED = `q.state IN ('done', 'failed')`;
+/** A chain's step joining a waiting job without one takes its place, so the chain goes on (as in SQLite). */
+const CHAIN_JOINS = `q.state IN ('ready', 'waiting') AND NOT (q.request::jsonb ? 'chain') AND (excluded.request::jsonb ? 'chain')`;
 
 /** The columns of a PgJobRow from the row aliased `q` (the server's now from `now`, an SQL expression). */
 function columns(now: string, alias = 'q'): string {
@@ -78,7 +80,7 @@ export const ENQUEUE = `
     ON CONFLICT (url) DO UPDATE SET
       priority     = CASE WHEN ${FINISHED} THEN excluded.priority ELSE least(q.priority, excluded.priority) END,
       provider     = CASE WHEN ${FINISHED} THEN excluded.provider ELSE q.provider END,
-      request      = CASE WHEN ${FINISHED} THEN excluded.request ELSE q.request END,
+      request      = CASE WHEN ${FINISHED} THEN excluded.request WHEN ${CHAIN_JOINS} THEN excluded.request ELSE q.request END,
       attempts     = CASE WHEN ${FINISHED} THEN 0 ELSE q.attempts END,
       abandoned    = CASE WHEN ${FINISHED} THEN 0 ELSE q.abandoned END,
       available_at = CASE WHEN ${FINISHED} THEN excluded.available_at ELSE q.available_at END,

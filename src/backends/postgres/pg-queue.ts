@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { InvalidArgumentError, SharedTierUnavailableError } from '../../errors.js';
-import type { EnqueueOptions, JobCount, JobQueue, JobState, QueuedJob } from '../../queue/job-queue.js';
+import type { EnqueueOptions, FailOptions, JobCount, JobQueue, JobState, QueuedJob } from '../../queue/job-queue.js';
 import { PRIORITY } from '../../queue/job-queue.js';
 import { QueuePolicy, type QueueOptions } from '../../queue/queue-policy.js';
 import { describeValue, isPlainObject, optionalFiniteNumber, requireName, requireString, type JsonObject } from '../../validation.js';
@@ -58,11 +58,7 @@ export class PostgresQueue implements JobQueue {
    * the URL was already waiting or running: that job keeps going, at the more urgent priority).
    */
   async enqueue(options: EnqueueOptions): Promise<{ job: QueuedJob; added: boolean }> {
-    const url = requireString('url', options.url);
-    const provider = requireName('provider', options.provider);
-    const priority = optionalFiniteNumber('priority', options.priority, PRIORITY.batch, { integer: true, min: 0, max: 2 ** 31 - 1 });
-    if (!isPlainObject(options.request)) throw new InvalidArgumentError(`request must be a JSON object, got ${describeValue(options.request)}.`);
-    const [row] = await this.rows<PgJobRow & { added: boolean }>(sql.ENQUEUE, [url, provider, priority, JSON.stringify(options.request)]);
+    const [row] = await this.rows<PgJobRow & { added: boolean }>(sql.ENQUEUE, enqueueValues(options));
     this.policy.onEnqueued();
     return { job: row!.job, added: row!.row.added };
   }
@@ -111,9 +107,22 @@ export class PostgresQueue implements JobQueue {
   }
 
   /** Marks a claimed job done. False when the claim was lost (its lease ran out and another claim took the job). */
-  async complete(job: QueuedJob, owner: string): Promise<boolean> {
-    const result = await this.tier.query(sql.COMPLETE, [job.id, owner, job.leaseToken ?? null]);
-    return result.rowCount === 1;
+  async complete(job: QueuedJob, owner: string, followUps: readonly EnqueueOptions[] = []): Promise<boolean> {
+    const values = [job.id, owner, job.leaseToken ?? null];
+    if (followUps.length === 0) return (await this.tier.query(sql.COMPLETE, values)).rowCount === 1;
+    return this.settleWithFollowUps(sql.COMPLETE, values, followUps);
+  }
+
+  /** Runs a settling statement and, when it settled the claim, queues `followUps`: one transaction. */
+  private async settleWithFollowUps(statement: string, values: unknown[], followUps: readonly EnqueueOptions[]): Promise<boolean> {
+    const inserts = followUps.map(enqueueValues);
+    const settled = await this.tier.transaction(async (client) => {
+      if ((await client.query(statement, values)).rowCount !== 1) return false;
+      for (const insert of inserts) await client.query(sql.ENQUEUE, insert);
+      return true;
+    });
+    if (settled) this.policy.onEnqueued();
+    return settled;
   }
 
   /**
@@ -121,10 +130,12 @@ export class PostgresQueue implements JobQueue {
    * process's clock, when the provider said when); the last attempt, or a final failure, marks
    * the job failed with its error.
    */
-  async fail(job: QueuedJob, owner: string, error: string, options: { final?: boolean; retryAt?: number } = {}): Promise<'retrying' | 'failed' | 'lost'> {
+  async fail(job: QueuedJob, owner: string, error: string, options: FailOptions = {}): Promise<'retrying' | 'failed' | 'lost'> {
     if (this.policy.givesUp(job, options.final === true)) {
-      const result = await this.tier.query(sql.MARK_FAILED, [job.id, owner, job.leaseToken ?? null, error]);
-      return result.rowCount === 1 ? 'failed' : 'lost';
+      const values = [job.id, owner, job.leaseToken ?? null, error];
+      const followUps = options.followUps ?? [];
+      const failed = followUps.length === 0 ? (await this.tier.query(sql.MARK_FAILED, values)).rowCount === 1 : await this.settleWithFollowUps(sql.MARK_FAILED, values, followUps);
+      return failed ? 'failed' : 'lost';
     }
     const now = this.policy.clock.now();
     const retryAt = options.retryAt ?? this.policy.retryAt(job.attempts, now);
@@ -252,6 +263,15 @@ export class PostgresQueue implements JobQueue {
     const local = midpoint(before, this.policy.clock.now());
     return rows.map((row) => ({ row, job: toJob(row, local - row.serverNow) }));
   }
+}
+
+/** ENQUEUE's values for a job, checked. */
+function enqueueValues(options: EnqueueOptions): unknown[] {
+  const url = requireString('url', options.url);
+  const provider = requireName('provider', options.provider);
+  const priority = optionalFiniteNumber('priority', options.priority, PRIORITY.batch, { integer: true, min: 0, max: 2 ** 31 - 1 });
+  if (!isPlainObject(options.request)) throw new InvalidArgumentError(`request must be a JSON object, got ${describeValue(options.request)}.`);
+  return [url, provider, priority, JSON.stringify(options.request)];
 }
 
 /** This process's now for a statement: halfway through its round trip, when the server most likely read its clock. */

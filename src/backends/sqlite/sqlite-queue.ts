@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { InvalidArgumentError } from '../../errors.js';
-import type { EnqueueOptions, JobCount, JobQueue, JobState, QueuedJob } from '../../queue/job-queue.js';
+import type { EnqueueOptions, FailOptions, JobCount, JobQueue, JobState, QueuedJob } from '../../queue/job-queue.js';
 import { PRIORITY } from '../../queue/job-queue.js';
 import { QueuePolicy, type QueueOptions } from '../../queue/queue-policy.js';
 import { describeValue, isPlainObject, optionalFiniteNumber, requireName, requireString, type JsonObject } from '../../validation.js';
@@ -75,7 +75,10 @@ export class RequestQueue implements JobQueue {
         ON CONFLICT (url) DO UPDATE SET
           priority     = CASE WHEN state IN ('done', 'failed') THEN excluded.priority ELSE min(priority, excluded.priority) END,
           provider     = CASE WHEN state IN ('done', 'failed') THEN excluded.provider ELSE provider END,
-          request      = CASE WHEN state IN ('done', 'failed') THEN excluded.request ELSE request END,
+          -- A chain's step joining a waiting job without one takes its place, so the chain goes on.
+          request      = CASE WHEN state IN ('done', 'failed') THEN excluded.request
+                              WHEN state = 'pending' AND json_extract(request, '$.chain') IS NULL AND json_extract(excluded.request, '$.chain') IS NOT NULL THEN excluded.request
+                              ELSE request END,
           attempts     = CASE WHEN state IN ('done', 'failed') THEN 0 ELSE attempts END,
           abandoned    = CASE WHEN state IN ('done', 'failed') THEN 0 ELSE abandoned END,
           available_at = CASE WHEN state IN ('done', 'failed') THEN excluded.available_at ELSE available_at END,
@@ -142,18 +145,17 @@ export class RequestQueue implements JobQueue {
    * the URL was already waiting or running: that job keeps going, at the more urgent priority).
    */
   async enqueue(options: EnqueueOptions): Promise<{ job: QueuedJob; added: boolean }> {
-    const url = requireString('url', options.url);
-    const provider = requireName('provider', options.provider);
-    const priority = optionalFiniteNumber('priority', options.priority, PRIORITY.batch, { integer: true, min: 0 });
-    if (!isPlainObject(options.request)) throw new InvalidArgumentError(`request must be a JSON object, got ${describeValue(options.request)}.`);
-    const request = JSON.stringify(options.request);
+    const job = checkedJob(options);
     const now = this.policy.clock.now();
-    const { row, added } = await this.connection.write('queueing a fetch', () => {
-      const before = this.statements.stateOf.get(url);
-      return { row: this.statements.enqueue.get({ url, provider, priority, request, now })!, added: before === undefined || before === 'done' || before === 'failed' };
-    });
+    const { row, added } = await this.connection.write('queueing a fetch', () => this.insert(job, now));
     this.policy.onEnqueued();
     return { job: toJob(row), added };
+  }
+
+  /** Inserts or merges one job; inside a write transaction. */
+  private insert(job: CheckedJob, now: number): { row: JobRow; added: boolean } {
+    const before = this.statements.stateOf.get(job.url);
+    return { row: this.statements.enqueue.get({ ...job, now })!, added: before === undefined || before === 'done' || before === 'failed' };
   }
 
   /** Claims up to `limit` runnable jobs for `owner`, most urgent and oldest first. */
@@ -197,9 +199,17 @@ export class RequestQueue implements JobQueue {
     });
   }
 
-  /** Marks a claimed job done. False when the lease was lost (another worker now owns it). */
-  async complete(job: QueuedJob, owner: string): Promise<boolean> {
-    return this.connection.write('completing a fetch', () => this.statements.complete.run(this.policy.clock.now(), job.id, owner).changes === 1);
+  /** Marks a claimed job done, and queues its follow-ups in the same transaction. False when the lease was lost (another worker now owns it). */
+  async complete(job: QueuedJob, owner: string, followUps: readonly EnqueueOptions[] = []): Promise<boolean> {
+    const checked = followUps.map(checkedJob);
+    const now = this.policy.clock.now();
+    const completed = await this.connection.write('completing a fetch', () => {
+      if (this.statements.complete.run(now, job.id, owner).changes !== 1) return false;
+      for (const followUp of checked) this.insert(followUp, now);
+      return true;
+    });
+    if (completed && checked.length > 0) this.policy.onEnqueued();
+    return completed;
   }
 
   /**
@@ -207,14 +217,21 @@ export class RequestQueue implements JobQueue {
    * `retryAt`, when the provider said when); the last attempt, or a final failure, marks the
    * job failed with its error.
    */
-  async fail(job: QueuedJob, owner: string, error: string, options: { final?: boolean; retryAt?: number } = {}): Promise<'retrying' | 'failed' | 'lost'> {
+  async fail(job: QueuedJob, owner: string, error: string, options: FailOptions = {}): Promise<'retrying' | 'failed' | 'lost'> {
     const now = this.policy.clock.now();
     const giveUp = this.policy.givesUp(job, options.final === true);
-    return this.connection.write('recording a failed fetch', () => {
-      if (giveUp) return this.statements.markFailed.run(error, now, job.id, owner).changes === 1 ? 'failed' : 'lost';
+    const followUps = giveUp ? (options.followUps ?? []).map(checkedJob) : [];
+    const outcome = await this.connection.write('recording a failed fetch', () => {
+      if (giveUp) {
+        if (this.statements.markFailed.run(error, now, job.id, owner).changes !== 1) return 'lost';
+        for (const followUp of followUps) this.insert(followUp, now);
+        return 'failed';
+      }
       const retryAt = options.retryAt ?? this.policy.retryAt(job.attempts, now);
       return this.statements.retry.run(retryAt, error, now, job.id, owner).changes === 1 ? 'retrying' : 'lost';
     });
+    if (outcome === 'failed' && followUps.length > 0) this.policy.onEnqueued();
+    return outcome;
   }
 
   /** Gives a claimed job back without counting the attempt, to run at `availableAt` (default now). */
@@ -314,4 +331,20 @@ export class RequestQueue implements JobQueue {
 
 function toJob(row: JobRow): QueuedJob {
   return { ...row, request: JSON.parse(row.request) as JsonObject };
+}
+
+/** A job to insert, checked: the request as JSON text. */
+interface CheckedJob {
+  url: string;
+  provider: string;
+  priority: number;
+  request: string;
+}
+
+function checkedJob(options: EnqueueOptions): CheckedJob {
+  const url = requireString('url', options.url);
+  const provider = requireName('provider', options.provider);
+  const priority = optionalFiniteNumber('priority', options.priority, PRIORITY.batch, { integer: true, min: 0 });
+  if (!isPlainObject(options.request)) throw new InvalidArgumentError(`request must be a JSON object, got ${describeValue(options.request)}.`);
+  return { url, provider, priority, request: JSON.stringify(options.request) };
 }

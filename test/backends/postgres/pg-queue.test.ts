@@ -66,6 +66,47 @@ describe.skipIf(postgres === undefined)('PostgresQueue', () => {
     expect((await queue.counts()).reduce((sum, row) => sum + row.jobs, 0)).toBe(1);
   });
 
+  it('queues follow-ups in the same transaction as a job completes, and none for a claim that was lost', async () => {
+    const { queue } = await openQueue();
+    await queue.enqueue(job('https://i/search'));
+    const [claimed] = await queue.claim('w1');
+    const next = [job('https://i/lookup-1', PRIORITY.batch, 'theaudiodb'), job('https://i/lookup-2', PRIORITY.batch, 'fanarttv')];
+    expect(await queue.complete(claimed!, 'w1', next)).toBe(true);
+    expect((await queue.get('https://i/search'))!.state).toBe('done');
+    expect((await queue.claim('w2', 10)).map((one) => one.url).sort()).toEqual(['https://i/lookup-1', 'https://i/lookup-2']);
+    // A stale claim (not this owner's) completes nothing and queues nothing.
+    await queue.enqueue(job('https://i/other'));
+    const [other] = await queue.claim('w3');
+    expect(await queue.complete(other!, 'not the owner', [job('https://i/never')])).toBe(false);
+    expect(await queue.get('https://i/never')).toBeNull();
+  });
+
+  it('queues follow-ups with a failure only when the job fails for good', async () => {
+    const { queue } = await openQueue({ maxAttempts: 2, backoffBaseMs: 0 });
+    await queue.enqueue(job('https://i/flaky'));
+    const [first] = await queue.claim('w1');
+    expect(await queue.fail(first!, 'w1', 'a 503', { followUps: [job('https://i/after')] })).toBe('retrying');
+    expect(await queue.get('https://i/after')).toBeNull();
+    await until(async () => (await queue.hasRunnableWork()) === true, 'the retry is runnable');
+    const [second] = await queue.claim('w1');
+    expect(await queue.fail(second!, 'w1', 'a 503 again', { followUps: [job('https://i/after')] })).toBe('failed');
+    expect((await queue.get('https://i/after'))!.state).toBe('pending');
+    await queue.enqueue(job('https://i/gone'));
+    const [gone] = await queue.claim('w1');
+    expect(await queue.fail(gone!, 'w1', 'a 404', { final: true, followUps: [job('https://i/after-404')] })).toBe('failed');
+    expect((await queue.get('https://i/after-404'))!.state).toBe('pending');
+  });
+
+  it('gives a waiting job without a chain the chain of a step that joins it, and keeps a chain it has', async () => {
+    const { queue } = await openQueue();
+    await queue.enqueue(job('https://i/shared-search'));
+    const chained = { ...job('https://i/shared-search'), request: { ...job('https://i/shared-search').request, chain: { kind: 'artist', state: { name: 'Air' } } } };
+    await queue.enqueue(chained);
+    expect((await queue.get('https://i/shared-search'))!.request).toMatchObject({ chain: { kind: 'artist', state: { name: 'Air' } } });
+    await queue.enqueue({ ...chained, request: { ...chained.request, chain: { kind: 'artist', state: { name: 'Someone else' } } } });
+    expect((await queue.get('https://i/shared-search'))!.request).toMatchObject({ chain: { state: { name: 'Air' } } });
+  });
+
   it('claims the most urgent first, oldest first within a priority, and only runnable jobs of the asked providers', async () => {
     const { queue } = await openQueue();
     for (const [url, priority, provider] of [['a', 2, 'cdn'], ['b', 1, 'cdn'], ['c', 2, 'cdn'], ['d', 1, 'musicbrainz'], ['e', 3, 'cdn']] as const) {
