@@ -115,8 +115,8 @@ export {
 
 // Pre-caching a DJ library
 export { artistCandidates, ArtistSet, type ArtistCandidate } from './precache/artist-names.js';
-export { matchArtist } from './precache/artist-match.js';
-export { ARTWORK_TYPES, DEFAULT_ARTWORK_LIMITS, type ArtworkType } from './precache/artwork-sources.js';
+export { matchArtist } from './providers/artist-chain/artist-match.js';
+export { ARTWORK_TYPES, DEFAULT_ARTWORK_LIMITS, type ArtworkType } from './providers/artist-chain/artwork-sources.js';
 export { LIBRARY_FORMATS, readLibraryArtists, type LibraryFormat, type ReadLibraryOptions } from './precache/library/read-library.js';
 export { precacheArtists, type PrecacheFailureReason, type PrecacheOptions, type PrecacheProgress } from './precache/precache.js';
 

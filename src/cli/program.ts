@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { plainTextContext, type CliContext } from './cli-context.js';
 import { getCommand } from './commands/get.js';
 import { imageCommand } from './commands/image.js';
+import { librariesCommand } from './commands/libraries.js';
 import { maintainCommand } from './commands/maintain.js';
 import { precacheCommand } from './commands/precache.js';
 import { purgeCommand } from './commands/purge.js';
@@ -35,7 +36,7 @@ Exit codes: 0 ok, 1 nothing found or failed, 2 bad arguments, 3 network or servi
     )
     .configureOutput({ writeOut: (text) => { context.write(text); }, writeErr: (text) => { context.writeError(text); } })
     .exitOverride();
-  for (const make of [searchCommand, getCommand, imageCommand, statsCommand, queueCommand, purgeCommand, maintainCommand, workerCommand, precacheCommand, serveCommand]) {
+  for (const make of [searchCommand, getCommand, imageCommand, statsCommand, queueCommand, purgeCommand, maintainCommand, workerCommand, precacheCommand, librariesCommand, serveCommand]) {
     program.addCommand(make(context));
   }
   inheritSettings(program);

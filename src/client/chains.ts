@@ -15,6 +15,8 @@ export interface ChainStepContext {
   entry: CachedEntry | null;
   /** Why the fetch failed for good; null when it did not. */
   error: string | null;
+  /** The settled fetch's queue priority (a chain's next steps usually keep it). */
+  priority: number;
 }
 
 /**

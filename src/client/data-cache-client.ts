@@ -81,7 +81,8 @@ export class DataCacheClient {
   private readonly defaults: FetchDefaults;
   private readonly staleIfError: boolean;
   private readonly logger: Logger;
-  private readonly clock: Clock;
+  /** The clock the client, its queue and its rate limits keep time by (jobs' times are in it). */
+  readonly clock: Clock;
   private readonly sleep: Sleep;
   private readonly analytics: AnalyticsSink | undefined;
   private readonly owner = `client:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -349,7 +350,7 @@ export class DataCacheClient {
 
   /** The next steps of the chain a queued fetch belongs to, as queue jobs. */
   private followUpsOf(fetch: ResolvedFetch, entry: CachedEntry | null, error: string | null): Promise<EnqueueOptions[]> {
-    return this.chainSteps.followUps(fetch.chain, { url: fetch.url, entry: entry !== null && entry.statusCode === 200 ? entry : null, error }, (request) => {
+    return this.chainSteps.followUps(fetch.chain, { url: fetch.url, entry: entry !== null && entry.statusCode === 200 ? entry : null, error, priority: fetch.priority }, (request) => {
       const next = resolveFetchRequest(request, this.defaults);
       return { url: next.url, provider: next.provider, priority: next.priority, request: toJobRequest(next) };
     });

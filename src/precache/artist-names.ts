@@ -1,8 +1,8 @@
 import { normalizeArtistIdentifier } from '../providers/identifiers.js';
 
 /**
- * One artist found in a library. `parts` is set when the name joins several artists with "&"
- * or "," and may also be one band's name ("Simon & Garfunkel", "Earth, Wind & Fire"): the
+ * One artist found in a library. `parts` is set when the name may be several artists or one
+ * ("Simon & Garfunkel", "Earth, Wind & Fire", "AC/DC", "01 Espoir 2000" from a file name): the
  * pre-cacher searches the whole name first and only falls back to the parts when MusicBrainz
  * knows no artist by it.
  */
@@ -14,32 +14,77 @@ export interface ArtistCandidate {
   parts?: ArtistCandidate[];
 }
 
-/** Names that stand for no artist: compilations and unknowns. Compared after normalising. */
-const NOT_AN_ARTIST = new Set(['various artists', 'various', 'va', 'v.a.', 'v/a', 'unknown artist', 'unknown', '[unknown]', 'artist', '<unknown>']);
+/**
+ * Names that stand for no artist: compilations, unknowns (as players write them in several
+ * languages), placeholders. Compared after normalising.
+ */
+const NOT_AN_ARTIST = new Set([
+  'various artists', 'various artist', 'various', 'va', 'v.a.', 'v/a', 'varios artistas', 'artistes divers', 'artisti vari', 'verschiedene interpreten', 'diversen',
+  'compilations', 'compilation', 'soundtrack', 'original soundtrack', 'ost', 'bonus track',
+  'unknown artist', 'unknown artists', 'unknown', '[unknown]', '<unknown>', '(unknown)', 'artist', 'no artist', 'none', 'n/a', 'null', 'undefined',
+  'artiste inconnu', 'inconnu', 'unbekannter interpret', 'unbekannter künstler', 'unbekannt', 'artista desconocido', 'desconocido',
+  'artista sconosciuto', 'sconosciuto', 'artista desconhecido', 'desconhecido', 'onbekende artiest', 'onbekend', 'okänd artist', 'ukjent artist', 'ukendt kunstner', 'nieznany wykonawca',
+]);
 
 /** A featured guest always is another artist: "A feat. B", "A ft B", "A featuring B", "A vs. B". */
 const FEATURING = /\s+(?:feat\.?|ft\.?|featuring|vs\.?|versus)\s+/iu;
 /** The same in brackets at the end of a name: "A (feat. B)", "A [ft. B]". */
 const FEATURING_IN_BRACKETS = /\s*[([]\s*(?:feat\.?|ft\.?|featuring|with)\s+([^)\]]+)[)\]]/giu;
-/** "&" and "," join artists, or are part of one artist's name. */
-const JOINERS = /\s*(?:&|,)\s*/u;
+/**
+ * Lists no artist's name holds, so always split like "feat.": ";" (Apple Music's and
+ * iTunes' joiner, "Beyoncé;JAY-Z") and a slash with a space beside it ("Blue Amazon / Transa").
+ */
+const ALWAYS_SPLIT = /\s*;\s*|\s+\/\s*|\s*\/\s+/u;
+/**
+ * Joiners that may join artists or be part of one artist's name: "&", ",", " x ", " + " and
+ * a slash between words ("AC/DC", but "Mefjus/Phace"); searched whole first.
+ */
+const JOINERS = /\s*[&,/]\s*|\s+[x+]\s+/iu;
+/** "Artist - Title" in an artist field (a spaced hyphen or dash: "Jay-Z" has none). */
+const TITLE_SEPARATOR = /\s+[-–—]\s+/u;
+/**
+ * A track number a file name left at the start: zero-padded or disc-track ("01 Espoir 2000",
+ * "1-04 Ladytron"), as no artist's name starts. "50 Cent", "4 Hero" and "2 Chainz" do start
+ * with a bare number, so a bare number stays.
+ */
+const TRACK_NUMBER = /^(?:\d{1,2}-\d{1,3}|0\d)(?:\s*[.)]\s*|\s+-\s+|\s+)(?=\p{L})/u;
+/** Web addresses promo sites stamp into tags ("Akon @ newestmp3s.com", "[www.4DJ.us]"). */
+const WEB_ADDRESS = /@?\s*(?:https?:\/\/[^\s)\]]+|www\.[^\s)\]]+|[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.(?:com|org|net|info|biz|us|uk|pl|lt|ru|cc|de|fm|me|io|to|club|tv)\b[^\s)\]]*)/giu;
+const EMPTY_BRACKETS = /[([{]\s*[)\]}]/gu;
+/** What a name may not start or end with: joiners left dangling ("A, B -", "A;"). */
+const DANGLING_START = /^(?:[,&;/|]\s*|[-–—]\s+)+/u;
+const DANGLING_END = /(?:\s*[,&;/|]|\s+[-–—])+$/u;
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+const ENTITY = /&(?:(amp|lt|gt|quot|apos)|#(\d{1,7})|#x([0-9a-f]{1,6}));/giu;
 
 /**
- * The artists named by one library field, tidied and split (see the README's rule).
+ * The artists named by one library field, tidied and split. Rules, in order:
+ * 1. XML entities still in the name ("&amp;" escaped twice by its exporter) are decoded.
+ * 2. Web addresses are dropped ("Akon @ newestmp3s.com" → "Akon"; a bare address is no artist).
+ * 3. A field holding "Artist - Title" (a spaced dash) keeps the part before ("Santé - Awake
+ *    (Agoria Remix) zipy.org" → "Santé"); joiners left dangling at either end go ("9A -" → "9A").
+ * 4. "feat.", "ft.", "featuring", "vs." and bracketed guests always split; so do ";" and a
+ *    slash with a space beside it.
+ * 5. "&", ",", " x ", " + " and a bare slash give a name searched whole first with its parts
+ *    to fall back on ("AC/DC" is found whole; "Beyoncé/JAY-Z" is not, so its parts are); so
+ *    does a zero-padded track number ("01 Espoir 2000" → or "Espoir 2000").
+ * 6. Not artists: compilations and unknowns (in several languages), names without a letter or
+ *    digit ("?????", "!!!"), a lone one- or two-digit number, anything over 512 characters.
  *
  * @example
  * artistCandidates('Daft Punk feat. Pharrell Williams & Nile Rodgers')
  * // [{ name: 'Daft Punk' }, { name: 'Pharrell Williams & Nile Rodgers', parts: [Pharrell Williams, Nile Rodgers] }]
  */
 export function artistCandidates(field: string): ArtistCandidate[] {
-  const names: string[] = [];
-  const text = tidy(field).replace(FEATURING_IN_BRACKETS, (_match, guests: string) => {
-    names.push(guests);
+  // No artist's name is this long; a field this long is damage, not data (and costly to scan).
+  if (field.length > 4096) return [];
+  const guests: string[] = [];
+  const text = artistBeforeTitle(withoutDangling(tidy(withoutWebAddresses(decodeEntities(field))))).replace(FEATURING_IN_BRACKETS, (_match, guest: string) => {
+    guests.push(guest);
     return '';
   });
-  names.unshift(...text.split(FEATURING));
   const candidates: ArtistCandidate[] = [];
-  for (const name of names) {
+  for (const name of [...text.split(FEATURING), ...guests].flatMap((listed) => listed.split(ALWAYS_SPLIT))) {
     const candidate = candidateOf(name);
     if (candidate !== null) candidates.push(candidate);
   }
@@ -49,29 +94,61 @@ export function artistCandidates(field: string): ArtistCandidate[] {
 function candidateOf(raw: string): ArtistCandidate | null {
   const whole = singleArtist(raw);
   if (whole === null) return null;
-  const parts = whole.name
-    .split(JOINERS)
-    .map(singleArtist)
-    .filter((part): part is ArtistCandidate => part !== null);
-  return parts.length > 1 ? { ...whole, parts } : whole;
+  const joined = whole.name.split(JOINERS);
+  if (joined.length > 1) {
+    const parts = joined.map(singleArtist).filter((part): part is ArtistCandidate => part !== null);
+    return parts.length > 1 ? { ...whole, parts } : whole;
+  }
+  const numbered = TRACK_NUMBER.exec(whole.name);
+  const unnumbered = numbered === null ? null : singleArtist(whole.name.slice(numbered[0].length));
+  return unnumbered === null ? whole : { ...whole, parts: [unnumbered] };
 }
 
 function singleArtist(raw: string): ArtistCandidate | null {
-  const name = tidy(raw);
-  // No artist's name is this long; a field this long is damage, not data.
+  const name = withoutDangling(tidy(raw));
   if (name === '' || name.length > 512) return null;
+  // "?????", "!!!", a lone U+FFFD: what a broken encoding or a placeholder leaves, no name.
+  if (!/[\p{L}\p{N}]/u.test(name) || /^\d{1,2}$/u.test(name)) return null;
   const identifier = normalizeArtistIdentifier(name);
   return identifier === '' || NOT_AN_ARTIST.has(identifier) ? null : { name, identifier };
 }
 
-/** NFC, no invisible characters, one space between words, none at the ends. */
+/** "&amp;" and the like, decoded until none is left (some exporters escape twice or more). */
+function decodeEntities(text: string): string {
+  let decoded = text;
+  for (let level = 0; level < 4 && decoded.includes('&'); level += 1) {
+    const next = decoded.replace(ENTITY, (entity, name?: string, decimal?: string, hex?: string) => {
+      if (name !== undefined) return ENTITIES[name.toLowerCase()] ?? entity;
+      const code = decimal === undefined ? Number.parseInt(hex ?? '', 16) : Number.parseInt(decimal, 10);
+      return code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff) ? String.fromCodePoint(code) : entity;
+    });
+    if (next === decoded) break;
+    decoded = next;
+  }
+  return decoded;
+}
+
+function withoutWebAddresses(text: string): string {
+  return text.replace(WEB_ADDRESS, ' ').replace(EMPTY_BRACKETS, ' ');
+}
+
+/** "Artist - Title (Mix)" → "Artist"; a name without a spaced dash as it is. */
+function artistBeforeTitle(text: string): string {
+  const separator = TITLE_SEPARATOR.exec(text);
+  return separator === null ? text : withoutDangling(text.slice(0, separator.index));
+}
+
+function withoutDangling(text: string): string {
+  return text.replace(DANGLING_START, '').replace(DANGLING_END, '').trim();
+}
+
+/** NFC, no invisible or control characters, one space between words, none at the ends. */
 function tidy(text: string): string {
   return text
     .normalize('NFC')
     .replace(/[\u200B-\u200D\u2060\uFEFF]/gu, '')
+    .replace(/[\p{Cc}\p{Zl}\p{Zp}]/gu, ' ')
     .replace(/\s+/gu, ' ')
-    .trim()
-    .replace(/^[,&]\s*|\s*[,&]$/gu, '')
     .trim();
 }
 

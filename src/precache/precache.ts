@@ -6,9 +6,11 @@ import type { DataCacheProviders } from '../providers/data-cache-providers.js';
 import type { SearchResult } from '../providers/musicbrainz/musicbrainz-provider.js';
 import type { Cooldown } from '../ratelimit/shared-rate-limiter.js';
 import { describeValue, isPlainObject, optionalBoolean, optionalFiniteNumber, requireOptionsObject, type JsonValue } from '../validation.js';
-import { matchArtist } from './artist-match.js';
+import { entryJson } from '../client/entry-json.js';
+import type { CachedEntry } from '../storage/cached-entry.js';
+import { matchArtist } from '../providers/artist-chain/artist-match.js';
 import { ArtistSet, type ArtistCandidate } from './artist-names.js';
-import { ARTWORK_TYPES, DEFAULT_ARTWORK_LIMITS, FANART_TV, THE_AUDIO_DB, type ArtworkSource, type ArtworkType } from './artwork-sources.js';
+import { ARTWORK_TYPES, DEFAULT_ARTWORK_LIMITS, FANART_TV, THE_AUDIO_DB, type ArtworkSource, type ArtworkType } from '../providers/artist-chain/artwork-sources.js';
 
 export interface PrecacheOptions {
   /**
@@ -17,6 +19,11 @@ export interface PrecacheOptions {
    * precache follows its progress.
    */
   work?: boolean;
+  /**
+   * Follow the chains to their end and report (default true; `work` implies it). False: queue
+   * every artist's chain and resolve at once: any worker on the cache carries them on.
+   */
+  follow?: boolean;
   /** Fetches at once when `work`. Default 3. */
   concurrency?: number;
   /** How many images of each type an artist keeps. Default thumbnail 3, logo 3, banner 3, fanart 20. */
@@ -93,6 +100,15 @@ interface ArtistTask {
   lookups: Lookup[];
 }
 
+/** A lookup's JSON answer; null when it does not parse (then it lists nothing). */
+function parsedAnswer(entry: CachedEntry): JsonValue | null {
+  try {
+    return entryJson<JsonValue>(entry);
+  } catch {
+    return null;
+  }
+}
+
 /** At most this many waiting artists (and images) of each step are looked at per poll: the queue runs them in order. */
 const WINDOW = 100;
 const MAX_REQUEUES = 3;
@@ -100,11 +116,13 @@ const MAX_REQUEUES = 3;
 const LOST: Failure = { provider: 'musicbrainz', reason: `no answer in the cache after ${MAX_REQUEUES + 1} tries (the queue cleared, or the cache over its budget?)` };
 
 /**
- * Pre-caches artists: queues each one's MusicBrainz artist search at batch priority, then, as
- * the searches arrive, TheAudioDB's artist lookup (and fanart.tv's, when a key is configured),
- * then a sample of the images they list (see DEFAULT_ARTWORK_LIMITS). Everything goes through
- * the shared queue and rate limits, so the live app is never slowed more than a worker would;
- * what is cached or queued already is skipped, so an interrupted run resumes where it was.
+ * Pre-caches artists: queues each one's chain at batch priority (providers.queueArtist: the
+ * MusicBrainz artist search, then TheAudioDB's artist lookup and fanart.tv's when a key is
+ * configured, then a sample of the images they list, see DEFAULT_ARTWORK_LIMITS), each step
+ * queued by the worker that completes the one before, so any worker on the cache carries
+ * every chain to its end, after any crash. With `follow` (the default) it then follows the
+ * chains in the cache and the queue and reports; with `work` it also runs a worker itself.
+ * What is cached or queued already is skipped, so an interrupted run resumes where it was.
  *
  * @example
  * const artists = new ArtistSet();
@@ -119,6 +137,7 @@ export async function precacheArtists(providers: DataCacheProviders, artists: Ar
 
 interface CheckedOptions {
   work: boolean;
+  follow: boolean;
   concurrency: number;
   limits: Record<ArtworkType, number>;
   pollIntervalMs: number;
@@ -140,6 +159,7 @@ function checkOptions(options: PrecacheOptions): CheckedOptions {
   if (input.onProgress !== undefined && typeof input.onProgress !== 'function') throw new InvalidArgumentError(`onProgress must be a function, got ${describeValue(input.onProgress)}.`);
   return {
     work: optionalBoolean('work', input.work, false),
+    follow: optionalBoolean('work', input.work, false) || optionalBoolean('follow', input.follow, true),
     concurrency: optionalFiniteNumber('concurrency', input.concurrency, 3, { min: 1, max: 64, integer: true }),
     limits,
     pollIntervalMs: optionalFiniteNumber('pollIntervalMs', input.pollIntervalMs, 500, { min: 1, max: 60_000 }),
@@ -158,6 +178,8 @@ class PrecacheRun {
   /** Failed artists by provider and reason, keyed by both. */
   private readonly failures = new Map<string, PrecacheFailureReason>();
   private lastStepAt = Date.now();
+  /** When the run began, in the client's clock: queue jobs made since are this run's. */
+  private startedAt = 0;
 
   constructor(
     private readonly providers: DataCacheProviders,
@@ -170,6 +192,7 @@ class PrecacheRun {
   async run(): Promise<PrecacheProgress> {
     await this.providers.initialize();
     this.client = this.providers.client;
+    this.startedAt = this.client.clock.now();
     let worker: WorkerHandle | undefined;
     try {
       if (this.options.work) worker = this.client.startWorker({ concurrency: this.options.concurrency });
@@ -179,6 +202,7 @@ class PrecacheRun {
         await this.startSearch(candidate);
         if (++queued % 250 === 0) await this.report(false);
       }
+      if (!this.options.follow) return await this.report(false);
       while (!this.stopped()) {
         await this.advance();
         const finished = this.searching.length === 0 && this.lookingUp.length === 0 && this.fetchingImages.length === 0;
@@ -198,22 +222,32 @@ class PrecacheRun {
 
   // --- step 1: the MusicBrainz artist search ---
 
-  private async startSearch(candidate: ArtistCandidate): Promise<void> {
+  /** Queues the artist's chain (its search carries the rest) and follows it. */
+  private async startSearch(candidate: ArtistCandidate, queue = true): Promise<void> {
     const task: ArtistTask = { candidate, searchUrl: this.providers.musicbrainz.searchUrl('artist', candidate.name), requeues: 0, lookups: [] };
-    const answer = await this.providers.musicbrainz.searchArtists(candidate.name, { immediate: false });
-    if (answer !== null) await this.searched(task, answer);
-    else this.searching.push(task);
+    if (queue) await this.queueChain(candidate);
+    this.searching.push(task);
+  }
+
+  private async queueChain(candidate: ArtistCandidate): Promise<void> {
+    await this.providers.queueArtist({ name: candidate.name, ...(candidate.parts === undefined ? {} : { parts: candidate.parts.map((part) => part.name) }) }, { artworkLimits: this.options.limits });
   }
 
   private async checkSearch(task: ArtistTask): Promise<boolean> {
     const state = await this.urlState(task.searchUrl);
     if (state === 'queued') return false;
-    if (state === 'cached' || state === 'missing') {
-      if (state === 'missing' && ++task.requeues > MAX_REQUEUES) return this.fail(LOST);
-      // Reads the cached answer, or queues the search again when it went missing.
-      const answer = await this.providers.musicbrainz.searchArtists(task.candidate.name, { immediate: false });
-      if (answer === null) return false;
-      await this.searched(task, answer);
+    if (state === 'missing') {
+      // Its job ended without an answer in the cache (evicted, the queue cleared): the chain again.
+      if (++task.requeues > MAX_REQUEUES) return this.fail(LOST);
+      await this.queueChain(task.candidate);
+      return false;
+    }
+    if (state === 'cached') {
+      // Read as it is, stale or not: asking the provider would queue a fetch outside the chain.
+      const entry = await this.client.storage.retrieveByUrl(task.searchUrl, { allowStale: true });
+      const answer = entry === null ? null : parsedAnswer(entry);
+      if (answer === null || typeof answer !== 'object' || Array.isArray(answer)) return this.finish('notFound');
+      await this.searched(task, answer as SearchResult<'artists'>);
       return true;
     }
     if (state === 'failed') return this.fail(await this.failureOf(task.searchUrl, 'musicbrainz'));
@@ -231,11 +265,11 @@ class PrecacheRun {
       this.finish('notFound');
       return;
     }
-    // No artist is called "A & B": it is A and B. The whole name counts as done.
+    // No artist is called "A & B": it is A and B (the chain queued their searches). The whole name counts as done.
     this.counts.artistsDone += 1;
     this.step();
     for (const part of candidate.parts) {
-      if (this.artists.add(part)) await this.startSearch(part);
+      if (this.artists.add(part)) await this.startSearch(part, false);
     }
   }
 
@@ -245,39 +279,32 @@ class PrecacheRun {
     this.step();
     for (const source of this.sources) {
       const requestUrl = source.lookupUrl(mbid, undefined);
-      const lookup: Lookup = { source, requestUrl, cacheUrl: this.providers.api.cacheUrl(source.provider, requestUrl) };
-      task.lookups.push(lookup);
-      // The cached answer, or null when it is queued now (or remembered as not found: the next look tells).
-      const answer = await this.providers.api.cacheApiResponse({ url: requestUrl, identifier: task.candidate.identifier, provider: source.provider, immediate: false });
-      if (answer !== null) lookup.answer = answer;
+      task.lookups.push({ source, requestUrl, cacheUrl: this.providers.api.cacheUrl(source.provider, requestUrl) });
     }
     if (!(await this.checkLookups(task))) this.lookingUp.push(task);
   }
 
+  /** Looks at the lookups the chain makes one after another; done once each is answered or failed. */
   private async checkLookups(task: ArtistTask): Promise<boolean> {
     for (const lookup of task.lookups) {
       if (lookup.answer !== undefined) continue;
       const state = await this.urlState(lookup.cacheUrl);
-      if (state === 'queued') continue;
+      // Queued, or not yet: the chain queues it when the lookup before it completes.
+      if (state === 'queued' || state === 'missing') return false;
       if (state === 'not-found') lookup.answer = null;
       else if (state === 'failed') this.lookupFailed(lookup, await this.failureOf(lookup.cacheUrl, lookup.source.provider));
-      else if (state === 'missing' && ++task.requeues > MAX_REQUEUES) this.lookupFailed(lookup, { ...LOST, provider: lookup.source.provider });
       else {
-        // Cached: reads it. Missing (never asked, or its job ended without an entry): queues it.
-        const answer = await this.providers.api.cacheApiResponse({ url: lookup.requestUrl, identifier: task.candidate.identifier, provider: lookup.source.provider, immediate: false });
-        if (answer !== null) lookup.answer = answer;
-        else if (state === 'cached') lookup.answer = null; // a remembered "not found"
+        const entry = await this.client.storage.retrieveByUrl(lookup.cacheUrl, { allowStale: true });
+        lookup.answer = entry === null || entry.statusCode !== 200 ? null : parsedAnswer(entry);
       }
     }
-    if (task.lookups.some((lookup) => lookup.answer === undefined)) return false;
-    await this.queueImages(task);
+    await this.countImages(task);
     return true;
   }
 
-  // --- step 3: a sample of the images the lookups list ---
+  // --- step 3: the images the chain queued from the lookups' answers ---
 
-  private async queueImages(task: ArtistTask): Promise<void> {
-    const { identifier } = task.candidate;
+  private async countImages(task: ArtistTask): Promise<void> {
     let lookupsAnswered = 0;
     const urlsByType = new Map<ArtworkType, Set<string>>(ARTWORK_TYPES.map((type) => [type, new Set<string>()]));
     // Image URLs from a public service's answer may not lead into the local network; those
@@ -296,20 +323,14 @@ class PrecacheRun {
       }
     }
     for (const [type, urls] of urlsByType) {
-      // What is cached or on its way counts against the type's limit, so a second run adds nothing.
-      let held = 0;
-      const candidates: string[] = [];
+      // The chain chose and queued them as the last lookup completed: jobs made since this run began are its own.
       for (const url of urls) {
-        const state = await this.urlState(url);
-        if (state === 'cached' || state === 'queued') held += 1;
-        else if (state === 'missing') candidates.push(url);
+        const cacheUrl = this.providers.images.imageFetchRequest({ artistIdentifier: task.candidate.identifier, imageType: type, url, allowPrivateAddresses: !fromPublicServices.has(url) }).url;
+        const job = await this.client.queue.get(cacheUrl);
+        if (job === null || job.createdAt < this.startedAt) continue;
+        this.counts.imagesQueued += 1;
+        if (this.options.work) this.fetchingImages.push(cacheUrl);
       }
-      const room = this.options.limits[type] - held;
-      if (room <= 0 || candidates.length === 0) continue;
-      const allowPrivateAddresses = candidates.every((url) => !fromPublicServices.has(url));
-      const queued = await this.providers.images.fillQueue({ artistIdentifier: identifier, imageType: type, urls: candidates, maxItems: room, allowPrivateAddresses });
-      this.counts.imagesQueued += queued.length;
-      if (this.options.work) this.fetchingImages.push(...queued);
     }
     // Failed only when no lookup answered because one failed: lookups that found nothing leave an artist without images, not failed.
     const failure = task.lookups.find((lookup) => lookup.failure !== undefined)?.failure;
@@ -347,12 +368,17 @@ class PrecacheRun {
     list.unshift(...waiting);
   }
 
+  /**
+   * Where a URL of a chain is. Its job counts first: an answer is stored before its job
+   * completes with the chain's next steps, so 'cached' waits for that completion.
+   */
   private async urlState(url: string): Promise<UrlState> {
+    const job = await this.client.queue.get(url);
+    if (job !== null && (job.state === 'pending' || job.state === 'running')) return 'queued';
     const summary = await this.client.storage.retrieveSummaryByUrl(url);
     if (summary !== null) return summary.statusCode === 200 ? 'cached' : 'not-found';
-    const job = await this.client.queue.get(url);
     if (job === null || job.state === 'done') return 'missing';
-    return job.state === 'failed' ? 'failed' : 'queued';
+    return 'failed';
   }
 
   /** Why the request for `url` failed for good, from its job's last error. */

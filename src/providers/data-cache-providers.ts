@@ -20,6 +20,10 @@ import { defaultCacheDirectory } from '../storage/cache-directory.js';
 import { DataStorage } from '../storage/data-storage.js';
 import { describeValue, isPlainObject, optionalFiniteNumber, requireHttpUrl, requireName, requireOptionsObject, requireString } from '../validation.js';
 import { ApiProvider } from './api/api-provider.js';
+import { ARTIST_CHAIN, artistChainStart, artistChainStep, type ArtistChainDependencies, type ChainArtist } from './artist-chain/artist-chain.js';
+import { ARTWORK_TYPES, DEFAULT_ARTWORK_LIMITS, type ArtworkType } from './artist-chain/artwork-sources.js';
+import { runChainNow, type WarmReport } from './artist-chain/warm-now.js';
+import { PRIORITY } from '../queue/job-queue.js';
 import { ImagesProvider } from './images/images-provider.js';
 import { MusicBrainzProvider } from './musicbrainz/musicbrainz-provider.js';
 import { resolveProviders, type DataCacheProvidersOptions, type ResolvedProvider } from './provider-options.js';
@@ -179,6 +183,64 @@ export class DataCacheProviders {
     return this.#settings.get(requireName('provider', provider))?.baseUrl !== undefined;
   }
 
+  /**
+   * Queues an artist's whole chain (MusicBrainz search → the artist picked → TheAudioDB's
+   * lookup, then fanart.tv's when a key is configured → a sample of the images they list) for
+   * any worker on the cache to carry to the end, each step queued as the one before completes.
+   * Resolves at once; `added: false` when its search was queued already.
+   *
+   * @example await providers.queueArtist({ name: 'Simon & Garfunkel', parts: ['Simon', 'Garfunkel'] })
+   */
+  async queueArtist(artist: ChainArtist, options: ArtistWarmOptions = {}): Promise<{ added: boolean }> {
+    const checked = checkChainArtist(artist);
+    const { client } = await this.#open();
+    const start = artistChainStart(this.#artistChainDependencies(client), checked, this.#chainOptions(options, PRIORITY.batch));
+    return client.queueFetch(start);
+  }
+
+  /**
+   * Warms an artist the app expects next (the rest of the playlist, say), so the artwork is
+   * there when the track starts: `immediate` (the default) runs the whole chain now, in this
+   * process, at live priority, and resolves when it is done; `immediate: false` queues it for
+   * a worker, as queueArtist does.
+   *
+   * @example await providers.warmArtist('Daft Punk') // { fetched: 9, failed: 0 }
+   */
+  async warmArtist(name: string, options: ArtistWarmOptions & { immediate?: boolean } = {}): Promise<WarmReport> {
+    const input = requireOptionsObject('warmArtist options', options);
+    const artist = checkChainArtist({ name });
+    if (input.immediate === false) {
+      await this.queueArtist(artist, options);
+      return { fetched: 0, failed: 0 };
+    }
+    const { client } = await this.#open();
+    const dependencies = this.#artistChainDependencies(client);
+    return runChainNow(client, artistChainStart(dependencies, artist, this.#chainOptions(options, PRIORITY.live)), artistChainStep(dependencies));
+  }
+
+  #chainOptions(options: ArtistWarmOptions, priority: number): { sources: string[]; limits: Record<ArtworkType, number>; priority: number } {
+    const limits = { ...DEFAULT_ARTWORK_LIMITS };
+    if (options.artworkLimits !== undefined) {
+      if (!isPlainObject(options.artworkLimits)) throw new InvalidArgumentError(`artworkLimits must be an object such as { fanart: 10 }, got ${describeValue(options.artworkLimits)}.`);
+      for (const [type, limit] of Object.entries(options.artworkLimits)) {
+        if (!(ARTWORK_TYPES as readonly string[]).includes(type)) throw new InvalidArgumentError(`artworkLimits.${type}: the image types are ${ARTWORK_TYPES.join(', ')}.`);
+        limits[type as ArtworkType] = optionalFiniteNumber(`artworkLimits.${type}`, limit, 0, { min: 0, max: 1000, integer: true });
+      }
+    }
+    return { sources: this.hasApiKey('fanarttv') ? ['theaudiodb', 'fanarttv'] : ['theaudiodb'], limits, priority: options.priority === undefined ? priority : optionalFiniteNumber('priority', options.priority, priority, { min: 0, integer: true }) };
+  }
+
+  #artistChainDependencies(client: DataCacheClient): ArtistChainDependencies {
+    return {
+      searchRequest: (name) => this.musicbrainz.artistSearchRequest(name),
+      lookupRequest: (provider, url, identifier) => this.api.apiFetchRequest({ url, provider, identifier, immediate: false }),
+      imageRequest: (identifier, imageType, url, allowPrivateAddresses) => this.images.imageFetchRequest({ artistIdentifier: identifier, imageType, url, allowPrivateAddresses }),
+      isMirrored: (provider) => this.isMirrored(provider),
+      storage: client.storage,
+      queue: client.queue,
+    };
+  }
+
   /** The client underneath (after initialize()). */
   get client(): DataCacheClient {
     return this.#requireOpened('client').client;
@@ -283,6 +345,8 @@ export class DataCacheProviders {
           clock: this.#clock,
           analytics,
         });
+        // Any worker of this process carries artist chains on, whoever queued them.
+        client.registerChainStep(ARTIST_CHAIN, artistChainStep(this.#artistChainDependencies(client)));
         this.#opened = { storage, client, analytics, ...(standIn === undefined ? {} : { standIn }) };
         return this.#opened;
       } catch (error) {
@@ -336,6 +400,23 @@ export function getProviders(options: DataCacheProvidersOptions = {}): DataCache
     );
   }
   return existing;
+}
+
+/** Options of queueArtist and warmArtist. */
+export interface ArtistWarmOptions {
+  /** How many images of each type the artist keeps. Default thumbnail 3, logo 3, banner 3, fanart 20. */
+  artworkLimits?: Partial<Record<ArtworkType, number>>;
+  /** Queue priority of the chain's fetches. Default batch (2) for queueArtist, live (1) for warmArtist. */
+  priority?: number;
+}
+
+function checkChainArtist(artist: unknown): ChainArtist {
+  if (!isPlainObject(artist)) throw new InvalidArgumentError(`an artist is { name, parts? }, got ${describeValue(artist)}.`);
+  const name = requireString('name', artist.name, { maxLength: 512 });
+  if (name.trim() === '') throw new InvalidArgumentError('name is empty: an artist has a name.');
+  if (artist.parts === undefined) return { name };
+  if (!Array.isArray(artist.parts) || artist.parts.length > 20) throw new InvalidArgumentError(`parts must be a list of at most 20 names, got ${describeValue(artist.parts)}.`);
+  return { name, parts: artist.parts.map((part, index) => requireString(`parts[${index}]`, part, { maxLength: 512 })) };
 }
 
 /** An independent DataCacheProviders (its own connection, client and workers), not shared. */

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { artistCandidates, ArtistSet } from '../../src/precache/artist-names.js';
 
@@ -29,17 +30,98 @@ describe('artist names from a library field', () => {
   it('does not split words that only contain the markers', () => {
     expect(names('Feathers')).toEqual(['Feathers']);
     expect(names('Left Feat')).toEqual(['Left Feat']);
-    expect(names('AC/DC')).toEqual(['AC/DC']);
-    expect(names('Florence + the Machine')).toEqual(['Florence + the Machine']);
+    expect(names('Jay-Z')).toEqual(['Jay-Z']);
+    expect(names('-M-')).toEqual(['-M-']);
+  });
+
+  it('searches "/", " x " and " + " names whole first, like "&" (AC/DC is found whole)', () => {
+    // "/" and " + " once kept names whole with no parts; they now join like "&".
+    expect(names('AC/DC')).toEqual([['AC/DC', ['AC', 'DC']]]);
+    expect(names('Florence + the Machine')).toEqual([['Florence + the Machine', ['Florence', 'the Machine']]]);
+    expect(names('Ganja White Night x Subtronics')).toEqual([['Ganja White Night x Subtronics', ['Ganja White Night', 'Subtronics']]]);
+    expect(names('Malcolm X')).toEqual(['Malcolm X']);
+  });
+
+  it('always splits ";" and a slash with a space beside it, which no artist name holds', () => {
+    expect(names('Beyoncé;JAY-Z')).toEqual(['Beyoncé', 'JAY-Z']);
+    expect(names('ALAIA; Gallo; DJ Dan')).toEqual(['ALAIA', 'Gallo', 'DJ Dan']);
+    expect(names('Blue Amazon / Transa')).toEqual(['Blue Amazon', 'Transa']);
+    expect(names('Moskardi /Andre Guarda')).toEqual(['Moskardi', 'Andre Guarda']);
+  });
+
+  it('drops joiners left dangling at the ends', () => {
+    expect(names('Teto, Matuê - ')).toEqual([['Teto, Matuê', ['Teto', 'Matuê']]]);
+    expect(names('9A -')).toEqual(['9A']);
+    expect(names('Alok;')).toEqual(['Alok']);
+  });
+
+  it('keeps the artist of a field holding "Artist - Title", promo addresses and all', () => {
+    expect(names('Santé - Awake feat. J.U.D.G.E. (Agoria Remix) zipy.org')).toEqual(['Santé']);
+    expect(names('Maceo Plex - Conjure Dreams DEEPDJ.ORG')).toEqual(['Maceo Plex']);
+    expect(names('Andre Galluzzi, Dana Ruh - Beetle (Original Mix) www.4DJ.us')).toEqual([['Andre Galluzzi, Dana Ruh', ['Andre Galluzzi', 'Dana Ruh']]]);
+  });
+
+  it('is not fooled by web addresses', () => {
+    for (const field of ['Afritunez.com', 'www.FunMaza.Com', 'https://example.org/a', '[HouseMusic365.Com]']) expect(names(field)).toEqual([]);
+    expect(names('Akon @ newestmp3s.com')).toEqual(['Akon']);
+    expect(names(' [www.cmf-team.info] Space DJz')).toEqual(['Space DJz']);
+    expect(names('http://vk.com/publicsoundfamily Oliver Koletzki')).toEqual(['Oliver Koletzki']);
+  });
+
+  it('decodes XML entities an exporter escaped twice', () => {
+    expect(names('ALTHEA &amp;amp; DONNA')).toEqual([['ALTHEA & DONNA', ['ALTHEA', 'DONNA']]]);
+    expect(names('Guns N&#39; Roses')).toEqual(["Guns N' Roses"]);
+    expect(names('&lt;unknown&gt;')).toEqual([]);
+  });
+
+  it('falls back from a zero-padded track number, but keeps names that start with a number', () => {
+    expect(names('01 Espoir 2000')).toEqual([['01 Espoir 2000', ['Espoir 2000']]]);
+    expect(names('1-04 Ladytron')).toEqual([['1-04 Ladytron', ['Ladytron']]]);
+    expect(names('50 Cent')).toEqual(['50 Cent']);
+    expect(names('2 Unlimited')).toEqual(['2 Unlimited']);
   });
 
   it('skips compilations, unknowns and empty fields', () => {
     for (const field of ['Various Artists', 'VARIOUS', 'VA', 'Unknown Artist', '[unknown]', '', '   ', '&', ', ']) expect(names(field)).toEqual([]);
+    for (const field of ['Artiste inconnu', 'Unbekannter Interpret', 'Artista desconocido', 'Artista sconosciuto', 'Artista desconhecido', 'Onbekende artiest', 'Soundtrack']) expect(names(field)).toEqual([]);
+  });
+
+  it('skips names made only of punctuation, question marks or replacement characters', () => {
+    for (const field of ['?????', '\uFFFD\uFFFD', '!!!', '-', '01']) expect(names(field)).toEqual([]);
+    expect(names('Barry Can\uFFFDt Swim')).toEqual(['Barry Can\uFFFDt Swim']);
     expect(names('Various Artists feat. Björk')).toEqual(['Björk']);
   });
 
   it('skips a field too long to be a name instead of failing', () => {
     expect(names('x'.repeat(100_000))).toEqual([]);
+  });
+});
+
+describe('artist names, whatever the field holds', () => {
+  const anyField = fc.oneof(fc.string({ unit: 'binary', maxLength: 80 }), fc.array(fc.constantFrom('A', 'b', ' ', '&', ',', ';', '/', ' x ', ' + ', ' - ', 'feat. ', '(ft. ', ')', '&amp;', '01 ', '?', '\uFFFD', '\u0000', '\n', 'www.a.com', 'é'), { maxLength: 12 }).map((parts) => parts.join('')));
+
+  it('never throws, and never gives an empty name or one with a control character', () => {
+    fc.assert(
+      fc.property(anyField, (field) => {
+        for (const candidate of artistCandidates(field)) {
+          for (const name of [candidate.name, ...(candidate.parts ?? []).map((part) => part.name)]) {
+            expect(name.trim()).not.toBe('');
+            expect(name).toBe(name.trim());
+            expect(/\p{Cc}/u.test(name)).toBe(false);
+          }
+        }
+      }),
+    );
+  });
+
+  it('is idempotent: a name it gives is given back unchanged', () => {
+    fc.assert(
+      fc.property(anyField, (field) => {
+        for (const candidate of artistCandidates(field)) {
+          expect(artistCandidates(candidate.name).map((again) => again.name)).toEqual([candidate.name]);
+        }
+      }),
+    );
   });
 });
 

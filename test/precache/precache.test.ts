@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type { ManualClock } from '../../src/clock.js';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { ArtistSet } from '../../src/precache/artist-names.js';
-import { DEFAULT_ARTWORK_LIMITS, type ArtworkType } from '../../src/precache/artwork-sources.js';
+import { DEFAULT_ARTWORK_LIMITS, type ArtworkType } from '../../src/providers/artist-chain/artwork-sources.js';
 import { readLibraryArtists } from '../../src/precache/library/read-library.js';
 import { precacheArtists, type PrecacheProgress } from '../../src/precache/precache.js';
 import type { DataCacheProviders } from '../../src/index.js';
@@ -39,10 +40,10 @@ function expectedImages(services: FakeMusicServices, names: string[], fanartTv: 
   return total;
 }
 
-async function setUp(options: { fanartTvKey?: string } = {}): Promise<{ services: FakeMusicServices; providers: DataCacheProviders; cacheDir: string }> {
+async function setUp(options: { fanartTvKey?: string } = {}): Promise<{ services: FakeMusicServices; providers: DataCacheProviders; cacheDir: string; clock: ManualClock }> {
   const services = await startFakeMusicServices();
-  const { providers, cacheDir } = await makeTestProviders({ providers: services.providers(options) });
-  return { services, providers, cacheDir };
+  const { providers, cacheDir, clock } = await makeTestProviders({ providers: services.providers(options) });
+  return { services, providers, cacheDir, clock };
 }
 
 describe('precacheArtists', () => {
@@ -73,9 +74,11 @@ describe('precacheArtists', () => {
   });
 
   it('fetches nothing the second time: what is cached is skipped and the image limits hold', async () => {
-    const { services, providers } = await setUp({ fanartTvKey: 'fanart-key-0123456789' });
+    const { services, providers, clock } = await setUp({ fanartTvKey: 'fanart-key-0123456789' });
     const artists = await libraryArtists('collection.nml');
     await precacheArtists(providers, artists, { work: true, pollIntervalMs: 20 });
+    // A run counts the queue jobs made since it began: on the test's manual clock, that needs a tick.
+    clock.advance(1);
     const before = services.counts();
     const again = await precacheArtists(providers, await libraryArtists('collection.nml'), { work: true, pollIntervalMs: 20 });
     expect(services.counts()).toEqual(before);

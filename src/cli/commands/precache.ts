@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError as CommanderArgumentError } from 'commander';
 import { ArtistSet } from '../../precache/artist-names.js';
-import { ARTWORK_TYPES, DEFAULT_ARTWORK_LIMITS, type ArtworkType } from '../../precache/artwork-sources.js';
+import { ARTWORK_TYPES, DEFAULT_ARTWORK_LIMITS, type ArtworkType } from '../../providers/artist-chain/artwork-sources.js';
 import { LIBRARY_FORMATS, readLibraryArtists, type LibraryFormat } from '../../precache/library/read-library.js';
 import { precacheArtists } from '../../precache/precache.js';
 import { parseWholeNumber } from '../arguments.js';

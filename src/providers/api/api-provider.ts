@@ -72,9 +72,19 @@ export class ApiProvider {
 
   /** Resolves to the parsed JSON, or null when queued (`immediate: false`) or not found. */
   async cacheApiResponse<T extends JsonValue = JsonValue>(request: ApiRequest): Promise<T | null> {
+    const client = await this.client();
+    const entry = await client.getOrFetch(this.apiFetchRequest(request));
+    return entry === null ? null : entryJson<T>(entry);
+  }
+
+  /**
+   * The request `cacheApiResponse(request)` makes (cache URL, the preset's negative TTL, JSON
+   * expected), for a caller that queues or chains it itself.
+   */
+  apiFetchRequest(request: ApiRequest): FetchRequest {
     if (!isPlainObject(request)) throw new InvalidArgumentError(`cacheApiResponse() takes a request object, got ${describeValue(request)}.`);
     const provider = requireName('provider', request.provider);
-    return this.fetchJson<T>(provider, {
+    return this.jsonRequest(provider, {
       url: this.cacheUrl(provider, requireHttpUrl('url', request.url)),
       identifier: requireString('identifier', request.identifier, { allowEmpty: true, maxLength: 1024 }),
       dataType: request.dataType === undefined ? 'api' : requireName('dataType', request.dataType),
@@ -116,9 +126,13 @@ export class ApiProvider {
   }
 
   private async fetchJson<T>(provider: string, request: Omit<FetchRequest, 'provider' | 'negativeTtlSeconds' | 'expect'>): Promise<T | null> {
-    const headers = isPlainObject(request.headers) ? { accept: 'application/json', ...request.headers } : request.headers;
     const client = await this.client();
-    const entry = await client.getOrFetch({ ...request, headers, provider, negativeTtlSeconds: presetOf(provider)?.negativeTtlSeconds, expect: 'json' });
+    const entry = await client.getOrFetch(this.jsonRequest(provider, request));
     return entry === null ? null : entryJson<T>(entry);
+  }
+
+  private jsonRequest(provider: string, request: Omit<FetchRequest, 'provider' | 'negativeTtlSeconds' | 'expect'>): FetchRequest {
+    const headers = isPlainObject(request.headers) ? { accept: 'application/json', ...request.headers } : request.headers;
+    return { ...request, headers, provider, negativeTtlSeconds: presetOf(provider)?.negativeTtlSeconds, expect: 'json' };
   }
 }

@@ -1,3 +1,4 @@
+import type { FetchRequest } from '../../client/fetch-request.js';
 import type { DataCacheClient } from '../../client/data-cache-client.js';
 import { IMAGE_DATA_TYPES } from '../../client/fetch-request.js';
 import { InvalidArgumentError } from '../../errors.js';
@@ -162,10 +163,24 @@ export class ImagesProvider {
     }
     const chosen = shuffle(missing).slice(0, maxItems);
     for (const url of chosen) {
-      await client.getOrFetch({ url, identifier, dataType: imageType, provider, immediate: false, priority: PRIORITY.batch, expect: 'image', allowPrivateAddresses });
+      await client.getOrFetch(imageFetchRequest(url, identifier, imageType, provider, allowPrivateAddresses));
     }
     return chosen;
   }
+
+  /**
+   * The queued request `fillQueue` makes for one image URL (moved to the provider's base URL,
+   * batch priority, an image expected), for a caller that chains it itself.
+   */
+  imageFetchRequest(request: { artistIdentifier: string; imageType: string; url: string; provider?: string; allowPrivateAddresses?: boolean }): FetchRequest {
+    const provider = request.provider === undefined ? 'cdn' : requireName('provider', request.provider);
+    const url = providerRequestUrl(this.settings, provider, requireHttpUrl('url', request.url));
+    return imageFetchRequest(url, normalizeArtistIdentifier(request.artistIdentifier), requireName('imageType', request.imageType), provider, request.allowPrivateAddresses === true);
+  }
+}
+
+function imageFetchRequest(url: string, identifier: string, imageType: string, provider: string, allowPrivateAddresses: boolean): FetchRequest {
+  return { url, identifier, dataType: imageType, provider, immediate: false, priority: PRIORITY.batch, expect: 'image', allowPrivateAddresses };
 }
 
 function requireRequest<T>(method: string, request: T): T {

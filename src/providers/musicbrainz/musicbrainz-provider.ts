@@ -1,3 +1,4 @@
+import type { FetchRequest } from '../../client/fetch-request.js';
 import type { DataCacheClient } from '../../client/data-cache-client.js';
 import { clientGetter, type ClientSource } from '../client-source.js';
 import { InvalidArgumentError } from '../../errors.js';
@@ -113,18 +114,23 @@ export class MusicBrainzProvider {
     return this.get(url, id, optionalBoolean('immediate', options.immediate, true));
   }
 
+  /**
+   * The request `searchArtists(name)` makes, for a caller that queues or chains it itself
+   * (the artist chain's first step).
+   */
+  artistSearchRequest(name: string): FetchRequest {
+    return fetchRequestOf(this.searchUrl('artist', name), normalizeArtistIdentifier(name), false);
+  }
+
   private async get<T>(url: string, identifier: string, immediate: boolean): Promise<T | null> {
-    const entry = await (await this.client()).getOrFetch({
-      url,
-      identifier,
-      dataType: 'musicbrainz',
-      provider: 'musicbrainz',
-      immediate,
-      headers: { accept: 'application/json' },
-      expect: 'json',
-    });
+    const entry = await (await this.client()).getOrFetch(fetchRequestOf(url, identifier, immediate));
     return entry === null ? null : entryJson<T>(entry);
   }
+}
+
+/** Every MusicBrainz request: JSON, filed under `musicbrainz`. */
+function fetchRequestOf(url: string, identifier: string, immediate: boolean): FetchRequest {
+  return { url, identifier, dataType: 'musicbrainz', provider: 'musicbrainz', immediate, headers: { accept: 'application/json' }, expect: 'json' };
 }
 
 /** Includes are words such as `url-rels`; sorted and space-joined (sent as `a+b`) so the cache key is canonical. */

@@ -87,7 +87,7 @@ describe.skipIf(postgres === undefined)('PostgresQueue', () => {
     const [first] = await queue.claim('w1');
     expect(await queue.fail(first!, 'w1', 'a 503', { followUps: [job('https://i/after')] })).toBe('retrying');
     expect(await queue.get('https://i/after')).toBeNull();
-    await until(async () => (await queue.hasRunnableWork()) === true, 'the retry is runnable');
+    await until(async () => await queue.hasRunnableWork(), 'the retry is runnable');
     const [second] = await queue.claim('w1');
     expect(await queue.fail(second!, 'w1', 'a 503 again', { followUps: [job('https://i/after')] })).toBe('failed');
     expect((await queue.get('https://i/after'))!.state).toBe('pending');

@@ -1,4 +1,4 @@
-import type { JsonValue } from '../validation.js';
+import type { JsonValue } from '../../validation.js';
 
 /** The artist image types the pre-cacher fills, as the images provider files them. */
 export type ArtworkType = 'thumbnail' | 'logo' | 'banner' | 'fanart';

@@ -1,4 +1,4 @@
-import type { MusicBrainzEntity, SearchResult } from '../providers/musicbrainz/musicbrainz-provider.js';
+import type { MusicBrainzEntity, SearchResult } from '../musicbrainz/musicbrainz-provider.js';
 
 /**
  * The MusicBrainz id of the artist a library name means, from an artist search's answer, or
