@@ -12,7 +12,7 @@ export {
 } from './client/fetch-request.js';
 export type { ClientEvents } from './client/events.js';
 export { RequestQueue } from './backends/sqlite/sqlite-queue.js';
-export { PRIORITY, type EnqueueOptions, type JobCount, type JobQueue, type JobState, type QueuedJob } from './queue/job-queue.js';
+export { PRIORITY, type EnqueueOptions, type FailOptions, type JobCount, type JobQueue, type JobState, type QueuedJob } from './queue/job-queue.js';
 export { QueuePolicy, type QueueOptions } from './queue/queue-policy.js';
 export { MergedChangeFeed, type ChangeFeed } from './queue/change-feed.js';
 export type { DrainOptions, DrainReport } from './queue/drain-queue.js';
@@ -20,6 +20,7 @@ export {
   createProviders,
   DataCacheProviders,
   getProviders,
+  type ArtistWarmOptions,
   type ProcessQueueOptions,
   type ProvidersStats,
   type StatsOptions,
@@ -117,7 +118,13 @@ export {
 export { artistCandidates, ArtistSet, type ArtistCandidate } from './precache/artist-names.js';
 export { matchArtist } from './providers/artist-chain/artist-match.js';
 export { ARTWORK_TYPES, DEFAULT_ARTWORK_LIMITS, type ArtworkType } from './providers/artist-chain/artwork-sources.js';
-export { LIBRARY_FORMATS, readLibraryArtists, type LibraryFormat, type ReadLibraryOptions } from './precache/library/read-library.js';
+export { LIBRARY_FORMATS, readLibraryArtists, readLibraryTracks, type LibraryFormat, type ReadLibraryOptions } from './precache/library/read-library.js';
+export { LibraryReadReport, type LibraryTrack } from './precache/library/library-track.js';
+export { findLibraries, type FoundLibrary } from './precache/library/library-locations.js';
+export type { ChainStep, ChainStepContext } from './client/chains.js';
+export type { ChainLink } from './client/fetch-request.js';
+export type { ChainArtist } from './providers/artist-chain/artist-chain.js';
+export type { WarmReport } from './providers/artist-chain/warm-now.js';
 export { precacheArtists, type PrecacheFailureReason, type PrecacheOptions, type PrecacheProgress } from './precache/precache.js';
 
 // The dashboard

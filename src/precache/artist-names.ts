@@ -158,6 +158,7 @@ function tidy(text: string): string {
  */
 export class ArtistSet {
   private readonly byIdentifier = new Map<string, ArtistCandidate>();
+  private readonly plays = new Map<string, { count: number; lastPlayedAt: number }>();
   /** Library fields read, for the report. */
   fields = 0;
 
@@ -166,6 +167,24 @@ export class ArtistSet {
     this.fields += 1;
     let added = 0;
     for (const candidate of artistCandidates(field)) if (this.add(candidate)) added += 1;
+    return added;
+  }
+
+  /**
+   * Adds the artists of one track with its plays (where the application counts them), so
+   * `values()` puts the artists the DJ plays most, and most recently, first.
+   */
+  addTrack(track: { artist: string; playCount?: number; lastPlayedAt?: number }): number {
+    this.fields += 1;
+    let added = 0;
+    const count = Number.isFinite(track.playCount) && track.playCount! > 0 ? track.playCount! : 0;
+    const lastPlayedAt = Number.isFinite(track.lastPlayedAt) ? track.lastPlayedAt! : 0;
+    for (const candidate of artistCandidates(track.artist)) {
+      if (this.add(candidate)) added += 1;
+      if (count === 0 && lastPlayedAt === 0) continue;
+      const known = this.plays.get(candidate.identifier) ?? { count: 0, lastPlayedAt: 0 };
+      this.plays.set(candidate.identifier, { count: known.count + count, lastPlayedAt: Math.max(known.lastPlayedAt, lastPlayedAt) });
+    }
     return added;
   }
 
@@ -184,7 +203,23 @@ export class ArtistSet {
     return this.byIdentifier.size;
   }
 
+  /** Plays of an artist across the tracks added (0 when the library counts none). */
+  playsOf(identifier: string): { count: number; lastPlayedAt: number | null } {
+    const plays = this.plays.get(identifier);
+    return { count: plays?.count ?? 0, lastPlayedAt: plays === undefined || plays.lastPlayedAt === 0 ? null : plays.lastPlayedAt };
+  }
+
+  /**
+   * The artists, those played most first, then most recently played, then in the order the
+   * library lists them (a stable sort: a library without play counts keeps its order).
+   */
   values(): ArtistCandidate[] {
-    return [...this.byIdentifier.values()];
+    const artists = [...this.byIdentifier.values()];
+    if (this.plays.size === 0) return artists;
+    return artists.sort((a, b) => {
+      const playsA = this.plays.get(a.identifier);
+      const playsB = this.plays.get(b.identifier);
+      return (playsB?.count ?? 0) - (playsA?.count ?? 0) || (playsB?.lastPlayedAt ?? 0) - (playsA?.lastPlayedAt ?? 0);
+    });
   }
 }

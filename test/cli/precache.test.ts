@@ -59,7 +59,7 @@ describe('datacache precache', () => {
     const services = await startFakeMusicServices();
     const cacheDir = await cacheFor(services);
     // No worker runs: the searches stay queued until the run is stopped.
-    const waiting = startTypeScript(cli, ['precache', fixture('artists.txt')], { env: environment(cacheDir) });
+    const waiting = startTypeScript(cli, ['precache', fixture('artists.txt'), '--follow'], { env: environment(cacheDir) });
     await waiting.printed('precache: 0/4 artists');
     waiting.kill('SIGINT');
     const stopped = await waiting.exited;
@@ -77,13 +77,44 @@ describe('datacache precache', () => {
     expect(new Set(paths).size).toBe(paths.length);
   }, 60_000);
 
+  it('queues every chain and exits at once; a worker started afterwards, and killed mid-chain, leaves the rest to another that finishes every chain', async () => {
+    const services = await startFakeMusicServices();
+    const cacheDir = await cacheFor(services);
+    const queued = await datacache(cacheDir, ['precache', fixture('collection.nml')]);
+    expect(queued.code, queued.stderr).toBe(0);
+    expect(queued.stdout).toMatch(/^queued \d+ artists; any worker on this cache carries them on/m);
+    expect(services.counts().musicbrainz).toBe(0);
+    // A worker takes the chains a little way, and is killed as a crash would.
+    const first = startTypeScript(cli, ['worker'], { env: environment(cacheDir) });
+    await first.printed('worker started');
+    await expect.poll(() => services.counts().musicbrainz, { timeout: 30_000 }).toBeGreaterThan(0);
+    first.kill('SIGKILL');
+    await first.exited;
+    // Another worker carries every chain to its end: the follow-up run then finds nothing to do.
+    const second = startTypeScript(cli, ['worker'], { env: environment(cacheDir) });
+    await second.printed('worker started');
+    try {
+      const followed = await datacache(cacheDir, ['precache', fixture('collection.nml'), '--follow', '--json'], {}, 150_000);
+      expect(followed.code, followed.stderr).toBe(0);
+      const report = JSON.parse(followed.stdout) as { artistsDone: number; artists: number; matched: number; failed: number };
+      expect(report).toMatchObject({ artistsDone: report.artists, matched: 5, failed: 0 });
+      await expect.poll(() => services.counts().images, { timeout: 30_000 }).toBeGreaterThan(0);
+      const paths = services.server.requests.map((request) => request.path);
+      // At-least-once under SIGKILL: a request the killed worker was making may be made again; nothing more.
+      expect(paths.length - new Set(paths).size).toBeLessThanOrEqual(3);
+    } finally {
+      second.kill('SIGINT');
+      await second.exited;
+    }
+  }, 180_000);
+
   it('leaves the fetching to a running `datacache worker` in another process', async () => {
     const services = await startFakeMusicServices();
     const cacheDir = await cacheFor(services);
     const worker = startTypeScript(cli, ['worker'], { env: environment(cacheDir) });
     await worker.printed('worker started');
     try {
-      const result = await datacache(cacheDir, ['precache', fixture('playlist.m3u8'), '--json']);
+      const result = await datacache(cacheDir, ['precache', fixture('playlist.m3u8'), '--follow', '--json']);
       expect(result.code, result.stderr).toBe(0);
       const report = JSON.parse(result.stdout) as { matched: number; imagesQueued: number; imagesFetched: number };
       expect(report).toMatchObject({ matched: 4, imagesFetched: 0 });

@@ -143,3 +143,25 @@ describe('ArtistSet', () => {
     expect(artists.values().map((artist) => artist.identifier)).toEqual(['beyoncé', 'beyonce']);
   });
 });
+
+describe('ArtistSet ordered by what the DJ plays', () => {
+  it('puts the artists played most first, then the most recently played, then the library order; a split name shares its plays', () => {
+    const artists = new ArtistSet();
+    artists.addTrack({ artist: 'Never Played' });
+    artists.addTrack({ artist: 'Daft Punk', playCount: 3, lastPlayedAt: 1000 });
+    artists.addTrack({ artist: 'Air', playCount: 5, lastPlayedAt: 500 });
+    artists.addTrack({ artist: 'Daft Punk', playCount: 4, lastPlayedAt: 2000 });
+    artists.addTrack({ artist: 'Röyksopp', playCount: 1, lastPlayedAt: 9000 });
+    artists.addTrack({ artist: 'Moderat', playCount: 1, lastPlayedAt: 8000 });
+    artists.addTrack({ artist: 'Beyoncé;JAY-Z', playCount: 2 });
+    expect(artists.values().map((artist) => artist.name)).toEqual(['Daft Punk', 'Air', 'Beyoncé', 'JAY-Z', 'Röyksopp', 'Moderat', 'Never Played']);
+    expect(artists.playsOf('daft punk')).toEqual({ count: 7, lastPlayedAt: 2000 });
+    expect(artists.playsOf('never played')).toEqual({ count: 0, lastPlayedAt: null });
+  });
+
+  it('keeps the library order when the library counts no plays', () => {
+    const artists = new ArtistSet();
+    for (const artist of ['C', 'A', 'B']) artists.addTrack({ artist: `Artist ${artist}` });
+    expect(artists.values().map((artist) => artist.name)).toEqual(['Artist C', 'Artist A', 'Artist B']);
+  });
+});

@@ -53,6 +53,21 @@ describe('reading DJ libraries', () => {
     await expect(fieldsOf(fixture('rekordbox.xml'), { format: 'nml' as never })).rejects.toBeInstanceOf(InvalidArgumentError);
   });
 
+  it('refuses a binary file that is no library, and an SQLite database of another application, before reading a single artist', async () => {
+    const directory = await temporaryDirectory();
+    const binary = join(directory, 'database V3');
+    await writeFile(binary, Buffer.concat([Buffer.from('vrsn'), Buffer.alloc(64, 0), Buffer.from('Daft Punk\u0000\u0000')]));
+    const first = await fieldsOf(binary).catch((caught: unknown) => caught);
+    expect(first).toBeInstanceOf(LibraryFormatError);
+    expect(String(first)).toMatch(/a binary file that is not a DJ library/);
+    const Database = (await import('better-sqlite3')).default;
+    const other = join(directory, 'notes.sqlite');
+    const database = new Database(other);
+    database.exec("CREATE TABLE notes (artist TEXT); INSERT INTO notes VALUES ('Daft Punk')");
+    database.close();
+    await expect(fieldsOf(other)).rejects.toThrow(/not the library of a DJ application/);
+  });
+
   it('says which line is broken in malformed XML', async () => {
     const directory = await temporaryDirectory();
     const broken = join(directory, 'collection.nml');

@@ -1,7 +1,8 @@
 import { Command, InvalidArgumentError as CommanderArgumentError } from 'commander';
 import { ArtistSet } from '../../precache/artist-names.js';
 import { ARTWORK_TYPES, DEFAULT_ARTWORK_LIMITS, type ArtworkType } from '../../providers/artist-chain/artwork-sources.js';
-import { LIBRARY_FORMATS, readLibraryArtists, type LibraryFormat } from '../../precache/library/read-library.js';
+import { LibraryReadReport } from '../../precache/library/library-track.js';
+import { LIBRARY_FORMATS, readLibraryTracks, type LibraryFormat } from '../../precache/library/read-library.js';
 import { precacheArtists } from '../../precache/precache.js';
 import { parseWholeNumber } from '../arguments.js';
 import { globalOptions, withProviders, writeJson, type CliContext } from '../cli-context.js';
@@ -11,16 +12,18 @@ import { describeFailures, describeProgress, progressDisplay } from '../progress
 interface PrecacheCommandOptions {
   format?: LibraryFormat;
   work?: boolean;
+  follow?: boolean;
   concurrency: string;
   images?: Partial<Record<ArtworkType, number>>;
   dryRun?: boolean;
 }
 
 /**
- * `datacache precache LIBRARY`: queues the MusicBrainz search and the artist images of every
- * artist in a DJ library, follows the work to its end (or does it, with --work), and can be
- * stopped and run again. Exits 3 when any artist failed (a request failed for good: the
- * network, the service), after saying why; 130 when stopped.
+ * `datacache precache LIBRARY`: queues every artist's chain (MusicBrainz search, artwork
+ * lookups, images), those the DJ plays most first, and exits: any worker on the cache carries
+ * the chains to their end. `--follow` follows them to the end, `--work` also does the work;
+ * both can be stopped and run again. Exits 3 when any artist failed (a request failed for
+ * good: the network, the service), after saying why; 130 when stopped.
  */
 export function precacheCommand(context: CliContext): Command {
   return new Command('precache')
@@ -30,10 +33,11 @@ export function precacheCommand(context: CliContext): Command {
       if (!(LIBRARY_FORMATS as readonly string[]).includes(value)) throw new CommanderArgumentError(`use one of ${LIBRARY_FORMATS.join(', ')}.`);
       return value;
     })
-    .option('--work', 'fetch in this process instead of leaving the queue to a running `datacache worker`')
+    .option('--work', 'fetch in this process instead of leaving the queue to a running `datacache worker` (implies --follow)')
+    .option('--follow', 'follow the queued chains to their end and report, instead of exiting once they are queued')
     .option('--concurrency <n>', 'fetches at once with --work', '3')
     .option('--images <limits>', `images kept per artist and type, e.g. "fanart=10,logo=1" (default ${ARTWORK_TYPES.map((type) => `${type}=${DEFAULT_ARTWORK_LIMITS[type]}`).join(',')})`, parseImageLimits)
-    .option('--dry-run', 'list the artists found in the library and stop; nothing is queued')
+    .option('--dry-run', 'list the artists found in the library, in the order they would be queued (plays first), and stop; nothing is queued')
     .option('--json', 'print the final report as JSON')
     .addHelpText('after', `
 Names are tidied and split: "A feat. B", "A ft. B", "A vs. B" are two artists; "A & B" and "A, B" are
@@ -42,14 +46,27 @@ skipped. Ctrl-C stops; running the same command again skips what is cached or qu
     .action(async (library: string, options: PrecacheCommandOptions, command: Command) => {
       const json = globalOptions(command).json === true;
       const artists = new ArtistSet();
-      for await (const field of readLibraryArtists(library, { format: options.format })) artists.addField(field);
+      const read = new LibraryReadReport();
+      for await (const track of readLibraryTracks(library, { format: options.format, report: read })) artists.addTrack(track);
       if (options.dryRun === true) {
-        if (json) writeJson(context, { tracks: artists.fields, artists: artists.values().map((artist) => ({ name: artist.name, parts: artist.parts?.map((part) => part.name) ?? null })) });
-        else for (const artist of artists.values()) context.write(`${artist.name}${artist.parts === undefined ? '' : `  (or: ${artist.parts.map((part) => part.name).join(' | ')})`}\n`);
+        if (json) {
+          writeJson(context, {
+            tracks: artists.fields,
+            unreadable: Object.fromEntries(read.skipped),
+            artists: artists.values().map((artist) => ({ name: artist.name, parts: artist.parts?.map((part) => part.name) ?? null, plays: artists.playsOf(artist.identifier).count, lastPlayedAt: artists.playsOf(artist.identifier).lastPlayedAt })),
+          });
+        } else {
+          for (const artist of artists.values()) {
+            const plays = artists.playsOf(artist.identifier).count;
+            context.write(`${artist.name}${artist.parts === undefined ? '' : `  (or: ${artist.parts.map((part) => part.name).join(' | ')})`}${plays > 0 ? `  [${plays} ${plays === 1 ? 'play' : 'plays'}]` : ''}\n`);
+          }
+        }
         return;
       }
-      context.writeError(`${library}: ${artists.fields} tracks with an artist, ${artists.size} artists\n`);
+      const unreadable = read.skippedCount;
+      context.writeError(`${library}: ${artists.fields} tracks with an artist, ${artists.size} artists${unreadable > 0 ? `; ${unreadable} tracks could not be read (${[...read.skipped].map(([reason, count]) => `${count} ${reason}`).join(', ')})` : ''}\n`);
       const work = options.work === true;
+      const follow = work || options.follow === true;
       const concurrency = parseWholeNumber('--concurrency', options.concurrency, { min: 1, max: 64 });
       await withProviders(command, context, async (providers) => {
         const stop = new AbortController();
@@ -60,12 +77,18 @@ skipped. Ctrl-C stops; running the same command again skips what is cached or qu
         try {
           const report = await precacheArtists(providers, artists, {
             work,
+            follow,
             concurrency,
             artworkLimits: options.images,
             signal: stop.signal,
             onProgress: (progress) => { display.update(progress); },
           });
           display.stop();
+          if (!follow) {
+            if (json) writeJson(context, report);
+            else context.write(`queued ${report.artists} artists; any worker on this cache carries them on (datacache worker), and the same command with --follow shows the progress\n`);
+            return;
+          }
           if (json) writeJson(context, report);
           else context.write(`${report.interrupted ? 'interrupted' : 'done'}: ${describeProgress(report)}\n`);
           // A failed request is queued again by the next run, so a script can simply run it again.
