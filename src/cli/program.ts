@@ -6,6 +6,7 @@ import { imageCommand } from './commands/image.js';
 import { librariesCommand } from './commands/libraries.js';
 import { maintainCommand } from './commands/maintain.js';
 import { precacheCommand } from './commands/precache.js';
+import { warmCommand } from './commands/warm.js';
 import { purgeCommand } from './commands/purge.js';
 import { queueCommand } from './commands/queue.js';
 import { searchCommand } from './commands/search.js';
@@ -36,7 +37,7 @@ Exit codes: 0 ok, 1 nothing found or failed, 2 bad arguments, 3 network or servi
     )
     .configureOutput({ writeOut: (text) => { context.write(text); }, writeErr: (text) => { context.writeError(text); } })
     .exitOverride();
-  for (const make of [searchCommand, getCommand, imageCommand, statsCommand, queueCommand, purgeCommand, maintainCommand, workerCommand, precacheCommand, librariesCommand, serveCommand]) {
+  for (const make of [searchCommand, getCommand, imageCommand, statsCommand, queueCommand, purgeCommand, maintainCommand, workerCommand, precacheCommand, warmCommand, librariesCommand, serveCommand]) {
     program.addCommand(make(context));
   }
   inheritSettings(program);

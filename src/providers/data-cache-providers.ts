@@ -202,13 +202,14 @@ export class DataCacheProviders {
    * Warms an artist the app expects next (the rest of the playlist, say), so the artwork is
    * there when the track starts: `immediate` (the default) runs the whole chain now, in this
    * process, at live priority, and resolves when it is done; `immediate: false` queues it for
-   * a worker, as queueArtist does.
+   * a worker, as queueArtist does. Takes a name, or `{ name, parts }` for a name that may be
+   * several artists (see artistCandidates).
    *
    * @example await providers.warmArtist('Daft Punk') // { fetched: 9, failed: 0 }
    */
-  async warmArtist(name: string, options: ArtistWarmOptions & { immediate?: boolean } = {}): Promise<WarmReport> {
+  async warmArtist(artistOrName: string | ChainArtist, options: ArtistWarmOptions & { immediate?: boolean } = {}): Promise<WarmReport> {
     const input = requireOptionsObject('warmArtist options', options);
-    const artist = checkChainArtist({ name });
+    const artist = checkChainArtist(typeof artistOrName === 'string' ? { name: artistOrName } : artistOrName);
     if (input.immediate === false) {
       await this.queueArtist(artist, options);
       return { fetched: 0, failed: 0 };

@@ -1,8 +1,9 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runTypeScript, startTypeScript, type ChildResult } from '../helpers/child-process.js';
+import { createMixxxLibrary } from '../helpers/dj-databases.js';
 import { startFakeMusicServices, type FakeMusicServices } from '../helpers/fake-music-services.js';
 import { temporaryDirectory } from '../helpers/temporary-directory.js';
 
@@ -107,6 +108,41 @@ describe('datacache precache', () => {
       await second.exited;
     }
   }, 180_000);
+
+  it('with no library given, reads every library found in the usual places, the artists played most first', async () => {
+    const services = await startFakeMusicServices();
+    const cacheDir = await cacheFor(services);
+    const home = await temporaryDirectory();
+    await mkdir(join(home, '.mixxx'), { recursive: true });
+    createMixxxLibrary(join(home, '.mixxx', 'mixxxdb.sqlite'), [
+      { artist: 'Björk', playCount: 1, lastPlayedAt: 1_700_000_000_000 },
+      { artist: 'Daft Punk', playCount: 9, lastPlayedAt: 1_600_000_000_000 },
+      { artist: 'Röyksopp', playCount: 1, lastPlayedAt: 1_750_000_000_000 },
+      { artist: 'Sigur Rós' },
+    ]);
+    const dryRun = await datacache(cacheDir, ['precache', '--dry-run'], { HOME: home });
+    expect(dryRun.code, dryRun.stderr).toBe(0);
+    expect(dryRun.stderr).toMatch(/found 1 libraries: mixxx collection .*mixxxdb\.sqlite/);
+    expect(dryRun.stdout.trim().split('\n')).toEqual(['Daft Punk  [9 plays]', 'Röyksopp  [1 play]', 'Björk  [1 play]', 'Sigur Rós']);
+    const nothing = await datacache(cacheDir, ['precache'], { HOME: await temporaryDirectory() });
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toMatch(/no library given, and none found in the usual places/);
+  }, 60_000);
+
+  it('`datacache warm` fetches an expected artist whole, search to images, now; --queue leaves it to a worker', async () => {
+    const services = await startFakeMusicServices();
+    const cacheDir = await cacheFor(services);
+    const warmed = await datacache(cacheDir, ['warm', 'Björk', '--json']);
+    expect(warmed.code, warmed.stderr).toBe(0);
+    const [report] = JSON.parse(warmed.stdout) as { artist: string; fetched: number; failed: number }[];
+    // The search, TheAudioDB's lookup, and its thumbnail, logo, banner and 3 fanart (fanart.tv needs a key).
+    expect(report).toEqual({ artist: 'Björk', fetched: 8, failed: 0, queued: false });
+    expect(services.counts().images).toBe(6);
+    const queued = await datacache(cacheDir, ['warm', 'Röyksopp', '--queue']);
+    expect(queued.stdout).toBe('Röyksopp: queued\n');
+    const list = await datacache(cacheDir, ['queue', 'list', '--json']);
+    expect((JSON.parse(list.stdout) as { url: string; state: string }[]).filter((job) => job.state === 'pending').map((job) => job.url)).toEqual([expect.stringMatching(/query=R%C3%B6yksopp/)]);
+  }, 60_000);
 
   it('leaves the fetching to a running `datacache worker` in another process', async () => {
     const services = await startFakeMusicServices();

@@ -1,6 +1,8 @@
 import { Command, InvalidArgumentError as CommanderArgumentError } from 'commander';
 import { ArtistSet } from '../../precache/artist-names.js';
 import { ARTWORK_TYPES, DEFAULT_ARTWORK_LIMITS, type ArtworkType } from '../../providers/artist-chain/artwork-sources.js';
+import { InvalidArgumentError, LibraryFormatError } from '../../errors.js';
+import { findLibraries, searchedFolders } from '../../precache/library/library-locations.js';
 import { LibraryReadReport } from '../../precache/library/library-track.js';
 import { LIBRARY_FORMATS, readLibraryTracks, type LibraryFormat } from '../../precache/library/read-library.js';
 import { precacheArtists } from '../../precache/precache.js';
@@ -28,7 +30,7 @@ interface PrecacheCommandOptions {
 export function precacheCommand(context: CliContext): Command {
   return new Command('precache')
     .description('pre-cache the artists of a DJ library before a gig: MusicBrainz search, then artist images, queued at batch priority')
-    .argument('<library>', 'Traktor collection.nml, VirtualDJ database.xml, Rekordbox XML export, an M3U/M3U8 playlist, or a text file with one artist per line')
+    .argument('[libraries...]', 'library files (Traktor, rekordbox, Serato, VirtualDJ, Engine DJ, Mixxx, iTunes, M3U, tracklist.txt, a text file of artists); none: every library `datacache libraries` finds')
     .option('--format <format>', `${LIBRARY_FORMATS.join(', ')} (default: told from the file)`, (value: string) => {
       if (!(LIBRARY_FORMATS as readonly string[]).includes(value)) throw new CommanderArgumentError(`use one of ${LIBRARY_FORMATS.join(', ')}.`);
       return value;
@@ -43,11 +45,21 @@ export function precacheCommand(context: CliContext): Command {
 Names are tidied and split: "A feat. B", "A ft. B", "A vs. B" are two artists; "A & B" and "A, B" are
 one artist when MusicBrainz knows one by that name (Simon & Garfunkel), else two. "Various Artists" is
 skipped. Ctrl-C stops; running the same command again skips what is cached or queued already.`)
-    .action(async (library: string, options: PrecacheCommandOptions, command: Command) => {
+    .action(async (given: string[], options: PrecacheCommandOptions, command: Command) => {
       const json = globalOptions(command).json === true;
       const artists = new ArtistSet();
       const read = new LibraryReadReport();
-      for await (const track of readLibraryTracks(library, { format: options.format, report: read })) artists.addTrack(track);
+      const libraries = given.length > 0 ? given : await foundLibraries(context);
+      for (const path of libraries) {
+        try {
+          for await (const track of readLibraryTracks(path, { format: options.format, report: read })) artists.addTrack(track);
+        } catch (error) {
+          // A library named on the command line must be read; one found on the computer is skipped, saying why.
+          if (given.length > 0 || !(error instanceof LibraryFormatError)) throw error;
+          context.writeError(`skipped ${error.message}\n`);
+        }
+      }
+      const library = libraries.length === 1 ? libraries[0]! : `${libraries.length} libraries`;
       if (options.dryRun === true) {
         if (json) {
           writeJson(context, {
@@ -118,4 +130,15 @@ function parseImageLimits(text: string): Partial<Record<ArtworkType, number>> {
     limits[match[1] as ArtworkType] = Number(match[2]);
   }
   return limits;
+}
+
+/** Every library `datacache libraries` finds (collections and histories), said on stderr; a usage error when there is none. */
+async function foundLibraries(context: CliContext): Promise<string[]> {
+  const options = { env: context.environment };
+  const found = await findLibraries(options);
+  if (found.length === 0) {
+    throw new InvalidArgumentError(`no library given, and none found in the usual places:\n${searchedFolders(options).map((folder) => `  ${folder}`).join('\n')}\ngive the library file: datacache precache PATH`);
+  }
+  context.writeError(`found ${found.length} libraries: ${found.map((library) => `${library.app} ${library.kind} ${library.path}`).join('; ')}\n`);
+  return found.map((library) => library.path);
 }
