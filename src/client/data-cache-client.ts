@@ -24,6 +24,7 @@ import { coordinationFor } from './coordination.js';
 import type { ChangeFeed } from '../queue/change-feed.js';
 import { handOverJson } from './entry-json.js';
 import { ChainSteps, type ChainStep } from './chains.js';
+import { RefreshAhead, resolveRefreshAhead, type RefreshAheadOptions } from './refresh-ahead.js';
 
 export interface DataCacheClientOptions {
   /** An open DataStorage; the client does not close it. */
@@ -57,6 +58,8 @@ export interface WaitOptions {
 export interface WorkerHandle {
   stop(): Promise<void>;
   readonly counts: QueueWorker['counts'];
+  /** Runs a refresh-ahead round now (they also run every `refreshAhead.intervalMs`); resolves to the refreshes queued. */
+  refreshAhead(): Promise<number>;
 }
 
 const defaultSleep: Sleep = (milliseconds, signal) => sleepTimer(milliseconds, undefined, { signal });
@@ -268,15 +271,27 @@ export class DataCacheClient {
     this.chainSteps.register(kind, step);
   }
 
-  /** Runs a background worker in this process until stopped. */
-  startWorker(options: { concurrency?: number; providers?: readonly string[] } = {}): WorkerHandle {
-    const worker = new QueueWorker(this.queue, this.watcher, (job, signal) => this.runQueuedJob(job, signal), { ...options, logger: this.logger });
+  /**
+   * Runs a background worker in this process until stopped. With it, refresh-ahead (on by
+   * default; `refreshAhead: false` or options, see RefreshAheadOptions) queues refreshes of
+   * the entries read often that expire soon, within a daily budget per provider.
+   */
+  startWorker(options: { concurrency?: number; providers?: readonly string[]; refreshAhead?: boolean | RefreshAheadOptions } = {}): WorkerHandle {
+    const refreshOptions = resolveRefreshAhead(options.refreshAhead);
+    const worker = new QueueWorker(this.queue, this.watcher, (job, signal) => this.runQueuedJob(job, signal), { concurrency: options.concurrency, providers: options.providers, logger: this.logger });
+    const refresher = new RefreshAhead(this.storage, (request) => this.queueFetch(request), async (url) => {
+      const job = await this.queue.get(url);
+      return job !== null && (job.state === 'pending' || job.state === 'running');
+    }, refreshOptions, this.logger);
     this.workers.add(worker);
     worker.start();
+    refresher.start();
     return {
       counts: worker.counts,
+      refreshAhead: () => refresher.runOnce(),
       stop: async () => {
         this.workers.delete(worker);
+        await refresher.stop();
         await worker.stop();
       },
     };
@@ -326,7 +341,8 @@ export class DataCacheClient {
     const fetch = fromJobRequest(job.request);
     const cached = await this.cachedCopy(fetch.url);
     const event = { url: fetch.url, provider: fetch.provider, dataType: fetch.dataType };
-    if (cached !== null && !cached.stale) {
+    // A refresh ahead of expiry fetches a fresh copy too (conditionally); a remembered 404 it leaves alone.
+    if (cached !== null && !cached.stale && (!fetch.refresh || cached.statusCode !== 200)) {
       this.events.emit('completed', { ...event, outcome: 'already cached' });
       return { outcome: 'done', followUps: await this.followUpsOf(fetch, cached, null) };
     }

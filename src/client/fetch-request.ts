@@ -92,6 +92,11 @@ export interface FetchRequest {
    * and the fetches it gives back are queued in the same transaction as this one completes.
    */
   chain?: ChainLink;
+  /**
+   * For a queued request: fetch even if the cached copy is still fresh (conditionally, with its
+   * ETag or Last-Modified: a 304 renews it). Refresh-ahead's requests.
+   */
+  refresh?: boolean;
   signal?: AbortSignal;
   /** Called with the entry (or null) once it is known; for a queued request, when any process stored it. */
   onComplete?: (entry: import('../storage/cached-entry.js').CachedEntry | null) => void;
@@ -153,6 +158,8 @@ export interface ResolvedFetch {
   allowPrivateAddresses: boolean | null;
   /** Null when the fetch is not a step of a chain. */
   chain: ChainLink | null;
+  /** Fetch even when the cached copy is fresh (a queued refresh ahead of expiry). */
+  refresh: boolean;
 }
 
 export interface FetchDefaults {
@@ -210,6 +217,8 @@ export function resolveFetchRequest(input: unknown, defaults: FetchDefaults): Re
   }
   const chain = requireChainLink(input.chain);
   if (chain !== null && immediate) throw new InvalidArgumentError('chain is for queued requests (immediate: false): its steps run in the worker that settles the fetch.');
+  const refresh = optionalBoolean('refresh', input.refresh, false);
+  if (refresh && immediate) throw new InvalidArgumentError('refresh is for queued requests (immediate: false); a fetch now of a fresh entry is answered from the cache.');
   const metadataText = serializeMetadata('metadata', input.metadata);
   const expectedChecksum = input.expectedChecksum === undefined ? null : requireString('expectedChecksum', input.expectedChecksum, { maxLength: 64 }).toLowerCase();
   if (expectedChecksum !== null && !/^[0-9a-f]{64}$/.test(expectedChecksum)) {
@@ -240,6 +249,7 @@ export function resolveFetchRequest(input: unknown, defaults: FetchDefaults): Re
     expect,
     allowPrivateAddresses: input.allowPrivateAddresses === undefined ? null : optionalBoolean('allowPrivateAddresses', input.allowPrivateAddresses, false),
     chain,
+    refresh,
   };
 }
 
@@ -263,13 +273,14 @@ export function toJobRequest(fetch: ResolvedFetch): JsonObject {
 }
 
 export function fromJobRequest(request: JsonObject): ResolvedFetch {
-  const fetch = request as unknown as Omit<ResolvedFetch, 'expect' | 'allowPrivateAddresses' | 'chain'> & { expect?: ExpectedContent; allowPrivateAddresses?: boolean | null; chain?: ChainLink | null };
+  const fetch = request as unknown as Omit<ResolvedFetch, 'expect' | 'allowPrivateAddresses' | 'chain' | 'refresh'> & { expect?: ExpectedContent; allowPrivateAddresses?: boolean | null; chain?: ChainLink | null; refresh?: boolean };
   return {
     ...fetch,
     // Jobs queued before these existed.
     expect: fetch.expect ?? (IMAGE_DATA_TYPES.has(fetch.dataType) ? 'image' : 'any'),
     allowPrivateAddresses: fetch.allowPrivateAddresses ?? null,
     chain: fetch.chain ?? null,
+    refresh: fetch.refresh ?? false,
   };
 }
 

@@ -3,6 +3,8 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { ResolvedShared } from '../backends/postgres/connection-options.js';
 import type { InvalidationFilter, SharedEntry, SharedPut } from '../backends/postgres/pg-entry-store.js';
 import { PostgresTier } from '../backends/postgres/postgres-tier.js';
+import { prepareRefreshStatements, type RefreshStatements } from '../backends/sqlite/refresh-statements.js';
+import { refreshCandidates, takeRefreshBudget, type RefreshCandidate, type RefreshCandidateQuery } from './refresh-ahead.js';
 import { join } from 'node:path';
 import { MAX_TIMER_DELAY_MS } from '../clock.js';
 import { StorageClosedError } from '../errors.js';
@@ -48,7 +50,7 @@ import { listIdentifiers, type IdentifierListing, type IdentifierListQuery } fro
 import { collectStats } from './stats.js';
 import { SharedTierLink } from './shared-tier-link.js';
 import type { StorageInternals } from './storage-internals.js';
-import { optionalString, requireFiniteNumber } from '../validation.js';
+import { optionalString, requireFiniteNumber, requireName, requireOptionsObject } from '../validation.js';
 import { isDatabaseFault } from '../errors.js';
 import type { StoredValueType } from './value-codec.js';
 
@@ -302,6 +304,44 @@ export class DataStorage implements CacheStorage {
     const local = await listIdentifiers(this.internals, validated);
     if (this.link === undefined) return local;
     return mergeListings(local, await this.link.identifiers(validated.search ?? '', validated.dataTypes ?? null, validated.limit), validated.limit);
+  }
+
+  /**
+   * The live entries read often and recently that expire within `withinMs`, the most read
+   * first: what a worker refreshes ahead of expiry (client/refresh-ahead.ts). This machine's
+   * tier only: its own reads are what make an entry hot here.
+   *
+   * @example await storage.refreshCandidates({ withinMs: 6 * 3_600_000, minReads: 3, readWithinMs: 7 * 86_400_000, limit: 100 })
+   */
+  async refreshCandidates(query: RefreshCandidateQuery): Promise<RefreshCandidate[]> {
+    this.assertOpen('refreshCandidates');
+    const input = requireOptionsObject('refreshCandidates query', query);
+    const checked: RefreshCandidateQuery = {
+      withinMs: requireFiniteNumber('withinMs', input.withinMs, { min: 0 }),
+      minReads: requireFiniteNumber('minReads', input.minReads, { min: 0, integer: true }),
+      readWithinMs: requireFiniteNumber('readWithinMs', input.readWithinMs, { min: 0 }),
+      limit: requireFiniteNumber('limit', input.limit, { min: 1, max: 10_000, integer: true }),
+    };
+    return refreshCandidates(this.internals, this.refreshStatements(), checked);
+  }
+
+  /**
+   * Takes up to `wanted` refreshes from the provider's budget for today (UTC), out of
+   * `dailyLimit`, shared by every process of this machine; resolves to how many it got.
+   */
+  async takeRefreshBudget(provider: string, wanted: number, dailyLimit: number): Promise<number> {
+    this.assertOpen('takeRefreshBudget');
+    requireName('provider', provider);
+    requireFiniteNumber('wanted', wanted, { min: 0, integer: true });
+    requireFiniteNumber('dailyLimit', dailyLimit, { min: 0, integer: true });
+    return takeRefreshBudget(this.internals, this.refreshStatements(), provider, wanted, dailyLimit);
+  }
+
+  private refreshStatementsPrepared: RefreshStatements | undefined;
+
+  private refreshStatements(): RefreshStatements {
+    this.refreshStatementsPrepared ??= prepareRefreshStatements(this.connection.database);
+    return this.refreshStatementsPrepared;
   }
 
   /** Entries and bytes, by provider and data type, expired entries and the budget. */

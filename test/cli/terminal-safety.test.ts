@@ -40,7 +40,8 @@ describe('untrusted text in plain output', () => {
     const environment = cliEnvironment(cacheDir);
     const dryRun = await runInProcess(['precache', library, '--dry-run'], { environment });
     expect(dryRun.code, dryRun.stderr).toBe(0);
-    expect(dryRun.stdout).toBe('Good Artist\nBad]0;pwned[2J31m Artist\n');
+    // Control characters become spaces, and ";" joins two artists (issue 15's rule): no escape sequence survives.
+    expect(dryRun.stdout).toBe('Good Artist\nBad ]0\npwned [2J 31m Artist\n');
     const unknown = await runInProcess([`frob${HOSTILE}`], { environment });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown command 'frob\]0;pwned\[2J31m'/u);

@@ -12,7 +12,7 @@ import { importLegacyCache, type LegacyImportReport } from './legacy-import.js';
  * Times are INTEGER milliseconds since the Unix epoch. `file_path` is relative to the cache
  * directory with `/` separators, so a cache directory can move between machines.
  */
-export const CURRENT_SCHEMA_VERSION = 9;
+export const CURRENT_SCHEMA_VERSION = 10;
 
 interface Migration {
   toVersion: number;
@@ -261,6 +261,14 @@ const migrations: Migration[] = [
     apply(database) {
       // Kept in the machine's database, not a process's memory: whichever of its processes sees the tier come back writes them back.
       database.exec('CREATE TABLE shared_write_backs (url TEXT PRIMARY KEY, added_at INTEGER NOT NULL)');
+    },
+  },
+  {
+    toVersion: 10,
+    description: 'refreshes ahead of expiry counted per provider and day, against their daily budget',
+    apply(database) {
+      // In the database, not a worker's memory: every worker of the machine draws on one budget, and a restart does not reset it.
+      database.exec('CREATE TABLE refresh_budget (provider TEXT NOT NULL, day TEXT NOT NULL, used INTEGER NOT NULL, PRIMARY KEY (provider, day)) WITHOUT ROWID');
     },
   },
 ];

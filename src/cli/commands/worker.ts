@@ -16,7 +16,9 @@ export function workerCommand(context: CliContext): Command {
     .description('run the background worker until interrupted (Ctrl-C); it shares the queue and the rate limits with every process')
     .option('--concurrency <n>', 'fetches at once', '3')
     .option('--provider <name...>', 'only these providers’ jobs')
-    .action(async (options: { concurrency: string; provider?: string[] }, command: Command) => {
+    .option('--no-refresh-ahead', 'do not refresh the entries read often before they expire')
+    .option('--refresh-budget <n>', 'refreshes ahead of expiry per provider per day, for all workers of this machine', '500')
+    .action(async (options: { concurrency: string; provider?: string[]; refreshAhead: boolean; refreshBudget: string }, command: Command) => {
       await withProviders(command, context, async (providers) => {
         const client = providers.client;
         const say = (text: string): void => {
@@ -33,7 +35,11 @@ export function workerCommand(context: CliContext): Command {
             if (event.until !== undefined) say(`${event.provider} is cooling down until ${formatTime(event.until)}`);
           }),
         ];
-        const worker = client.startWorker({ concurrency: parseWholeNumber('--concurrency', options.concurrency, { min: 1, max: 64 }), ...(options.provider === undefined ? {} : { providers: options.provider }) });
+        const worker = client.startWorker({
+          concurrency: parseWholeNumber('--concurrency', options.concurrency, { min: 1, max: 64 }),
+          ...(options.provider === undefined ? {} : { providers: options.provider }),
+          refreshAhead: { enabled: options.refreshAhead, dailyBudget: parseWholeNumber('--refresh-budget', options.refreshBudget, { min: 0, max: 1_000_000 }) },
+        });
         // Listening before saying it started: a signal sent on reading that line finds the handler in place.
         const stopSignal = nextStopSignal();
         say(`worker started on ${providers.cacheDir} (Ctrl-C to stop)`);

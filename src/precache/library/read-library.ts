@@ -192,16 +192,20 @@ async function readHead(path: string): Promise<Buffer> {
   }
 }
 
-/** NUL bytes (outside UTF-16 text with a byte-order mark) or many control characters: not text. */
+/**
+ * A NUL byte (outside UTF-16 text with a byte-order mark: every binary library format has them
+ * in its first kilobytes) or mostly control characters: not text. A few stray controls in a
+ * text file (an escape sequence pasted into a tag) leave it text: the tidier drops them.
+ */
 function isBinary(head: Buffer): boolean {
   if (head.length === 0) return false;
   if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) return false;
   let controls = 0;
   for (const byte of head) {
     if (byte === 0) return true;
-    if (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d && byte !== 0x0c) controls += 1;
+    if (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d && byte !== 0x0c && byte !== 0x1b) controls += 1;
   }
-  return controls > head.length / 20;
+  return controls > head.length * 0.3;
 }
 
 async function* prepend(head: string, rest: AsyncIterator<string>): AsyncGenerator<string> {
