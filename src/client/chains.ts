@@ -58,12 +58,22 @@ export class ChainSteps {
       }
       return [];
     }
+    let requests: readonly FetchRequest[];
     try {
-      const requests = await step({ ...context, state: link.state });
-      return requests.map((request) => resolve({ ...request, immediate: false }));
+      requests = await step({ ...context, state: link.state });
     } catch (error) {
       this.logger.warn(`datacache: a step of a "${link.kind}" chain failed; the chain stops here`, { url: context.url, error: String(error) });
       return [];
     }
+    // One bad request (an image URL with a password in it, say) costs only itself.
+    const followUps: EnqueueOptions[] = [];
+    for (const request of requests) {
+      try {
+        followUps.push(resolve({ ...request, immediate: false }));
+      } catch (error) {
+        this.logger.warn(`datacache: a "${link.kind}" chain's next fetch was refused`, { url: context.url, error: String(error) });
+      }
+    }
+    return followUps;
   }
 }

@@ -92,6 +92,7 @@ export class DataCacheClient {
   private readonly inFlight = new Map<string, Promise<CachedEntry | null>>();
   private readonly reportedFaults = new Set<string>();
   private readonly workers = new Set<QueueWorker>();
+  private readonly refreshers = new Set<RefreshAhead>();
   private readonly chainSteps: ChainSteps;
   private readonly retentionTimer: NodeJS.Timeout;
 
@@ -279,11 +280,19 @@ export class DataCacheClient {
   startWorker(options: { concurrency?: number; providers?: readonly string[]; refreshAhead?: boolean | RefreshAheadOptions } = {}): WorkerHandle {
     const refreshOptions = resolveRefreshAhead(options.refreshAhead);
     const worker = new QueueWorker(this.queue, this.watcher, (job, signal) => this.runQueuedJob(job, signal), { concurrency: options.concurrency, providers: options.providers, logger: this.logger });
-    const refresher = new RefreshAhead(this.storage, (request) => this.queueFetch(request), async (url) => {
-      const job = await this.queue.get(url);
-      return job !== null && (job.state === 'pending' || job.state === 'running');
-    }, refreshOptions, this.logger);
+    const refresher = new RefreshAhead(
+      this.storage,
+      (request) => this.queueFetch(request),
+      async (url, failedSince) => {
+        const job = await this.queue.get(url);
+        return job !== null && (job.state === 'pending' || job.state === 'running' || (job.state === 'failed' && job.updatedAt >= failedSince));
+      },
+      () => this.clock.now(),
+      refreshOptions,
+      this.logger,
+    );
     this.workers.add(worker);
+    this.refreshers.add(refresher);
     worker.start();
     refresher.start();
     return {
@@ -291,6 +300,7 @@ export class DataCacheClient {
       refreshAhead: () => refresher.runOnce(),
       stop: async () => {
         this.workers.delete(worker);
+        this.refreshers.delete(refresher);
         await refresher.stop();
         await worker.stop();
       },
@@ -314,6 +324,8 @@ export class DataCacheClient {
   /** Stops this client's workers and closes its HTTP connections; the storage stays open. */
   async close(): Promise<void> {
     clearInterval(this.retentionTimer);
+    await Promise.all([...this.refreshers].map((refresher) => refresher.stop()));
+    this.refreshers.clear();
     await Promise.all([...this.workers].map((worker) => worker.stop()));
     this.workers.clear();
     await this.http.close();
@@ -344,14 +356,14 @@ export class DataCacheClient {
     // A refresh ahead of expiry fetches a fresh copy too (conditionally); a remembered 404 it leaves alone.
     if (cached !== null && !cached.stale && (!fetch.refresh || cached.statusCode !== 200)) {
       this.events.emit('completed', { ...event, outcome: 'already cached' });
-      return { outcome: 'done', followUps: await this.followUpsOf(fetch, cached, null) };
+      return { outcome: 'done', followUps: await this.followUpsOf(job, fetch.url, cached, null) };
     }
     let outcome: JobOutcome;
     try {
       // One attempt per claim: the queue's backoff spaces the retries, so no worker slot sleeps.
       const stored = await this.fetchAndStore({ ...fetch, retries: 0 }, cached, 'background', null, signal, performance.now() + fetch.timeoutMs, true);
       this.events.emit('completed', { ...event, outcome: 'stored' });
-      return { outcome: 'done', followUps: await this.followUpsOf(fetch, stored, null) };
+      return { outcome: 'done', followUps: await this.followUpsOf(job, fetch.url, stored, null) };
     } catch (error) {
       if (error instanceof ProviderCoolingDownError) return { outcome: 'defer', until: error.until };
       this.reportError(fetch, error);
@@ -361,12 +373,28 @@ export class DataCacheClient {
       else outcome = { outcome: 'retry', error: message };
     }
     // Queued only if the job fails for good (a retry's are dropped): the chain goes on without this answer.
-    return { ...outcome, followUps: await this.followUpsOf(fetch, null, outcome.error) };
+    return { ...outcome, followUps: await this.followUpsOf(job, fetch.url, null, outcome.error) };
   }
 
-  /** The next steps of the chain a queued fetch belongs to, as queue jobs. */
-  private followUpsOf(fetch: ResolvedFetch, entry: CachedEntry | null, error: string | null): Promise<EnqueueOptions[]> {
-    return this.chainSteps.followUps(fetch.chain, { url: fetch.url, entry: entry !== null && entry.statusCode === 200 ? entry : null, error, priority: fetch.priority }, (request) => {
+  /** followUpsOf for a live fetch's claim: a chain that cannot be read (the database away) is not this caller's failure. */
+  private liveFollowUps(job: QueuedJob, url: string, entry: CachedEntry | null, error: string | null): Promise<EnqueueOptions[]> {
+    return this.followUpsOf(job, url, entry, error).catch(() => []);
+  }
+
+  /**
+   * The next steps of the chain a settled job belongs to, as queue jobs. The chain is the
+   * job's, or, when it had none when claimed, the row's now: a chain's step may have joined the
+   * job while it ran (a live fetch holding the URL, a refresh).
+   */
+  private async followUpsOf(job: QueuedJob, url: string, entry: CachedEntry | null, error: string | null): Promise<EnqueueOptions[]> {
+    let fetch = fromJobRequest(job.request);
+    if (fetch.chain === null) {
+      const current = await this.queue.get(job.url).catch(() => null);
+      if (current === null || current.id !== job.id) return [];
+      fetch = fromJobRequest(current.request);
+      if (fetch.chain === null) return [];
+    }
+    return this.chainSteps.followUps(fetch.chain, { url, entry: entry !== null && entry.statusCode === 200 ? entry : null, error, priority: fetch.priority }, (request) => {
       const next = resolveFetchRequest(request, this.defaults);
       return { url: next.url, provider: next.provider, priority: next.priority, request: toJobRequest(next) };
     });
@@ -438,12 +466,13 @@ export class DataCacheClient {
         if (json !== undefined) handOverJson(entry, json.value);
         this.events.emit('stored', { ...event, bytes: download.body.length });
       }
-      if (job) await this.queue.complete(job, this.owner).catch(() => undefined);
+      // A live fetch that took the URL's row settles whatever chain the row carries (a queued chain's step).
+      if (job) await this.queue.complete(job, this.owner, await this.liveFollowUps(job, fetch.url, entry, null)).catch(() => undefined);
       return entry;
     } catch (error) {
       if (error instanceof HttpStatusError && error.status === 404 && fetch.negativeTtlSeconds !== null) {
         await this.rememberNegative(fetch, 404, fetch.negativeTtlSeconds);
-        if (job) await this.queue.complete(job, this.owner).catch(() => undefined);
+        if (job) await this.queue.complete(job, this.owner, await this.liveFollowUps(job, fetch.url, null, error.message)).catch(() => undefined);
         return null;
       }
       // Not fetched again for a while (the negative TTL when given, else a day), unless a good
@@ -451,7 +480,10 @@ export class DataCacheClient {
       if ((error instanceof UnexpectedContentError || error instanceof JsonTooDeepError) && cached?.statusCode !== 200) {
         await this.rememberNegative(fetch, 415, fetch.negativeTtlSeconds ?? 86_400);
       }
-      if (job) await this.queue.fail(job, this.owner, error instanceof Error ? error.message : String(error), { final: true }).catch(() => undefined);
+      if (job) {
+        const message = error instanceof Error ? error.message : String(error);
+        await this.queue.fail(job, this.owner, message, { final: true, followUps: await this.liveFollowUps(job, fetch.url, null, message) }).catch(() => undefined);
+      }
       if (error instanceof ProviderCoolingDownError) this.events.emit('rate-limited', { provider: fetch.provider, until: error.until });
       if (error instanceof RateLimitWaitError) this.events.emit('rate-limited', { provider: fetch.provider, waitMs: error.waitMs });
       if (rethrow) throw error;

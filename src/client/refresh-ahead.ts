@@ -2,7 +2,7 @@ import type { Logger } from '../logger.js';
 import { PRIORITY } from '../queue/job-queue.js';
 import type { DataStorage } from '../storage/data-storage.js';
 import { InvalidArgumentError } from '../errors.js';
-import { describeValue, isPlainObject, optionalBoolean, optionalFiniteNumber } from '../validation.js';
+import { describeValue, isPlainObject, optionalBoolean, optionalFiniteNumber, type JsonObject } from '../validation.js';
 import { IMAGE_DATA_TYPES, type FetchRequest } from './fetch-request.js';
 
 /** How a worker refreshes the entries an app reads often before they expire. */
@@ -62,8 +62,12 @@ export class RefreshAhead {
   constructor(
     private readonly storage: Pick<DataStorage, 'refreshCandidates' | 'takeRefreshBudget'>,
     private readonly queueFetch: (request: FetchRequest) => Promise<{ added: boolean }>,
-    /** Whether the URL is waiting or running in the queue already (then it costs no budget). */
-    private readonly isQueued: (url: string) => Promise<boolean>,
+    /**
+     * Whether the URL is waiting or running in the queue already, or its last refresh failed
+     * within `since` (not asked again every round: a dead URL would spend the budget).
+     */
+    private readonly isQueuedOrFailed: (url: string, since: number) => Promise<boolean>,
+    private readonly now: () => number,
     private readonly options: ResolvedRefreshAhead,
     private readonly logger: Logger,
   ) {}
@@ -96,8 +100,9 @@ export class RefreshAhead {
   private async round(): Promise<number> {
     const candidates = await this.storage.refreshCandidates({ withinMs: this.options.withinMs, minReads: this.options.minReads, readWithinMs: this.options.readWithinMs, limit: ROUND_LIMIT });
     const byProvider = new Map<string, typeof candidates>();
+    const failedSince = this.now() - this.options.withinMs;
     for (const candidate of candidates) {
-      if (await this.isQueued(candidate.url)) continue;
+      if (await this.isQueuedOrFailed(candidate.url, failedSince)) continue;
       byProvider.set(candidate.provider, [...(byProvider.get(candidate.provider) ?? []), candidate]);
     }
     let queued = 0;
@@ -106,7 +111,10 @@ export class RefreshAhead {
       const granted = await this.storage.takeRefreshBudget(provider, list.length, this.options.dailyBudget);
       for (const candidate of list.slice(0, granted)) {
         const expect = IMAGE_DATA_TYPES.has(candidate.dataType) ? 'image' : /json/iu.test(candidate.mimeType ?? '') ? 'json' : 'any';
-        await this.queueFetch({ url: candidate.url, identifier: candidate.identifier, dataType: candidate.dataType, provider, priority: PRIORITY.batch, refresh: true, expect });
+        // Stored again as it was: its metadata and its lifetime (the TTL it was stored with).
+        const metadata = candidate.metadata === null ? undefined : (JSON.parse(candidate.metadata) as JsonObject);
+        const ttlSeconds = Math.max(1, Math.round((candidate.expiresAt - candidate.storedAt) / 1000));
+        await this.queueFetch({ url: candidate.url, identifier: candidate.identifier, dataType: candidate.dataType, provider, priority: PRIORITY.batch, refresh: true, expect, ttlSeconds, ...(metadata === undefined ? {} : { metadata }) });
         queued += 1;
       }
     }

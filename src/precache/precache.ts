@@ -289,8 +289,19 @@ class PrecacheRun {
     for (const lookup of task.lookups) {
       if (lookup.answer !== undefined) continue;
       const state = await this.urlState(lookup.cacheUrl);
-      // Queued, or not yet: the chain queues it when the lookup before it completes.
-      if (state === 'queued' || state === 'missing') return false;
+      if (state === 'queued') return false;
+      if (state === 'missing') {
+        // The step before it completed (its job is settled) without queueing it: the chain broke (a
+        // worker that does not know the artist chain, a lease lost on the last try). Queued again
+        // from its search, which is cached: the chain's steps run again without a request.
+        if ((await this.urlState(task.searchUrl)) === 'queued') return false;
+        if (++task.requeues > MAX_REQUEUES) {
+          this.lookupFailed(lookup, { ...LOST, provider: lookup.source.provider });
+          continue;
+        }
+        await this.queueChain(task.candidate);
+        return false;
+      }
       if (state === 'not-found') lookup.answer = null;
       else if (state === 'failed') this.lookupFailed(lookup, await this.failureOf(lookup.cacheUrl, lookup.source.provider));
       else {

@@ -73,6 +73,32 @@ describe('refresh-ahead', () => {
     expect(await first.refreshAhead()).toBe(1);
   });
 
+  it('does not ask again every round for a refresh that failed, nor for an entry whose whole life is shorter than the window', async () => {
+    let gone = false;
+    const server = await startServer({
+      '/flaky.json': (request, response) => {
+        if (gone) response.writeHead(404).end();
+        else withEtag('{"name":"Air"}', '"air-1"')(request, response);
+      },
+      '/short.json': withEtag('{"name":"Moderat"}', '"m-1"'),
+    });
+    const { storage, clock } = await openTestStorage();
+    const client = new DataCacheClient({ storage, userAgent: 'datacache-tests/1.0 ( tests@example.org )', clock, providers: { test: { ratePerSecond: Infinity } } });
+    clients.push(client);
+    const read = (path: string, ttlSeconds: number) => client.getOrFetch({ url: server.url(path), identifier: 'x', dataType: 'api', provider: 'test', ttlSeconds });
+    for (let index = 0; index < 4; index++) await read('/flaky.json', 24 * 3600);
+    for (let index = 0; index < 4; index++) await read('/short.json', 3600);
+    const handle = worker(client);
+    // The one-hour entry is not due at once (it has its whole hour left), only in its last quarter.
+    expect(await handle.refreshAhead()).toBe(0);
+    clock.advance(20 * HOUR);
+    gone = true;
+    expect(await handle.refreshAhead()).toBe(1); // the flaky one; the short one expired long ago
+    await expect.poll(async () => (await client.queue.get(server.url('/flaky.json')))?.state, { timeout: 20_000 }).toBe('failed');
+    expect(await handle.refreshAhead()).toBe(0);
+    expect(server.requests.filter((request) => request.path === '/flaky.json')).toHaveLength(2);
+  });
+
   it('is off with refreshAhead: false, and checks its options', async () => {
     const { client, clock, fetchOnce } = await setUp();
     for (let read = 0; read < 4; read++) await fetchOnce('/hot.json');

@@ -46,8 +46,12 @@ const NOW = '(SELECT now FROM c)';
  */
 const PROVIDER_READY = `state = 'ready' AND provider >= p.provider AND provider <= p.provider ORDER BY provider, priority, id`;
 const FINISHED = `q.state IN ('done', 'failed')`;
-/** A chain's step joining a waiting job without one takes its place, so the chain goes on (as in SQLite). */
-const CHAIN_JOINS = `q.state IN ('ready', 'waiting') AND NOT (q.request::jsonb ? 'chain') AND (excluded.request::jsonb ? 'chain')`;
+/**
+ * A chain's step joining a waiting or running job without one (its `chain` absent or null)
+ * takes its place, so the chain goes on: a running job's worker reads the row's chain when it
+ * settles (as in SQLite).
+ */
+const CHAIN_JOINS = `q.state IN ('ready', 'waiting', 'running') AND jsonb_typeof(q.request::jsonb -> 'chain') IS DISTINCT FROM 'object' AND jsonb_typeof(excluded.request::jsonb -> 'chain') = 'object'`;
 
 /** The columns of a PgJobRow from the row aliased `q` (the server's now from `now`, an SQL expression). */
 function columns(now: string, alias = 'q'): string {

@@ -115,7 +115,8 @@ export class PostgresQueue implements JobQueue {
 
   /** Runs a settling statement and, when it settled the claim, queues `followUps`: one transaction. */
   private async settleWithFollowUps(statement: string, values: unknown[], followUps: readonly EnqueueOptions[]): Promise<boolean> {
-    const inserts = followUps.map(enqueueValues);
+    // In URL order: two transactions inserting overlapping follow-ups lock the rows in the same order, never deadlocking.
+    const inserts = [...followUps].sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0)).map(enqueueValues);
     const settled = await this.tier.transaction(async (client) => {
       if ((await client.query(statement, values)).rowCount !== 1) return false;
       for (const insert of inserts) await client.query(sql.ENQUEUE, insert);

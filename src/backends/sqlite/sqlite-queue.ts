@@ -75,9 +75,10 @@ export class RequestQueue implements JobQueue {
         ON CONFLICT (url) DO UPDATE SET
           priority     = CASE WHEN state IN ('done', 'failed') THEN excluded.priority ELSE min(priority, excluded.priority) END,
           provider     = CASE WHEN state IN ('done', 'failed') THEN excluded.provider ELSE provider END,
-          -- A chain's step joining a waiting job without one takes its place, so the chain goes on.
+          -- A chain's step joining a waiting or running job without one takes its place, so the chain
+          -- goes on (a running job's worker reads the row's chain when it settles).
           request      = CASE WHEN state IN ('done', 'failed') THEN excluded.request
-                              WHEN state = 'pending' AND json_extract(request, '$.chain') IS NULL AND json_extract(excluded.request, '$.chain') IS NOT NULL THEN excluded.request
+                              WHEN json_type(request, '$.chain') IS NOT 'object' AND json_type(excluded.request, '$.chain') = 'object' THEN excluded.request
                               ELSE request END,
           attempts     = CASE WHEN state IN ('done', 'failed') THEN 0 ELSE attempts END,
           abandoned    = CASE WHEN state IN ('done', 'failed') THEN 0 ELSE abandoned END,

@@ -66,7 +66,8 @@ export interface ArtistChainOptions {
  */
 export function artistChainStart(dependencies: Pick<ArtistChainDependencies, 'searchRequest'>, artist: ChainArtist, options: ArtistChainOptions): FetchRequest {
   const state: ArtistChainState = { step: 'search', name: artist.name, sources: [...options.sources], limits: { ...options.limits } };
-  if (artist.parts !== undefined && artist.parts.length > 1) state.parts = [...artist.parts];
+  // One part is a fallback too ("01 Espoir 2000" → "Espoir 2000"): the whole name must then match exactly.
+  if (artist.parts !== undefined && artist.parts.length > 0) state.parts = [...artist.parts];
   return { ...dependencies.searchRequest(artist.name), priority: options.priority, chain: { kind: ARTIST_CHAIN, state: state as unknown as JsonObject } };
 }
 

@@ -59,7 +59,7 @@ describe('RequestQueue', () => {
     expect((await queue.get('https://i/after-404'))!.state).toBe('pending');
   });
 
-  it('gives a waiting job without a chain the chain of a step that joins it, and keeps a chain it has', async () => {
+  it('gives a waiting or running job without a chain the chain of a step that joins it, and keeps a chain it has', async () => {
     const { queue } = await openQueue();
     await queue.enqueue(job('https://i/shared-search'));
     const chained = { ...job('https://i/shared-search'), request: { ...job('https://i/shared-search').request, chain: { kind: 'artist', state: { name: 'Air' } } } };
@@ -67,6 +67,12 @@ describe('RequestQueue', () => {
     expect((await queue.get('https://i/shared-search'))!.request).toMatchObject({ chain: { kind: 'artist', state: { name: 'Air' } } });
     await queue.enqueue({ ...chained, request: { ...chained.request, chain: { kind: 'artist', state: { name: 'Someone else' } } } });
     expect((await queue.get('https://i/shared-search'))!.request).toMatchObject({ chain: { state: { name: 'Air' } } });
+    // A job queued with `chain: null` (as every client request is) and already running takes a joining chain too:
+    // its worker reads the row's chain when it settles.
+    await queue.enqueue({ ...job('https://i/running'), request: { ...job('https://i/running').request, chain: null } });
+    await queue.claim('w1', 10);
+    await queue.enqueue({ ...job('https://i/running'), request: { ...job('https://i/running').request, chain: { kind: 'artist', state: { name: 'Moderat' } } } });
+    expect((await queue.get('https://i/running'))!.request).toMatchObject({ chain: { kind: 'artist', state: { name: 'Moderat' } } });
   });
 
   it('claims the most urgent first, oldest first within a priority, and only runnable jobs of the asked providers', async () => {
