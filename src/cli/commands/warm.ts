@@ -18,21 +18,30 @@ export function warmCommand(context: CliContext): Command {
       const artists = new ArtistSet();
       for (const field of fields) artists.addField(field);
       const results = await withProviders(command, context, async (providers) => {
-        const done: { artist: string; fetched: number; failed: number; queued: boolean }[] = [];
+        const done: { artist: string; fetched: number; failed: number; queued: boolean; error?: string }[] = [];
         for (const artist of artists.values()) {
           const chainArtist = { name: artist.name, ...(artist.parts === undefined ? {} : { parts: artist.parts.map((part) => part.name) }) };
-          if (options.queue === true) {
-            await providers.queueArtist(chainArtist);
-            done.push({ artist: artist.name, fetched: 0, failed: 0, queued: true });
-          } else {
-            const report = await providers.warmArtist(chainArtist);
-            done.push({ artist: artist.name, ...report, queued: false });
+          try {
+            if (options.queue === true) {
+              await providers.queueArtist(chainArtist);
+              done.push({ artist: artist.name, fetched: 0, failed: 0, queued: true });
+            } else {
+              const report = await providers.warmArtist(chainArtist);
+              done.push({ artist: artist.name, ...report, queued: false });
+            }
+          } catch (error) {
+            // One artist that cannot be warmed (the database away, a refused name) does not stop the others.
+            done.push({ artist: artist.name, fetched: 0, failed: 1, queued: false, error: error instanceof Error ? error.message : String(error) });
           }
         }
         return done;
       });
       if (globalOptions(command).json === true) writeJson(context, results);
-      else for (const result of results) context.write(result.queued ? `${result.artist}: queued\n` : `${result.artist}: ${result.fetched} fetched or cached, ${result.failed} failed\n`);
+      else {
+        for (const result of results) {
+          context.write(result.queued ? `${result.artist}: queued\n` : `${result.artist}: ${result.fetched} fetched or cached, ${result.failed} failed${result.error === undefined ? '' : ` (${result.error})`}\n`);
+        }
+      }
       if (results.some((result) => result.failed > 0 && result.fetched === 0)) process.exitCode = EXIT.network;
     });
 }
