@@ -5,12 +5,11 @@ import { redactText, redactUrl } from '../redaction.js';
 import type { DataCacheProviders } from '../providers/data-cache-providers.js';
 import type { SearchResult } from '../providers/musicbrainz/musicbrainz-provider.js';
 import type { Cooldown } from '../ratelimit/shared-rate-limiter.js';
-import { describeValue, isPlainObject, optionalBoolean, optionalFiniteNumber, requireOptionsObject, type JsonValue } from '../validation.js';
-import { entryJson } from '../client/entry-json.js';
-import type { CachedEntry } from '../storage/cached-entry.js';
+import { describeValue, optionalBoolean, optionalFiniteNumber, requireOptionsObject, type JsonValue } from '../validation.js';
+import { lookupAnswer } from '../providers/artist-chain/artist-chain.js';
 import { matchArtist } from '../providers/artist-chain/artist-match.js';
 import { ArtistSet, type ArtistCandidate } from './artist-names.js';
-import { ARTWORK_TYPES, DEFAULT_ARTWORK_LIMITS, FANART_TV, THE_AUDIO_DB, type ArtworkSource, type ArtworkType } from '../providers/artist-chain/artwork-sources.js';
+import { ARTWORK_TYPES, FANART_TV, resolveArtworkLimits, THE_AUDIO_DB, type ArtworkSource, type ArtworkType } from '../providers/artist-chain/artwork-sources.js';
 
 export interface PrecacheOptions {
   /**
@@ -100,15 +99,6 @@ interface ArtistTask {
   lookups: Lookup[];
 }
 
-/** A lookup's JSON answer; null when it does not parse (then it lists nothing). */
-function parsedAnswer(entry: CachedEntry): JsonValue | null {
-  try {
-    return entryJson<JsonValue>(entry);
-  } catch {
-    return null;
-  }
-}
-
 /** At most this many waiting artists (and images) of each step are looked at per poll: the queue runs them in order. */
 const WINDOW = 100;
 const MAX_REQUEUES = 3;
@@ -147,14 +137,7 @@ interface CheckedOptions {
 
 function checkOptions(options: PrecacheOptions): CheckedOptions {
   const input = requireOptionsObject('precache options', options);
-  const limits = { ...DEFAULT_ARTWORK_LIMITS };
-  if (input.artworkLimits !== undefined) {
-    if (!isPlainObject(input.artworkLimits)) throw new InvalidArgumentError(`artworkLimits must be an object such as { fanart: 10 }, got ${describeValue(input.artworkLimits)}.`);
-    for (const [type, limit] of Object.entries(input.artworkLimits)) {
-      if (!(ARTWORK_TYPES as readonly string[]).includes(type)) throw new InvalidArgumentError(`artworkLimits.${type}: the image types are ${ARTWORK_TYPES.join(', ')}.`);
-      limits[type as ArtworkType] = optionalFiniteNumber(`artworkLimits.${type}`, limit, 0, { min: 0, max: 1000, integer: true });
-    }
-  }
+  const limits = resolveArtworkLimits(input.artworkLimits);
   if (input.signal !== undefined && !(input.signal instanceof AbortSignal)) throw new InvalidArgumentError(`signal must be an AbortSignal, got ${describeValue(input.signal)}.`);
   if (input.onProgress !== undefined && typeof input.onProgress !== 'function') throw new InvalidArgumentError(`onProgress must be a function, got ${describeValue(input.onProgress)}.`);
   return {
@@ -245,7 +228,7 @@ class PrecacheRun {
     if (state === 'cached') {
       // Read as it is, stale or not: asking the provider would queue a fetch outside the chain.
       const entry = await this.client.storage.retrieveByUrl(task.searchUrl, { allowStale: true });
-      const answer = entry === null ? null : parsedAnswer(entry);
+      const answer = entry === null ? null : lookupAnswer(entry);
       if (answer === null || typeof answer !== 'object' || Array.isArray(answer)) return this.finish('notFound');
       await this.searched(task, answer as SearchResult<'artists'>);
       return true;
@@ -306,7 +289,7 @@ class PrecacheRun {
       else if (state === 'failed') this.lookupFailed(lookup, await this.failureOf(lookup.cacheUrl, lookup.source.provider));
       else {
         const entry = await this.client.storage.retrieveByUrl(lookup.cacheUrl, { allowStale: true });
-        lookup.answer = entry === null || entry.statusCode !== 200 ? null : parsedAnswer(entry);
+        lookup.answer = entry === null || entry.statusCode !== 200 ? null : lookupAnswer(entry);
       }
     }
     await this.countImages(task);

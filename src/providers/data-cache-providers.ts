@@ -21,7 +21,7 @@ import { DataStorage } from '../storage/data-storage.js';
 import { describeValue, isPlainObject, optionalFiniteNumber, requireHttpUrl, requireName, requireOptionsObject, requireString } from '../validation.js';
 import { ApiProvider } from './api/api-provider.js';
 import { ARTIST_CHAIN, artistChainStart, artistChainStep, type ArtistChainDependencies, type ChainArtist } from './artist-chain/artist-chain.js';
-import { ARTWORK_TYPES, DEFAULT_ARTWORK_LIMITS, type ArtworkType } from './artist-chain/artwork-sources.js';
+import { resolveArtworkLimits, type ArtworkType } from './artist-chain/artwork-sources.js';
 import { runChainNow, type WarmReport } from './artist-chain/warm-now.js';
 import { PRIORITY } from '../queue/job-queue.js';
 import { ImagesProvider } from './images/images-provider.js';
@@ -220,14 +220,7 @@ export class DataCacheProviders {
   }
 
   #chainOptions(options: ArtistWarmOptions, priority: number): { sources: string[]; limits: Record<ArtworkType, number>; priority: number } {
-    const limits = { ...DEFAULT_ARTWORK_LIMITS };
-    if (options.artworkLimits !== undefined) {
-      if (!isPlainObject(options.artworkLimits)) throw new InvalidArgumentError(`artworkLimits must be an object such as { fanart: 10 }, got ${describeValue(options.artworkLimits)}.`);
-      for (const [type, limit] of Object.entries(options.artworkLimits)) {
-        if (!(ARTWORK_TYPES as readonly string[]).includes(type)) throw new InvalidArgumentError(`artworkLimits.${type}: the image types are ${ARTWORK_TYPES.join(', ')}.`);
-        limits[type as ArtworkType] = optionalFiniteNumber(`artworkLimits.${type}`, limit, 0, { min: 0, max: 1000, integer: true });
-      }
-    }
+    const limits = resolveArtworkLimits(options.artworkLimits);
     return { sources: this.hasApiKey('fanarttv') ? ['theaudiodb', 'fanarttv'] : ['theaudiodb'], limits, priority: options.priority === undefined ? priority : optionalFiniteNumber('priority', options.priority, priority, { min: 0, integer: true }) };
   }
 

@@ -6,6 +6,7 @@ import type { CachedEntry } from '../../storage/cached-entry.js';
 import type { DataStorage } from '../../storage/data-storage.js';
 import type { JsonObject, JsonValue } from '../../validation.js';
 import type { SearchResult } from '../musicbrainz/musicbrainz-provider.js';
+import { shuffle } from '../shuffle.js';
 import { matchArtist } from './artist-match.js';
 import { ARTWORK_TYPES, FANART_TV, THE_AUDIO_DB, type ArtworkSource, type ArtworkType } from './artwork-sources.js';
 
@@ -121,12 +122,8 @@ async function imagesToFetch(dependencies: ArtistChainDependencies, state: Artis
     if (entry === null || entry.statusCode !== 200) continue;
     const source = SOURCES[entry.provider];
     if (source === undefined) continue;
-    let answer: JsonValue;
-    try {
-      answer = entryJson<JsonValue>(entry);
-    } catch {
-      continue; // not JSON after all: this service lists nothing
-    }
+    const answer = lookupAnswer(entry);
+    if (answer === null) continue;
     const found = source.imageUrls(answer);
     // Image URLs from a public service's answer may not lead into the local network; a configured mirror's are trusted like the user.
     const trusted = dependencies.isMirrored(source.provider);
@@ -165,10 +162,11 @@ function priorityOf(context: ChainStepContext): number {
   return context.priority;
 }
 
-function shuffle<T>(items: T[]): T[] {
-  for (let index = items.length - 1; index > 0; index--) {
-    const other = Math.floor(Math.random() * (index + 1));
-    [items[index], items[other]] = [items[other]!, items[index]!];
+/** A lookup's JSON answer; null when it does not parse (then the service lists nothing). */
+export function lookupAnswer(entry: CachedEntry): JsonValue | null {
+  try {
+    return entryJson<JsonValue>(entry);
+  } catch {
+    return null;
   }
-  return items;
 }

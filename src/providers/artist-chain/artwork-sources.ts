@@ -1,4 +1,5 @@
-import type { JsonValue } from '../../validation.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { describeValue, isPlainObject, optionalFiniteNumber, type JsonValue } from '../../validation.js';
 
 /** The artist image types the pre-cacher fills, as the images provider files them. */
 export type ArtworkType = 'thumbnail' | 'logo' | 'banner' | 'fanart';
@@ -10,6 +11,18 @@ export const ARTWORK_TYPES: readonly ArtworkType[] = ['thumbnail', 'logo', 'bann
  * 3 logos, 3 banners and 20 fanart images (overlays rotate fanart, the others rarely change).
  */
 export const DEFAULT_ARTWORK_LIMITS: Readonly<Record<ArtworkType, number>> = { thumbnail: 3, logo: 3, banner: 3, fanart: 20 };
+
+/** The per-type image limits an option gives (`{ fanart: 10 }`), checked, over the defaults. */
+export function resolveArtworkLimits(given: unknown): Record<ArtworkType, number> {
+  const limits = { ...DEFAULT_ARTWORK_LIMITS };
+  if (given === undefined) return limits;
+  if (!isPlainObject(given)) throw new InvalidArgumentError(`artworkLimits must be an object such as { fanart: 10 }, got ${describeValue(given)}.`);
+  for (const [type, limit] of Object.entries(given)) {
+    if (!(ARTWORK_TYPES as readonly string[]).includes(type)) throw new InvalidArgumentError(`artworkLimits.${type}: the image types are ${ARTWORK_TYPES.join(', ')}.`);
+    limits[type as ArtworkType] = optionalFiniteNumber(`artworkLimits.${type}`, limit, 0, { min: 0, max: 1000, integer: true });
+  }
+  return limits;
+}
 
 /** A service that, given a MusicBrainz artist id, lists image URLs for the artist. */
 export interface ArtworkSource {

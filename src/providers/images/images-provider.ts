@@ -1,4 +1,5 @@
 import type { FetchRequest } from '../../client/fetch-request.js';
+import { shuffle } from '../shuffle.js';
 import type { DataCacheClient } from '../../client/data-cache-client.js';
 import { IMAGE_DATA_TYPES } from '../../client/fetch-request.js';
 import { InvalidArgumentError } from '../../errors.js';
@@ -197,12 +198,3 @@ function storageQuery(query: ImageQuery): { identifier: string; dataType: string
   };
 }
 
-/** Fisher-Yates, on a copy. */
-function shuffle<T>(items: readonly T[]): T[] {
-  const copy = [...items];
-  for (let index = copy.length - 1; index > 0; index--) {
-    const other = Math.floor(Math.random() * (index + 1));
-    [copy[index], copy[other]] = [copy[other]!, copy[index]!];
-  }
-  return copy;
-}

@@ -209,9 +209,10 @@ describe('reading while the DJ app runs', () => {
     it(`never holds a lock the app's writes wait for (${wal ? 'WAL' : 'rollback journal'})`, async () => {
       const path = join(await temporaryDirectory(), 'mixxxdb.sqlite');
       createMixxxLibrary(path, numbered(2_000), { wal });
-      // The app waits at most 100 ms for a lock: a reader holding one across its pages
-      // (this read takes far longer, for the pauses below) would fail its commits.
-      const writer = startTypeScript('../fixtures/mixxx-writer.ts', [path, '100', '100']);
+      // The app waits at most 1 s for a lock: a reader holding one across its pages (this read
+      // takes at least 2 s, for the pauses below) would fail its commits, while one page's
+      // query, even on a machine whose cores are busy elsewhere, holds it far less.
+      const writer = startTypeScript('../fixtures/mixxx-writer.ts', [path, '100', '1000']);
       await writer.printed('ready');
       let reads = 0;
       const writing = { done: false };
@@ -219,7 +220,7 @@ describe('reading while the DJ app runs', () => {
       while (!writing.done || reads === 0) {
         let count = 0;
         for await (const track of sqliteLibraryTracks(path, path, new LibraryReadReport(), { pageSize: 100 })) {
-          if (track.artist !== '' && ++count % 100 === 0) await sleep(5);
+          if (track.artist !== '' && ++count % 100 === 0) await sleep(100);
         }
         expect(count).toBeGreaterThanOrEqual(2_000);
         reads++;

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { LibraryReadReport, LibraryTrack } from '../library-track.js';
 import { requireColumns } from './library-schema.js';
 import { libraryDate } from './library-dates.js';
-import { artistValue, cappedText, titleValue } from './library-values.js';
+import { cappedText, libraryTrackOf } from './library-values.js';
 import { pagedRows } from './paged-rows.js';
 import { readingDatabase } from './sqlite-errors.js';
 
@@ -34,13 +34,7 @@ export function engineDjTracks(db: Database.Database, source: string, report: Li
 
 async function* tracksFrom(rows: AsyncGenerator<EngineTrackRow>, report: LibraryReadReport): AsyncGenerator<LibraryTrack> {
   for await (const row of rows) {
-    const artist = artistValue(row.artist, report);
-    if (artist === undefined) continue;
-    const track: LibraryTrack = { artist };
-    const title = titleValue(row.title, report);
-    if (title !== undefined) track.title = title;
-    const lastPlayedAt = libraryDate(row.lastPlayed);
-    if (lastPlayedAt !== undefined) track.lastPlayedAt = lastPlayedAt;
-    yield track;
+    const track = libraryTrackOf({ artist: row.artist, title: row.title, lastPlayedAt: libraryDate(row.lastPlayed) }, report);
+    if (track !== undefined) yield track;
   }
 }

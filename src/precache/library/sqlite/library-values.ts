@@ -1,4 +1,4 @@
-import type { LibraryReadReport } from '../library-track.js';
+import type { LibraryReadReport, LibraryTrack } from '../library-track.js';
 
 /** The longest artist or title kept (as other readers): far beyond any name; longer is damage. */
 export const MAX_TEXT_LENGTH = 64 * 1024;
@@ -44,4 +44,19 @@ export function titleValue(value: unknown, report: LibraryReadReport): string | 
 export function countValue(value: unknown): number | undefined {
   const count = typeof value === 'string' && /^\s*\d+\s*$/u.test(value) ? Number(value) : typeof value === 'bigint' ? Number(value) : value;
   return typeof count === 'number' && Number.isSafeInteger(count) && count >= 0 ? count : undefined;
+}
+
+/**
+ * A library row as a LibraryTrack, its values already read from their columns: undefined when
+ * the artist cannot be read (counted in the report). A play count of 0 is no plays.
+ */
+export function libraryTrackOf(row: { artist: unknown; title: unknown; playCount?: number | undefined; lastPlayedAt?: number | undefined }, report: LibraryReadReport): LibraryTrack | undefined {
+  const artist = artistValue(row.artist, report);
+  if (artist === undefined) return undefined;
+  const track: LibraryTrack = { artist };
+  const title = titleValue(row.title, report);
+  if (title !== undefined) track.title = title;
+  if (row.playCount !== undefined && row.playCount > 0) track.playCount = row.playCount;
+  if (row.lastPlayedAt !== undefined) track.lastPlayedAt = row.lastPlayedAt;
+  return track;
 }

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { LibraryReadReport, LibraryTrack } from '../library-track.js';
 import { requireColumns, tableColumns } from './library-schema.js';
 import { libraryDate } from './library-dates.js';
-import { artistValue, cappedText, countValue, titleValue } from './library-values.js';
+import { cappedText, countValue, libraryTrackOf } from './library-values.js';
 import { pagedRows } from './paged-rows.js';
 import { readingDatabase } from './sqlite-errors.js';
 
@@ -53,15 +53,7 @@ function hasHistory(db: Database.Database, source: string): boolean {
 
 async function* tracksFrom(rows: AsyncGenerator<MixxxTrackRow>, report: LibraryReadReport): AsyncGenerator<LibraryTrack> {
   for await (const row of rows) {
-    const artist = artistValue(row.artist, report);
-    if (artist === undefined) continue;
-    const track: LibraryTrack = { artist };
-    const title = titleValue(row.title, report);
-    if (title !== undefined) track.title = title;
-    const playCount = countValue(row.playCount);
-    if (playCount !== undefined && playCount > 0) track.playCount = playCount;
-    const lastPlayedAt = libraryDate(row.lastPlayed);
-    if (lastPlayedAt !== undefined) track.lastPlayedAt = lastPlayedAt;
-    yield track;
+    const track = libraryTrackOf({ artist: row.artist, title: row.title, playCount: countValue(row.playCount), lastPlayedAt: libraryDate(row.lastPlayed) }, report);
+    if (track !== undefined) yield track;
   }
 }

@@ -4,7 +4,7 @@ import { LibraryFormatError } from '../../../errors.js';
 import type { LibraryReadReport, LibraryTrack } from '../library-track.js';
 import { requireColumns, tableColumns } from './library-schema.js';
 import { libraryDate } from './library-dates.js';
-import { artistValue, cappedText, countValue, titleValue } from './library-values.js';
+import { cappedText, countValue, libraryTrackOf } from './library-values.js';
 import { openLibraryDatabase } from './open-library-database.js';
 import { pagedRows } from './paged-rows.js';
 import { loadSqlCipherDriver, SQLCIPHER_PACKAGE, type SqlCipherLoader } from './sqlcipher-driver.js';
@@ -83,16 +83,9 @@ export async function* rekordboxMasterDbTracks(path: string, source: string, rep
   try {
     const plays = await playsByContent(db, source, options.pageSize);
     for await (const row of contentRows(db, source, options.pageSize)) {
-      const artist = artistValue(row.artist, report);
-      if (artist === undefined) continue;
-      const track: LibraryTrack = { artist };
-      const title = titleValue(row.title, report);
-      if (title !== undefined) track.title = title;
       const played = plays.get(row.contentId);
-      const playCount = countValue(row.playCount) ?? played?.count;
-      if (playCount !== undefined && playCount > 0) track.playCount = playCount;
-      if (played?.last !== undefined) track.lastPlayedAt = played.last;
-      yield track;
+      const track = libraryTrackOf({ artist: row.artist, title: row.title, playCount: countValue(row.playCount) ?? played?.count, lastPlayedAt: played?.last }, report);
+      if (track !== undefined) yield track;
     }
   } finally {
     db.close();
