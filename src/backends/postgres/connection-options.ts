@@ -26,17 +26,7 @@ export interface SharedConfig {
 
 /** A checked shared option: what node-postgres takes, the schema, and how to name the server without its password. */
 export interface ResolvedShared {
-  pool: {
-    connectionString?: string;
-    host?: string;
-    port?: number;
-    user?: string;
-    password?: string;
-    database?: string;
-    ssl?: boolean | { rejectUnauthorized?: boolean; ca?: string };
-    max: number;
-    connectionTimeoutMillis: number;
-  };
+  pool: Omit<SharedConfig, 'schema' | 'max' | 'connectionTimeoutMillis'> & { max: number; connectionTimeoutMillis: number };
   schema: string;
   /** `user@host:port/database`: for messages, logs and stats. */
   server: string;

@@ -1,5 +1,4 @@
 import type { EntryFields } from '../../storage/cached-entry.js';
-import type { StoredValueType } from '../../storage/value-codec.js';
 import type { PostgresTier } from './postgres-tier.js';
 import { SERVER_NOW_MS } from './schema.js';
 
@@ -9,24 +8,15 @@ export interface SharedEntry extends EntryFields {
   data: Buffer;
 }
 
-/** What a machine puts into the shared tier after a fetch. */
-export interface SharedPut {
-  url: string;
-  cachekey: string;
-  identifier: string;
-  dataType: string;
-  provider: string;
-  statusCode: number;
-  storedType: StoredValueType;
+/** What a machine puts into the shared tier after a fetch: an entry's own fields, its bytes and how long it stays fresh. */
+export type SharedPut = Pick<
+  EntryFields,
+  'url' | 'cachekey' | 'identifier' | 'dataType' | 'provider' | 'statusCode' | 'storedType' | 'checksum' | 'mimeType' | 'metadataText' | 'etag' | 'lastModified'
+> & {
   data: Buffer;
-  checksum: string;
-  mimeType: string | null;
-  metadataText: string | null;
-  etag: string | null;
-  lastModified: string | null;
   /** How long it is fresh from now (relative, so that no machine's clock matters). */
   ttlMs: number;
-}
+};
 
 /** Which entries a purge or a deletion removes; every machine applies the same filter to its own tier. */
 export interface InvalidationFilter {

@@ -1,7 +1,6 @@
 import { LibraryReadReport } from '../library-track.js';
 import { seratoDatabaseEntries, type SeratoDatabaseTrack } from './serato-database.js';
-import { seratoFileRecords } from './serato-file.js';
-import { seratoFields } from './serato-records.js';
+import { seratoRecordFields } from './serato-file.js';
 import { isReadablePath, seratoPathKey, seratoText } from './serato-text.js';
 
 /** A Serato file to read: its bytes and the name messages give it. */
@@ -19,18 +18,8 @@ export interface SeratoInput {
  * a damaged record or one cut short by the end of the file is skipped and counted.
  */
 export async function* seratoCrateTrackPaths(bytes: AsyncIterable<Buffer>, source: string, report: LibraryReadReport): AsyncGenerator<string> {
-  for await (const record of seratoFileRecords(bytes, source, 'serato-crate')) {
-    if (record.truncated) {
-      report.skip('Serato record cut short at the end of the file');
-      continue;
-    }
-    if (record.tag !== 'otrk') continue;
-    const split = seratoFields(record.payload);
-    if (!split.ok) {
-      report.skip(`damaged Serato crate entry (${split.damage})`);
-      continue;
-    }
-    const field = split.fields.find((candidate) => candidate.tag === 'ptrk');
+  for await (const fields of seratoRecordFields(bytes, source, 'serato-crate', 'otrk', 'damaged Serato crate entry', report)) {
+    const field = fields.find((candidate) => candidate.tag === 'ptrk');
     if (field === undefined) continue;
     const path = seratoText(field.value, report);
     if (!isReadablePath(path)) {

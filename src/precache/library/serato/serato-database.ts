@@ -1,6 +1,6 @@
 import type { LibraryReadReport, LibraryTrack } from '../library-track.js';
-import { seratoFileRecords } from './serato-file.js';
-import { seratoFields, type SeratoField } from './serato-records.js';
+import { seratoRecordFields } from './serato-file.js';
+import type { SeratoField } from './serato-records.js';
 import { isReadableName, isReadablePath, seratoText } from './serato-text.js';
 
 /** A track of `database V2`, with the path Serato identifies it by (as the database spells it). */
@@ -17,7 +17,6 @@ export interface SeratoDatabaseEntry {
   playCount?: number;
 }
 
-const TRUNCATED = 'Serato record cut short at the end of the file';
 const UNREADABLE_ARTIST = 'Serato artist with control characters (a bad read)';
 
 /**
@@ -49,18 +48,8 @@ export async function* seratoDatabaseTracks(bytes: AsyncIterable<Buffer>, source
  * the caller to count only if it yields that track.
  */
 export async function* seratoDatabaseEntries(bytes: AsyncIterable<Buffer>, source: string, report: LibraryReadReport): AsyncGenerator<SeratoDatabaseEntry> {
-  for await (const record of seratoFileRecords(bytes, source, 'serato-database')) {
-    if (record.truncated) {
-      report.skip(TRUNCATED);
-      continue;
-    }
-    if (record.tag !== 'otrk') continue;
-    const split = seratoFields(record.payload);
-    if (!split.ok) {
-      report.skip(`damaged Serato track record (${split.damage})`);
-      continue;
-    }
-    const entry = databaseEntry(split.fields, report);
+  for await (const fields of seratoRecordFields(bytes, source, 'serato-database', 'otrk', 'damaged Serato track record', report)) {
+    const entry = databaseEntry(fields, report);
     if (entry !== null) yield entry;
   }
 }

@@ -1,6 +1,6 @@
 import { LibraryFormatError } from '../../../errors.js';
 import { LibraryReadReport } from '../library-track.js';
-import { seratoRecords, type SeratoRecord, type SeratoTruncatedRecord } from './serato-records.js';
+import { seratoFields, seratoRecords, type SeratoField, type SeratoRecord, type SeratoTruncatedRecord } from './serato-records.js';
 import { seratoText } from './serato-text.js';
 import { describeSeratoKind, seratoVersionKind, type SeratoFileKind } from './serato-version.js';
 
@@ -78,4 +78,32 @@ function checkVersion(record: SeratoRecord | SeratoTruncatedRecord, source: stri
 /** A version text as it can safely appear in a message. */
 function printable(text: string): string {
   return text.replace(/[^\x20-\x7e\u00a0-\uffff]/gu, '?').slice(0, 80);
+}
+
+/**
+ * The fields of each `tag` record (`otrk` for a track, `oent` for a session entry) of a Serato
+ * file of the given kind. A record cut short by the end of the file, or one whose fields do not
+ * parse, is skipped and counted (`damaged` names what it was).
+ */
+export async function* seratoRecordFields(
+  chunks: AsyncIterable<Buffer>,
+  source: string,
+  expected: SeratoFileKind,
+  tag: string,
+  damaged: string,
+  report: LibraryReadReport,
+): AsyncGenerator<readonly SeratoField[]> {
+  for await (const record of seratoFileRecords(chunks, source, expected)) {
+    if (record.truncated) {
+      report.skip('Serato record cut short at the end of the file');
+      continue;
+    }
+    if (record.tag !== tag) continue;
+    const split = seratoFields(record.payload);
+    if (!split.ok) {
+      report.skip(`${damaged} (${split.damage})`);
+      continue;
+    }
+    yield split.fields;
+  }
 }

@@ -1,5 +1,5 @@
 import type { LibraryReadReport, LibraryTrack } from '../library-track.js';
-import { seratoFileRecords } from './serato-file.js';
+import { seratoRecordFields } from './serato-file.js';
 import { seratoFields, type SeratoField } from './serato-records.js';
 import { isReadableName, seratoText } from './serato-text.js';
 
@@ -30,17 +30,11 @@ const FIELD = {
  * skipped and counted.
  */
 export async function* seratoSessionTracks(bytes: AsyncIterable<Buffer>, source: string, report: LibraryReadReport): AsyncGenerator<LibraryTrack> {
-  for await (const record of seratoFileRecords(bytes, source, 'serato-session')) {
-    if (record.truncated) {
-      report.skip('Serato record cut short at the end of the file');
-      continue;
-    }
-    if (record.tag !== 'oent') continue;
-    const entry = seratoFields(record.payload);
-    const adat = entry.ok ? entry.fields.find((field) => field.tag === 'adat') : undefined;
+  for await (const fields of seratoRecordFields(bytes, source, 'serato-session', 'oent', 'damaged Serato session entry', report)) {
+    const adat = fields.find((field) => field.tag === 'adat');
     const split = adat === undefined ? null : seratoFields(adat.value);
     if (split === null || !split.ok) {
-      report.skip(`damaged Serato session entry (${!entry.ok ? entry.damage : split === null ? 'no "adat" record' : split.damage})`);
+      report.skip(`damaged Serato session entry (${split === null ? 'no "adat" record' : split.damage})`);
       continue;
     }
     const track = sessionTrack(split.fields, report);
