@@ -57,6 +57,30 @@ export class SchemaVersionError extends DataCacheError {
   }
 }
 
+/**
+ * The cache directory holds a SQLite database that datacache did not create: a whats-now-playing
+ * cache (`kind: 'whats-now-playing'`) or another program's. datacache never changes a database it
+ * did not create, so nothing was opened for writing. A whats-now-playing cache is copied into a
+ * datacache cache of its own with `datacache import-wnp` (or `importWnpCache`).
+ */
+export class ForeignDatabaseError extends DataCacheError {
+  readonly databasePath: string;
+  readonly kind: 'whats-now-playing' | 'unknown';
+
+  constructor(databasePath: string, kind: 'whats-now-playing' | 'unknown') {
+    const directory = databasePath.replace(/[\\/][^\\/]*$/u, '');
+    super(
+      'ERR_DATACACHE_FOREIGN_DATABASE',
+      kind === 'whats-now-playing'
+        ? `${databasePath} is a whats-now-playing cache; datacache does not change it. Copy what it holds into a cache of datacache's own ` +
+            `with \`datacache import-wnp "${directory}"\` (importWnpCache({ from }) in code), and use datacache's own cache directory (the default), not this one.`
+        : `${databasePath} is a SQLite database that datacache did not create; datacache does not change it. Point datacache at another cache directory.`,
+    );
+    this.databasePath = databasePath;
+    this.kind = kind;
+  }
+}
+
 /** Another process held the database lock for longer than `lockTimeoutMs`. */
 export class DatabaseBusyError extends DataCacheError {
   constructor(operation: string, waitedMs: number, cause?: unknown) {

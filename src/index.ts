@@ -108,11 +108,26 @@ export {
   ProviderCoolingDownError,
   RateLimitWaitError,
   SchemaVersionError,
+  ForeignDatabaseError,
   SharedTierUnavailableError,
   StorageClosedError,
   StorageReadError,
   StorageWriteError,
 } from './errors.js';
+
+// Moving from whats-now-playing
+export {
+  importWnpCache,
+  importWnpCacheInto,
+  type ImportWnpCacheOptions,
+  type ImportWnpOptions,
+  type WnpImportProgress,
+  type WnpImportReport,
+} from './import/whats-now-playing/import-wnp-cache.js';
+export { defaultWnpCacheDirectory, type WnpLocationOptions } from './import/whats-now-playing/wnp-locations.js';
+export type { WnpSkipReason } from './import/whats-now-playing/wnp-entry.js';
+export type { WnpPendingSkipReason } from './import/whats-now-playing/wnp-pending.js';
+export type { WnpReadMode } from './import/whats-now-playing/wnp-database.js';
 
 // Pre-caching a DJ library
 export { artistCandidates, ArtistSet, type ArtistCandidate } from './precache/artist-names.js';

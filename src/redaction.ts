@@ -42,6 +42,14 @@ export function redactText(text: string): string {
   return text.replace(/https?:\/\/[^\s"'<>]+/g, (url) => redactUrl(url)).replace(SECRET_ASSIGNMENT, (_match, name: string) => `${name}=${REDACTED}`);
 }
 
+/**
+ * Whether a query parameter's name says it carries a secret (api_key, token, sig …): such a
+ * parameter is redacted wherever a URL is shown, and a proxy client's is kept out of the cache.
+ */
+export function isSecretParameterName(name: string): boolean {
+  return SECRET_PARAMETER.test(name);
+}
+
 const REDACTED = '<redacted>';
 const SECRET_NAMES = 'api[_-]?key|apikey|key|token|access[_-]?token|secret|client[_-]?secret|signature|sig|auth|password';
 const SECRET_PARAMETER = new RegExp(`^(?:${SECRET_NAMES})$`, 'i');

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { plainTextContext, type CliContext } from './cli-context.js';
 import { getCommand } from './commands/get.js';
 import { imageCommand } from './commands/image.js';
+import { importWnpCommand } from './commands/import-wnp.js';
 import { librariesCommand } from './commands/libraries.js';
 import { maintainCommand } from './commands/maintain.js';
 import { precacheCommand } from './commands/precache.js';
@@ -37,7 +38,7 @@ Exit codes: 0 ok, 1 nothing found or failed, 2 bad arguments, 3 network or servi
     )
     .configureOutput({ writeOut: (text) => { context.write(text); }, writeErr: (text) => { context.writeError(text); } })
     .exitOverride();
-  for (const make of [searchCommand, getCommand, imageCommand, statsCommand, queueCommand, purgeCommand, maintainCommand, workerCommand, precacheCommand, warmCommand, librariesCommand, serveCommand]) {
+  for (const make of [searchCommand, getCommand, imageCommand, statsCommand, queueCommand, purgeCommand, maintainCommand, workerCommand, precacheCommand, warmCommand, librariesCommand, importWnpCommand, serveCommand]) {
     program.addCommand(make(context));
   }
   inheritSettings(program);

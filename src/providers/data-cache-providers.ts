@@ -9,7 +9,7 @@ import { analyticsStoreFor } from '../analytics/analytics-store-for.js';
 import { DataCacheClient } from '../client/data-cache-client.js';
 import type { FetchRequest } from '../client/fetch-request.js';
 import { systemClock, type Clock } from '../clock.js';
-import { DatabaseBusyError, DatabaseCorruptError, DatabaseUnavailableError, DataCacheError, InvalidArgumentError, SchemaVersionError, StorageClosedError, StorageWriteError } from '../errors.js';
+import { DatabaseBusyError, DatabaseCorruptError, DatabaseUnavailableError, DataCacheError, ForeignDatabaseError, InvalidArgumentError, SchemaVersionError, StorageClosedError, StorageWriteError } from '../errors.js';
 import { redactingLogger, silentLogger, type Logger } from '../logger.js';
 import type { DrainReport } from '../queue/drain-queue.js';
 import type { JobState } from '../queue/job-queue.js';
@@ -69,6 +69,7 @@ function isUnusableCache(error: unknown): error is DataCacheError {
     error instanceof DatabaseUnavailableError ||
     error instanceof DatabaseBusyError ||
     error instanceof SchemaVersionError ||
+    error instanceof ForeignDatabaseError ||
     error instanceof StorageWriteError ||
     (error instanceof DataCacheError && error.code === 'ERR_DATACACHE_CACHE_DIRECTORY_UNSAFE')
   );

@@ -53,3 +53,17 @@ export async function encodedImage(format: 'png' | 'jpeg' | 'webp' | 'gif' | 'av
   for (let index = 0; index < pixels.length; index++) pixels[index] = (index * 31 + seed * 97) & 0xff;
   return sharp(pixels, { raw: { width, height, channels: 3 } }).toFormat(format).toBuffer();
 }
+
+/** A BMP header (BITMAPINFOHEADER) and a row of filler pixels. */
+export function bmp(width: number, height: number): Buffer {
+  const header = Buffer.alloc(54);
+  header.write('BM', 0, 'latin1');
+  header.writeUInt32LE(54 + 64, 2);
+  header.writeUInt32LE(54, 10);
+  header.writeUInt32LE(40, 14);
+  header.writeInt32LE(width, 18);
+  header.writeInt32LE(height, 22);
+  header.writeUInt16LE(1, 26);
+  header.writeUInt16LE(24, 28);
+  return Buffer.concat([header, Buffer.alloc(64, 0x80)]);
+}

@@ -3,6 +3,7 @@ import { chmod, chown, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/logger.js';
+import { DataStorage } from '../../src/index.js';
 import { closeAfterTest, openTestStorage, request } from '../helpers/storage.js';
 import { temporaryDirectory } from '../helpers/temporary-directory.js';
 import { openCacheInChild } from './fixtures/run-open-cache.js';
@@ -51,11 +52,12 @@ describe.skipIf(!posix)('file modes', () => {
   it('tightens a database file, its -wal and its -shm that others could read to 0600 when it opens them, quietly', async () => {
     const cacheDir = await temporaryDirectory();
     const databasePath = join(cacheDir, 'datacache.sqlite');
-    // Another connection keeps the write-ahead log and shared memory files in place.
+    // A datacache database (one of another program is refused, modes and all), then another
+    // connection that keeps the write-ahead log and shared memory files in place.
+    await (await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0 })).close();
     const other = new Database(databasePath);
     try {
-      other.pragma('journal_mode = WAL');
-      other.exec('CREATE TABLE scratch (value TEXT); INSERT INTO scratch VALUES (1)');
+      other.prepare('SELECT count(*) FROM entries').get();
       for (const suffix of ['', '-wal', '-shm']) await chmod(`${databasePath}${suffix}`, 0o666);
       const { logger, warnings } = recordingLogger();
       const { storage } = await openTestStorage({ cacheDir, logger });

@@ -14,9 +14,8 @@ const NO_FOLLOW = (constants as Partial<Record<string, number>>).O_NOFOLLOW ?? 0
  *
  * - a new database file is created here, 0600 whatever the umask; SQLite gives the -wal and
  *   -shm files it creates the database file's permissions, so they are 0600 too;
- * - an existing one of ours that others could read is tightened to 0600, quietly (files
- *   written by an older datacache or by whats-now-playing were 0644); a file owned by another
- *   user is left as it is;
+ * - an existing one that others could read is tightened to 0600 later, by
+ *   `makeDatabaseFilesPrivate`, once it is known to be datacache's;
  * - a link, FIFO, socket or folder in their place is refused with CacheDirectoryUnsafeError:
  *   SQLite would write through a link (and truncate what it points to), and reading a FIFO
  *   blocks the event loop for ever.
@@ -68,8 +67,19 @@ async function checkDatabaseFile(path: string, cacheDirectory: string): Promise<
         'Remove it; datacache creates the file again.',
     );
   }
+}
+
+/**
+ * Takes group and other permissions off the database files this user owns. Called once the
+ * database is known to be datacache's: a database it did not create keeps its modes too.
+ */
+export async function makeDatabaseFilesPrivate(databasePath: string): Promise<void> {
   const uid = process.getuid?.();
-  if (uid !== undefined && details.uid === uid && (details.mode & 0o077) !== 0) {
+  if (uid === undefined) return;
+  for (const suffix of ['', '-wal', '-shm', '-journal']) {
+    const path = `${databasePath}${suffix}`;
+    const details = await lstat(path).catch(() => undefined);
+    if (details === undefined || !details.isFile() || details.uid !== uid || (details.mode & 0o077) === 0) continue;
     // Quietly, and best effort: on a read-only file system SQLite's own errors say more.
     await chmod(path, details.mode & 0o700).catch(() => undefined);
   }

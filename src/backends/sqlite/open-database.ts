@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { DatabaseCorruptError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { SqliteConnection, type ConnectionOptions } from './connection.js';
-import { prepareDatabaseFiles } from './database-files.js';
+import { makeDatabaseFilesPrivate, prepareDatabaseFiles } from './database-files.js';
 import { assertSchemaSupported, migrate } from './schema.js';
 import { translateSqliteError } from './sqlite-errors.js';
 
@@ -54,10 +54,10 @@ async function openAndMigrate(databasePath: string, options: OpenDatabaseOptions
     // untouched. Retried: until the first process has switched a new file to WAL, readers can
     // find it locked.
     await opened.read('opening the cache', () => { assertSchemaSupported(opened.database, databasePath); });
+    await makeDatabaseFilesPrivate(databasePath);
     await opened.configure();
-    const { applied, legacyImport } = await opened.write('migrating the cache database', () => migrate(opened.database, databasePath));
+    const { applied } = await opened.write('migrating the cache database', () => migrate(opened.database, databasePath));
     if (applied.length > 0) options.logger.info('datacache: migrated the cache database', { databasePath, applied });
-    if (legacyImport !== undefined) options.logger.info('datacache: imported a whats-now-playing cache', { databasePath, ...legacyImport });
     return opened;
   } catch (error) {
     connection?.close();

@@ -1,6 +1,5 @@
 import type Database from 'better-sqlite3';
-import { SchemaVersionError } from '../../errors.js';
-import { importLegacyCache, type LegacyImportReport } from './legacy-import.js';
+import { ForeignDatabaseError, SchemaVersionError } from '../../errors.js';
 
 /**
  * The database layout, versioned with `PRAGMA user_version`.
@@ -17,8 +16,7 @@ export const CURRENT_SCHEMA_VERSION = 10;
 interface Migration {
   toVersion: number;
   description: string;
-  /** Returns what a legacy import found, for the caller to report once the migration has committed. */
-  apply(database: Database.Database): LegacyImportReport | undefined;
+  apply(database: Database.Database): void;
 }
 
 const createVersion1 = `
@@ -197,10 +195,9 @@ const addAnalytics = `
 const migrations: Migration[] = [
   {
     toVersion: 1,
-    description: 'entries, totals and meta tables; imports a whats-now-playing cached_data table if present',
+    description: 'entries, totals and meta tables',
     apply(database) {
       database.exec(createVersion1);
-      return importLegacyCache(database);
     },
   },
   {
@@ -277,16 +274,24 @@ export function readSchemaVersion(database: Database.Database): number {
   return database.pragma('user_version', { simple: true }) as number;
 }
 
-/** Refuses a database written by a newer datacache, before anything touches it. */
+/**
+ * Refuses, before anything touches it, a database written by a newer datacache, and one that
+ * datacache did not create: version 0 with tables in it is another program's (whats-now-playing's
+ * `cached_data`, say), because datacache creates its tables and sets the version in one
+ * transaction. An empty file is a new cache.
+ */
 export function assertSchemaSupported(database: Database.Database, databasePath: string): void {
   const version = readSchemaVersion(database);
   if (version > CURRENT_SCHEMA_VERSION) throw new SchemaVersionError(databasePath, version, CURRENT_SCHEMA_VERSION);
+  if (version > 0) return;
+  const tables = (database.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((row) => row.name);
+  if (tables.length === 0) return;
+  throw new ForeignDatabaseError(databasePath, tables.includes('cached_data') ? 'whats-now-playing' : 'unknown');
 }
 
-/** What `migrate` did: the versions applied, and what importing a whats-now-playing cache found, if it ran. */
+/** What `migrate` did: the versions applied. */
 export interface MigrationResult {
   applied: number[];
-  legacyImport: LegacyImportReport | undefined;
 }
 
 /**
@@ -297,11 +302,11 @@ export interface MigrationResult {
  */
 export function migrate(database: Database.Database, databasePath: string, targetVersion = CURRENT_SCHEMA_VERSION): MigrationResult {
   assertSchemaSupported(database, databasePath);
-  const result: MigrationResult = { applied: [], legacyImport: undefined };
+  const result: MigrationResult = { applied: [] };
   for (const migration of migrations) {
     if (migration.toVersion > targetVersion) break;
     if (readSchemaVersion(database) >= migration.toVersion) continue;
-    result.legacyImport = migration.apply(database) ?? result.legacyImport;
+    migration.apply(database);
     database.pragma(`user_version = ${migration.toVersion}`);
     result.applied.push(migration.toVersion);
   }

@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/clock.js';
 import { DatabaseCorruptError, DataStorage, SchemaVersionError, defaultCacheDirectory } from '../../../src/index.js';
 import { CURRENT_SCHEMA_VERSION, migrate } from '../../../src/backends/sqlite/schema.js';
-import { legacyImage, legacyNow, writeLegacyCache } from '../../fixtures/whats-now-playing-cache.js';
 import { closeAfterTest, openTestStorage, request } from '../../helpers/storage.js';
 import { temporaryDirectory } from '../../helpers/temporary-directory.js';
 
@@ -19,41 +18,22 @@ describe('schema versions', () => {
     database.close();
   });
 
-  it("migrates a whats-now-playing cache on open, keeping its entries, keys and files", async () => {
+  it('refuses a database another program made (tables, no schema version), changing nothing; an empty file is a new cache', async () => {
     const cacheDir = await temporaryDirectory();
-    await writeLegacyCache(cacheDir);
-    const clock = new ManualClock(legacyNow * 1000 + 200_000); // the Discogs row expired 100 s ago
-    const storage = closeAfterTest(await DataStorage.open({ cacheDir, clock, maintenanceIntervalSeconds: 0 }));
+    const databasePath = join(cacheDir, 'datacache.sqlite');
+    const other = new Database(databasePath);
+    other.exec('CREATE TABLE notes (text TEXT)');
+    other.close();
+    const before = await readFile(databasePath);
+    const modeBefore = (await stat(databasePath)).mode;
+    await expect(DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0 })).rejects.toMatchObject({ code: 'ERR_DATACACHE_FOREIGN_DATABASE', kind: 'unknown' });
+    expect((await readFile(databasePath)).equals(before)).toBe(true);
+    expect((await stat(databasePath)).mode).toBe(modeBefore);
+    expect((await readdir(cacheDir)).sort()).toEqual(['datacache.sqlite']);
 
-    const api = await storage.retrieveByUrl('https://www.theaudiodb.com/api/v1/json/2/search.php?s=daft+punk');
-    expect(api).toMatchObject({ cachekey: '11111111-1111-4111-8111-111111111111', provider: 'theaudiodb', dataType: 'api_response', accessCount: 3 });
-    expect(api!.json()).toEqual({ artists: [{ idArtist: '111', strArtist: 'Daft Punk' }] });
-    expect(api!.createdAt).toBe(legacyNow * 1000 + 250);
-
-    const image = await storage.retrieveByCachekey('22222222-2222-4222-8222-222222222222');
-    expect(image!.data.equals(legacyImage)).toBe(true);
-    expect(image).toMatchObject({ mimeType: 'image/png', metadata: { artist: 'Daft Punk' } });
-
-    expect(await storage.retrieveByUrl('https://webservice.fanart.tv/v3/music/none')).toMatchObject({ statusCode: 404, size: 0 });
-    expect(await storage.retrieveByUrl('https://api.discogs.com/artists/1')).toBeNull(); // expired
-    expect(await storage.retrieveByUrl('https://api.discogs.com/artists/1', { allowStale: true })).toMatchObject({ stale: true });
-    // Unverifiable and unsafe rows are dropped rather than trusted.
-    expect(await storage.retrieveByUrl('https://r2.theaudiodb.com/images/no-checksum.png')).toBeNull();
-    expect(await storage.retrieveByUrl('https://evil.example/escape')).toBeNull();
-    expect((await storage.stats()).entries).toBe(4);
-
-    const database = new Database(storage.databasePath, { readonly: true });
-    const tables = database.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
-    expect(tables).not.toContain('cached_data');
-    expect(tables).toContain('pending_requests');
-    expect(database.pragma('user_version', { simple: true })).toBe(CURRENT_SCHEMA_VERSION);
-    database.close();
-
-    // The file of the dropped row is an orphan now, swept once old enough.
-    clock.set(Date.now() + 3_600_000);
-    const report = await storage.runMaintenance();
-    expect(report.orphanFilesRemoved).toBe(1);
-    expect((await readdir(join(cacheDir, 'blobs/aa/bb'))).length).toBe(1);
+    const emptyDir = await temporaryDirectory();
+    await writeFile(join(emptyDir, 'datacache.sqlite'), '');
+    closeAfterTest(await DataStorage.open({ cacheDir: emptyDir, maintenanceIntervalSeconds: 0 }));
   });
 
   it('migrates a version-1 database to totals per provider and data type, keeping every count', async () => {
