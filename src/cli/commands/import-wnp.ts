@@ -21,14 +21,14 @@ export function importWnpCommand(context: CliContext): Command {
         for await (const artist of readLibraryArtists(library)) artistNames.push(artist);
       }
       const json = globalOptions(command).json === true;
-      let lastLine = 0;
+      let lastLine = Date.now(); // a line every few seconds of a long run, none for a short one
       const onProgress = (progress: WnpImportProgress): void => {
         if (Date.now() - lastLine < PROGRESS_LINE_INTERVAL_MS) return;
         lastLine = Date.now();
         context.writeError(`${progress.phase}: ${progress.done}/${progress.total}\n`);
       };
       const report = await withProviders(command, context, (providers) =>
-        importWnpCacheInto(providers, { ...(dir === undefined ? {} : { from: dir }), artistNames, onProgress }),
+        importWnpCacheInto(providers, { from: dir, artistNames, onProgress, defaultLocation: { env: context.environment } }),
       );
       if (json) writeJson(context, report);
       else context.write(describeReport(report));

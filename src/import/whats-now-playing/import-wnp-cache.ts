@@ -11,7 +11,7 @@ import { WnpArtistNames } from './wnp-artist-names.js';
 import { openWnpDatabase, type WnpDatabase, type WnpReadMode } from './wnp-database.js';
 import { WNP_IMAGE_TYPES } from './wnp-data-types.js';
 import { convertWnpRow, type WnpSkipReason } from './wnp-entry.js';
-import { defaultWnpCacheDirectory, WNP_DATABASE_FILE } from './wnp-locations.js';
+import { defaultWnpCacheDirectory, WNP_DATABASE_FILE, type WnpLocationOptions } from './wnp-locations.js';
 import { pendingFetch, type WnpPendingSkipReason } from './wnp-pending.js';
 import { wnpNameRows, wnpPendingRows, wnpRows } from './wnp-rows.js';
 import type { ProviderUrlRules } from './wnp-urls.js';
@@ -32,6 +32,8 @@ export interface ImportWnpOptions {
   staleWindowSeconds?: number;
   /** Called after each chunk of rows: for a progress bar. */
   onProgress?: (progress: WnpImportProgress) => void;
+  /** Whose computer the default `from` is looked for on (platform, home, environment): this process's by default. */
+  defaultLocation?: WnpLocationOptions;
 }
 
 export interface WnpImportProgress {
@@ -101,11 +103,12 @@ const MAX_EXAMPLES = 20;
  */
 export async function importWnpCache(options: ImportWnpCacheOptions = {}): Promise<WnpImportReport> {
   const input = requireOptionsObject('importWnpCache options', options) as ImportWnpCacheOptions;
-  const { from, artistNames, staleWindowSeconds, onProgress, ...cacheOptions } = input;
+  const { from, artistNames, staleWindowSeconds, onProgress, defaultLocation, ...cacheOptions } = input;
   const providers = createProviders({ ...cacheOptions, unusableCache: 'throw' });
   try {
     await providers.initialize();
-    return await importWnpCacheInto(providers, { ...(from === undefined ? {} : { from }), ...(artistNames === undefined ? {} : { artistNames }), ...(staleWindowSeconds === undefined ? {} : { staleWindowSeconds }), ...(onProgress === undefined ? {} : { onProgress }) });
+    const importOptions: ImportWnpOptions = { from, artistNames, staleWindowSeconds, onProgress, defaultLocation };
+    return await importWnpCacheInto(providers, importOptions);
   } finally {
     await providers.close();
   }
@@ -114,7 +117,7 @@ export async function importWnpCache(options: ImportWnpCacheOptions = {}): Promi
 /** importWnpCache into providers the caller has opened (the command line's, say). */
 export async function importWnpCacheInto(providers: DataCacheProviders, options: ImportWnpOptions = {}): Promise<WnpImportReport> {
   const started = Date.now();
-  const wnpDirectory = await resolveWnpDirectory(options.from);
+  const wnpDirectory = await resolveWnpDirectory(options.from, options.defaultLocation);
   if (resolve(wnpDirectory) === resolve(providers.cacheDir)) {
     throw new InvalidArgumentError(`${wnpDirectory} is whats-now-playing's cache directory; import into a datacache cache directory of its own (the default, or another --cache-dir).`);
   }
@@ -136,9 +139,9 @@ export async function importWnpCacheInto(providers: DataCacheProviders, options:
 }
 
 /** The directory given (or the one holding the given database file), else whats-now-playing's default. */
-async function resolveWnpDirectory(from: string | undefined): Promise<string> {
+async function resolveWnpDirectory(from: string | undefined, defaultLocation: WnpLocationOptions | undefined): Promise<string> {
   if (from === undefined) {
-    const found = defaultWnpCacheDirectory();
+    const found = defaultWnpCacheDirectory(defaultLocation);
     if ((await lstat(found).catch(() => undefined)) === undefined) {
       throw new InvalidArgumentError(`No whats-now-playing cache at its default place (${found}); give its directory.`);
     }
