@@ -34,7 +34,7 @@ export interface WnpPendingRow {
  * Rows a few at a time, by rowid: each chunk is its own short read transaction, so a running
  * whats-now-playing never waits on the import, and a whole table is never in memory at once.
  */
-export const ROWS_PER_CHUNK = 100;
+export const ROWS_PER_CHUNK = 50;
 
 /** Every `cached_data` row, in chunks. */
 export async function* wnpRows(source: WnpDatabase): AsyncGenerator<WnpRow[]> {
