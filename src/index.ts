@@ -22,6 +22,7 @@ export {
   getProviders,
   type ArtistWarmOptions,
   type ProcessQueueOptions,
+  type ProviderFetchOptions,
   type ProvidersStats,
   type StatsOptions,
 } from './providers/data-cache-providers.js';
@@ -144,4 +145,9 @@ export { precacheArtists, type PrecacheFailureReason, type PrecacheOptions, type
 
 // The dashboard
 export { startDashboard, type Dashboard, type DashboardOptions } from './dashboard/dashboard-server.js';
+// The caching proxy, for programs in any language:
+//   const proxy = await startProxy(getProviders(), { port: 8788 });
+//   // curl 'http://127.0.0.1:8788/musicbrainz/ws/2/artist?query=air&fmt=json'
+export { startProxy, type CachingProxy, type ProxyOptions } from './proxy/proxy-server.js';
+export { BUILT_IN_IMAGE_HOSTS } from './proxy/image-hosts.js';
 export type { IdentifierListing, IdentifierListQuery } from './storage/identifier-listing.js';

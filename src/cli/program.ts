@@ -7,6 +7,7 @@ import { importWnpCommand } from './commands/import-wnp.js';
 import { librariesCommand } from './commands/libraries.js';
 import { maintainCommand } from './commands/maintain.js';
 import { precacheCommand } from './commands/precache.js';
+import { proxyCommand } from './commands/proxy.js';
 import { warmCommand } from './commands/warm.js';
 import { purgeCommand } from './commands/purge.js';
 import { queueCommand } from './commands/queue.js';
@@ -38,7 +39,7 @@ Exit codes: 0 ok, 1 nothing found or failed, 2 bad arguments, 3 network or servi
     )
     .configureOutput({ writeOut: (text) => { context.write(text); }, writeErr: (text) => { context.writeError(text); } })
     .exitOverride();
-  for (const make of [searchCommand, getCommand, imageCommand, statsCommand, queueCommand, purgeCommand, maintainCommand, workerCommand, precacheCommand, warmCommand, librariesCommand, importWnpCommand, serveCommand]) {
+  for (const make of [searchCommand, getCommand, imageCommand, statsCommand, queueCommand, purgeCommand, maintainCommand, workerCommand, precacheCommand, warmCommand, librariesCommand, importWnpCommand, serveCommand, proxyCommand]) {
     program.addCommand(make(context));
   }
   inheritSettings(program);

@@ -17,7 +17,7 @@ import type { DataStorage } from '../storage/data-storage.js';
 import { describeValue, optionalFiniteNumber, requireFiniteNumber, requireName, requireOptionsObject, requireString } from '../validation.js';
 import { validateClientOptions } from './client-options.js';
 import { ClientEventBus, type ClientEvents } from './events.js';
-import { fromJobRequest, providerSettings, resolveFetchRequest, toJobRequest, type FetchDefaults, type FetchRequest, type ProviderSettings, type ResolvedFetch } from './fetch-request.js';
+import { fromJobRequest, providerSettings, resolveFetchRequest, toJobRequest, type FetchDefaults, type FetchRequest, type ProviderSettings, type RequestAuthorizer, type ResolvedFetch } from './fetch-request.js';
 import { fetchWithRetries, type Sleep } from './fetch-with-retries.js';
 import { checkContent, contentWatcher, type CheckedContent } from './check-content.js';
 import { coordinationFor } from './coordination.js';
@@ -140,7 +140,7 @@ export class DataCacheClient {
     const onComplete = request.onComplete;
     const cached = await this.cachedCopy(fetch.url);
     const event = { url: fetch.url, provider: fetch.provider, dataType: fetch.dataType };
-    if (cached !== null && !cached.stale && (fetch.expectedChecksum === null || cached.checksum === fetch.expectedChecksum)) {
+    if (cached !== null && !cached.stale && request.revalidate !== true && (fetch.expectedChecksum === null || cached.checksum === fetch.expectedChecksum)) {
       const negative = cached.statusCode !== 200;
       this.analytics?.record('hit', fetch.provider, fetch.dataType, performance.now() - started);
       this.events.emit('hit', { ...event, negative });
@@ -158,7 +158,7 @@ export class DataCacheClient {
     }
     let pending = this.inFlight.get(fetch.url);
     if (!pending) {
-      pending = this.fetchNow(fetch, cached, request.signal, deadline).finally(() => this.inFlight.delete(fetch.url));
+      pending = this.fetchNow(fetch, cached, request.signal, deadline, request.authorize).finally(() => this.inFlight.delete(fetch.url));
       this.inFlight.set(fetch.url, pending);
     }
     const answer = await this.withinDeadline(pending, fetch, cached, deadline);
@@ -332,7 +332,7 @@ export class DataCacheClient {
   }
 
   /** Fetches now in this process, unless another process is fetching the same URL already. */
-  private async fetchNow(fetch: ResolvedFetch, cached: CachedEntry | null, signal: AbortSignal | undefined, deadline: number): Promise<CachedEntry | null> {
+  private async fetchNow(fetch: ResolvedFetch, cached: CachedEntry | null, signal: AbortSignal | undefined, deadline: number, authorize: RequestAuthorizer | undefined): Promise<CachedEntry | null> {
     const claim = await this.claimUrl(fetch);
     if (claim !== null && 'busyUntil' in claim) {
       // Their fetch may take its whole lease; this caller waits no longer than its own timeout.
@@ -344,9 +344,9 @@ export class DataCacheClient {
       if (deadline - performance.now() < 10) return this.fallBack(fetch, cached, new DownloadTimeoutError(fetch.url, fetch.timeoutMs));
       const again = await this.claimUrl(fetch);
       if (again !== null && 'busyUntil' in again) return this.fallBack(fetch, cached, new Error(`${redactUrl(fetch.url)} is still being fetched by another process`));
-      return this.fetchAndStore(fetch, cached, 'live', again?.claimed ?? null, signal, deadline);
+      return this.fetchAndStore(fetch, cached, 'live', again?.claimed ?? null, signal, deadline, false, authorize);
     }
-    return this.fetchAndStore(fetch, cached, 'live', claim?.claimed ?? null, signal, deadline);
+    return this.fetchAndStore(fetch, cached, 'live', claim?.claimed ?? null, signal, deadline, false, authorize);
   }
 
   private async runQueuedJob(job: QueuedJob, signal: AbortSignal): Promise<JobOutcome> {
@@ -413,6 +413,7 @@ export class DataCacheClient {
     signal: AbortSignal | undefined,
     deadline: number,
     rethrow = false,
+    requestAuthorize?: RequestAuthorizer,
   ): Promise<CachedEntry | null> {
     const event = { url: fetch.url, provider: fetch.provider, dataType: fetch.dataType };
     const started = performance.now();
@@ -429,7 +430,7 @@ export class DataCacheClient {
         etag: usable ? cached.etag : null,
         lastModified: usable ? cached.lastModified : null,
         signal,
-        authorize: providerSettings(this.defaults, fetch.provider)?.authorize,
+        authorize: withRequestAuthorizer(providerSettings(this.defaults, fetch.provider)?.authorize, requestAuthorize),
         onRetry: (attempt, error, delayMs) => {
           this.events.emit('retry', { ...event, attempt: attempt + 1, attempts: fetch.retries + 1, delayMs, reason: error.message });
         },
@@ -559,6 +560,13 @@ export class DataCacheClient {
     this.logger.error('datacache: the cache database cannot be used; fetching without caching until it can', { operation, error: error.message });
     this.events.emit('database-fault', { operation, error });
   }
+}
+
+/** The provider's credentials, then the request's own (a proxy client's key), as one authorizer. */
+function withRequestAuthorizer(provider: RequestAuthorizer | undefined, request: RequestAuthorizer | undefined): RequestAuthorizer | undefined {
+  if (request === undefined) return provider;
+  if (provider === undefined) return request;
+  return (outgoing) => request(provider(outgoing));
 }
 
 function requireNameList(name: string, value: unknown): string[] {

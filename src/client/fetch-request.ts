@@ -98,6 +98,18 @@ export interface FetchRequest {
    */
   refresh?: boolean;
   signal?: AbortSignal;
+  /**
+   * For a request now (`immediate`): ask the origin even when the cached copy is fresh,
+   * conditionally (its ETag or Last-Modified: a 304 renews it without a download). What a
+   * client's `Cache-Control: no-cache` asks of the proxy. Never stored.
+   */
+  revalidate?: boolean;
+  /**
+   * For a request now (`immediate`): this request's own credentials (a key its client sent),
+   * added after the provider's as each attempt goes out. Never stored or queued; a fetch other
+   * callers join (single flight) goes out with the credentials of the caller that started it.
+   */
+  authorize?: RequestAuthorizer;
   /** Called with the entry (or null) once it is known; for a queued request, when any process stored it. */
   onComplete?: (entry: import('../storage/cached-entry.js').CachedEntry | null) => void;
 }
@@ -215,6 +227,12 @@ export function resolveFetchRequest(input: unknown, defaults: FetchDefaults): Re
   if (input.onComplete !== undefined && typeof input.onComplete !== 'function') {
     throw new InvalidArgumentError(`onComplete must be a function (entry) => void, got ${describeValue(input.onComplete)}.`);
   }
+  if (input.authorize !== undefined && typeof input.authorize !== 'function') {
+    throw new InvalidArgumentError(`authorize must be a function ({ url, headers }) => { url, headers }, got ${describeValue(input.authorize)}.`);
+  }
+  const revalidate = optionalBoolean('revalidate', input.revalidate, false);
+  // A worker in another process could not have them: both belong to the caller asking now.
+  if ((revalidate || input.authorize !== undefined) && !immediate) throw new InvalidArgumentError('revalidate and authorize are for requests now (immediate: true); a queued request cannot carry them.');
   const chain = requireChainLink(input.chain);
   if (chain !== null && immediate) throw new InvalidArgumentError('chain is for queued requests (immediate: false): its steps run in the worker that settles the fetch.');
   const refresh = optionalBoolean('refresh', input.refresh, false);

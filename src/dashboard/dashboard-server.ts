@@ -9,7 +9,7 @@ import { redactText } from '../redaction.js';
 import type { CachedEntry } from '../storage/cached-entry.js';
 import { optionalBoolean, optionalFiniteNumber, requireOptionsObject, requireString } from '../validation.js';
 import { artistImages, listArtists, listQueue, readOverview, type ImageSummary } from './dashboard-data.js';
-import { createHostCheck, validateAllowedHosts } from './host-check.js';
+import { createHostCheck, isLoopbackListenAddress, validateAllowedHosts } from './host-check.js';
 import { imageContentType, isHeaderToken, randomServableImage, requireImageType } from './image-answer.js';
 import { artistListPage, artistPage, imagePage } from './pages/artists-page.js';
 import { overviewPage } from './pages/overview-page.js';
@@ -34,9 +34,6 @@ export interface Dashboard {
   url: string;
   close(): Promise<void>;
 }
-
-/** Listening addresses only this machine can reach; any other needs allowRemote. */
-const LOOPBACK_ADDRESSES = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /**
  * Headers on every answer: no sniffing, no framing, no script (the pages need none), and no
@@ -74,7 +71,7 @@ export async function startDashboard(providers: DataCacheProviders, options: Das
   const port = optionalFiniteNumber('port', input.port, 8787, { min: 0, max: 65_535, integer: true });
   const allowRemote = optionalBoolean('allowRemote', input.allowRemote, false);
   const allowedHosts = validateAllowedHosts(input.allowedHosts);
-  const loopback = LOOPBACK_ADDRESSES.has(host) || host.startsWith('127.');
+  const loopback = isLoopbackListenAddress(host);
   if (!loopback && !allowRemote) {
     throw new InvalidArgumentError(`host ${host} is reachable from other machines and the dashboard has no login; pass allowRemote: true (--allow-remote) if that is what you want.`);
   }

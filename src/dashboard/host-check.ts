@@ -39,6 +39,14 @@ export function parseHostHeader(header: string | undefined): ParsedHost | null {
   return HOST_NAME.test(host) && !NUMERIC_LAST_LABEL.test(host) ? { host, kind: 'name' } : null;
 }
 
+/** Listening addresses only this machine can reach; any other needs allowRemote. */
+const LOOPBACK_ADDRESSES = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** Whether a server listening on `address` can be reached from this machine only (so needs no allowRemote). */
+export function isLoopbackListenAddress(address: string): boolean {
+  return LOOPBACK_ADDRESSES.has(address) || address.startsWith('127.');
+}
+
 /** Whether the host is this machine's loopback: `localhost`, 127.0.0.0/8 or `::1`. */
 function isLoopback(parsed: ParsedHost): boolean {
   return (parsed.kind === 'name' && parsed.host === 'localhost') || (parsed.kind === 'ipv4' && parsed.host.startsWith('127.')) || (parsed.kind === 'ipv6' && parsed.host === '::1');

@@ -18,8 +18,10 @@ import type { StorageStats } from '../storage/cache-storage.js';
 import type { CachedEntry } from '../storage/cached-entry.js';
 import { defaultCacheDirectory } from '../storage/cache-directory.js';
 import { DataStorage } from '../storage/data-storage.js';
-import { describeValue, isPlainObject, optionalFiniteNumber, requireHttpUrl, requireName, requireOptionsObject, requireString } from '../validation.js';
+import { describeValue, isPlainObject, optionalBoolean, optionalFiniteNumber, requireHttpUrl, requireName, requireOptionsObject, requireString } from '../validation.js';
 import { ApiProvider } from './api/api-provider.js';
+import { clientKeyAuthorizer, takeClientKeys, type ClientKey } from './api/client-key.js';
+import { presetOf, serviceBaseUrl } from './api/presets.js';
 import { ARTIST_CHAIN, artistChainStart, artistChainStep, type ArtistChainDependencies, type ChainArtist } from './artist-chain/artist-chain.js';
 import { resolveArtworkLimits, type ArtworkType } from './artist-chain/artwork-sources.js';
 import { runChainNow, type WarmReport } from './artist-chain/warm-now.js';
@@ -29,6 +31,17 @@ import { MusicBrainzProvider } from './musicbrainz/musicbrainz-provider.js';
 import { resolveProviders, type DataCacheProvidersOptions, type ResolvedProvider } from './provider-options.js';
 import { providerRequestUrl } from './request-url.js';
 import { resolveSharedOption } from '../backends/postgres/connection-options.js';
+
+/** Options of DataCacheProviders.getOrFetch. */
+export interface ProviderFetchOptions {
+  /**
+   * The URL came from a client that put its own key into it (a proxy's client): every query
+   * parameter named like a credential, and TheAudioDB's path key, are taken out of the cached
+   * URL and sent with this request only, to the provider's own origin; a configured key wins
+   * over them. Needs `immediate` (a queued request could not carry them). Default false.
+   */
+  clientKeys?: boolean;
+}
 
 export interface ProcessQueueOptions {
   /** Only this provider's jobs (or these providers'). Default: all. */
@@ -149,12 +162,46 @@ export class DataCacheProviders {
    *
    * @example await providers.getOrFetch({ url, provider: 'fanarttv', dataType: 'api', identifier: 'daft punk' })
    */
-  async getOrFetch(request: FetchRequest): Promise<CachedEntry | null> {
+  async getOrFetch(request: FetchRequest, options: ProviderFetchOptions = {}): Promise<CachedEntry | null> {
     if (!isPlainObject(request)) throw new InvalidArgumentError(`getOrFetch() takes a request object, got ${describeValue(request)}.`);
+    const input = requireOptionsObject('getOrFetch options', options);
     const provider = requireName('provider', request.provider);
-    const url = providerRequestUrl(this.#settings, provider, requireHttpUrl('url', request.url));
+    const { url, keys } = this.#requestUrl(provider, request.url, input);
+    let authorize = request.authorize;
+    // The configured key wins: the client's would only make a second, different request.
+    const own = this.hasApiKey(provider) ? undefined : clientKeyAuthorizer(keys, this.#keyOrigins(provider));
+    if (own !== undefined) {
+      const given = authorize;
+      authorize = given === undefined ? own : (outgoing) => given(own(outgoing));
+    }
     const { client } = await this.#open();
-    return client.getOrFetch({ ...request, url });
+    return client.getOrFetch({ ...request, url, ...(authorize === undefined ? {} : { authorize }) });
+  }
+
+  /**
+   * The URL `getOrFetch(request, options)` caches a request of `provider` under: moved to its
+   * base URL, without its configured key, and (with `clientKeys`) without a client's keys.
+   *
+   * @example providers.cacheUrl('lastfm', 'https://ws.audioscrobbler.com/2.0/?method=artist.getinfo&artist=Air&api_key=abc', { clientKeys: true })
+   * // 'https://ws.audioscrobbler.com/2.0/?method=artist.getinfo&artist=Air'
+   */
+  cacheUrl(provider: string, url: string, options: ProviderFetchOptions = {}): string {
+    return this.#requestUrl(requireName('provider', provider), url, requireOptionsObject('cacheUrl options', options)).url;
+  }
+
+  #requestUrl(provider: string, url: unknown, options: Record<string, unknown>): { url: string; keys: ClientKey[] } {
+    const moved = providerRequestUrl(this.#settings, provider, requireHttpUrl('url', url));
+    return optionalBoolean('clientKeys', options.clientKeys, false) ? takeClientKeys(provider, moved) : { url: moved, keys: [] };
+  }
+
+  /** Where a provider's credentials may go: its configured base URL, else the service's key origins, else its own origin. */
+  #keyOrigins(provider: string): Set<string> {
+    const baseUrl = this.#settings.get(provider)?.baseUrl;
+    if (baseUrl !== undefined) return new Set([new URL(baseUrl).origin]);
+    const preset = presetOf(provider);
+    if (preset !== undefined) return new Set(preset.keyOrigins);
+    const service = serviceBaseUrl(provider);
+    return new Set(service === undefined ? [] : [new URL(service).origin]);
   }
 
   /** Shows where the cache is and which providers are configured; never a key or a password. */

@@ -232,7 +232,7 @@ async function importEntries(providers: DataCacheProviders, source: WnpDatabase,
       await makeRoom();
       const converted = await convertWnpRow(row, { ...context, now: Date.now(), maxBytes: DEFAULT_MAX_BYTES });
       if (typeof converted === 'string') {
-        skip(report, row.url, converted);
+        skip(report, row.url ?? `row ${String(row.rowid)} (URL too long)`, converted);
         continue;
       }
       const { request } = converted;
@@ -244,7 +244,7 @@ async function importEntries(providers: DataCacheProviders, source: WnpDatabase,
         await storage.store(request);
       } catch (error) {
         if (!(error instanceof InvalidArgumentError)) throw error;
-        skip(report, row.url, 'refused', error.message);
+        skip(report, request.url, 'refused', error.message);
         continue;
       }
       report.entries.imported++;
@@ -256,7 +256,7 @@ async function importEntries(providers: DataCacheProviders, source: WnpDatabase,
       if (converted.identifierMapped === true) report.identifiers.mapped++;
       if (converted.identifierMapped === false) {
         report.identifiers.unmapped++;
-        unmapped.add(row.identifier);
+        unmapped.add(request.identifier);
       }
     }
     done += rows.length;

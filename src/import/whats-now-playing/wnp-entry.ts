@@ -23,6 +23,7 @@ export type WnpSkipReason =
   | 'checksumMismatch'
   /** An image type whose bytes are no image datacache accepts. */
   | 'notAnImage'
+  /** Larger than datacache takes (25 MiB), or a column larger than whats-now-playing ever writes. */
   | 'tooLarge'
   /** datacache refused the entry (the message is in the examples). */
   | 'refused';
@@ -55,7 +56,8 @@ export interface ConvertContext {
  * with its colour palette under `palette`, and the time left before expiry.
  */
 export async function convertWnpRow(row: WnpRow, context: ConvertContext): Promise<ConvertedRow | WnpSkipReason> {
-  if ([row.url, row.provider, row.data_type].some((text) => typeof text !== 'string' || CONTROL_CHARACTER.test(text))) return 'controlCharacters';
+  if (row.url === null || row.identifier === null || row.provider === null || row.data_type === null || (row.data_value === null && (row.inline_size ?? 0) > 0)) return 'tooLarge';
+  if ([row.url, row.provider, row.data_type].some((text) => CONTROL_CHARACTER.test(text))) return 'controlCharacters';
   const expiresAt = Math.round(row.expires_at * 1000);
   const negative = row.status_code !== 200;
   const stale = !(expiresAt > context.now);

@@ -4,11 +4,14 @@ import type { WnpDatabase } from './wnp-database.js';
 /** One row of whats-now-playing's `cached_data` (upstream.md section 4.1); later columns may be absent. */
 export interface WnpRow {
   rowid: number;
-  url: string;
-  identifier: string;
-  data_type: string;
-  provider: string;
+  /** Null when longer than any whats-now-playing writes (MAX_TEXT), like the other text columns. */
+  url: string | null;
+  identifier: string | null;
+  data_type: string | null;
+  provider: string | null;
   data_value: Buffer | string | null;
+  /** The inline payload's length, also when it was too large to read. */
+  inline_size: number | null;
   file_path: string | null;
   metadata: string | null;
   created_at: number;
@@ -36,13 +39,23 @@ export interface WnpPendingRow {
  */
 export const ROWS_PER_CHUNK = 50;
 
+/** whats-now-playing keeps payloads of at most 16 KiB inline; 1 MiB leaves room, and bounds a chunk to 50 MiB. */
+export const MAX_INLINE_BYTES = 1024 * 1024;
+/** URLs, identifiers, metadata, palettes: a few hundred characters in practice. */
+export const MAX_TEXT = 64 * 1024;
+
 /** Every `cached_data` row, in chunks. */
 export async function* wnpRows(source: WnpDatabase): AsyncGenerator<WnpRow[]> {
   const optional = (name: string, fallback: string): string => (source.cachedDataColumns.has(name) ? name : `${fallback} AS ${name}`);
+  // A hostile or damaged file could hold anything in any column: nothing larger than whats-now-playing
+  // ever writes is read (a longer value comes back NULL, with its length, and the row is skipped).
+  const capped = (column: string, limit: number): string =>
+    source.cachedDataColumns.has(column) ? `CASE WHEN length(${column}) <= ${String(limit)} THEN ${column} END AS ${column}` : `NULL AS ${column}`;
   const select = source.database.prepare<[number, number], WnpRow>(`
-    SELECT rowid, url, identifier, data_type, provider, data_value, file_path, ${optional('metadata', 'NULL')},
-           ${optional('created_at', '0')}, expires_at, ${optional('data_size', 'NULL')}, ${optional('status_code', '200')},
-           ${optional('mime_type', 'NULL')}, ${optional('content_checksum', 'NULL')}, ${optional('color_palette', 'NULL')}
+    SELECT rowid, ${capped('url', MAX_TEXT)}, ${capped('identifier', MAX_TEXT)}, ${capped('data_type', MAX_TEXT)}, ${capped('provider', MAX_TEXT)},
+           ${capped('data_value', MAX_INLINE_BYTES)}, length(data_value) AS inline_size, ${capped('file_path', MAX_TEXT)},
+           ${capped('metadata', MAX_TEXT)}, ${optional('created_at', '0')}, expires_at, ${optional('data_size', 'NULL')},
+           ${optional('status_code', '200')}, ${capped('mime_type', MAX_TEXT)}, ${capped('content_checksum', MAX_TEXT)}, ${capped('color_palette', MAX_TEXT)}
     FROM cached_data WHERE rowid > ? ORDER BY rowid LIMIT ?`);
   yield* chunks(select);
 }

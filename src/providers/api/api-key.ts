@@ -57,7 +57,8 @@ export function chainAuthorizers(authorizers: readonly RequestAuthorizer[]): Req
   return (request) => authorizers.reduce((current, authorize) => authorize(current), request);
 }
 
-function onlyFor(origins: ReadonlySet<string>, authorize: (request: OutgoingRequest) => OutgoingRequest): RequestAuthorizer {
+/** Applies `authorize` to requests to one of `origins` only; any other goes as it is. */
+export function onlyFor(origins: ReadonlySet<string>, authorize: (request: OutgoingRequest) => OutgoingRequest): RequestAuthorizer {
   return (request) => (origins.has(originOf(request.url)) ? authorize(request) : request);
 }
 
@@ -69,7 +70,17 @@ function originOf(url: string): string {
   }
 }
 
-function replaceSegmentAfter(pathname: string, after: string, replacement: string): string {
+/** The path segment right after `after` (TheAudioDB's key), or null when there is none. */
+export function segmentAfter(pathname: string, after: string): string | null {
+  const start = pathname.indexOf(after);
+  if (start === -1) return null;
+  const segmentStart = start + after.length;
+  const segmentEnd = pathname.indexOf('/', segmentStart);
+  return pathname.slice(segmentStart, segmentEnd === -1 ? undefined : segmentEnd);
+}
+
+/** `pathname` with the segment right after `after` replaced (unchanged when `after` is not in it). */
+export function replaceSegmentAfter(pathname: string, after: string, replacement: string): string {
   const start = pathname.indexOf(after);
   if (start === -1) return pathname;
   const segmentStart = start + after.length;

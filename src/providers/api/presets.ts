@@ -96,10 +96,16 @@ export function presetOf(provider: string): ApiPreset | undefined {
   return Object.hasOwn(API_PRESETS, provider) ? API_PRESETS[provider] : undefined;
 }
 
+/** Known services without a key, so without a preset: where they live. */
+const KEYLESS_SERVICES: Readonly<Record<string, string>> = {
+  musicbrainz: 'https://musicbrainz.org',
+  coverartarchive: 'https://coverartarchive.org',
+};
+
 /**
- * Where a known service lives: the presets', and MusicBrainz's (which has no key). A URL under
- * it moves to the provider's configured `baseUrl`, whoever passes it in.
+ * Where a known service lives: the presets', MusicBrainz's and the Cover Art Archive's (which
+ * have no key). A URL under it moves to the provider's configured `baseUrl`, whoever passes it in.
  */
 export function serviceBaseUrl(provider: string): string | undefined {
-  return provider === 'musicbrainz' ? 'https://musicbrainz.org' : presetOf(provider)?.baseUrl;
+  return Object.hasOwn(KEYLESS_SERVICES, provider) ? KEYLESS_SERVICES[provider] : presetOf(provider)?.baseUrl;
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DataStorage, ForeignDatabaseError, importWnpCache, importWnpCacheInto, type WnpImportReport } from '../../../src/index.js';
 import { LASTFM_KEY, PRIVATE_TADB_KEY, WNP_ARTISTS, writeWnpCache, type WnpFixture } from '../../fixtures/wnp/wnp-cache.js';
+import { WnpLikeStore } from '../../fixtures/wnp/wnp-store.js';
 import { makeTestProviders } from '../../helpers/providers.js';
 import { temporaryDirectory } from '../../helpers/temporary-directory.js';
 
@@ -127,6 +128,24 @@ describe('importing a whats-now-playing cache', () => {
     expect(second.entries.alreadyPresent).toBe(first.entries.imported);
     expect(second.queue).toMatchObject({ queued: 0, alreadyQueued: 2, alreadyCached: 1 });
     expect(await fingerprint(wnpDir)).toEqual(before);
+  });
+
+  it('skips what whats-now-playing never writes (a 2 MiB inline payload, a 100 KB URL) without reading it, and a control character in a URL', async () => {
+    const wnpDir = await temporaryDirectory('wnp-hostile-');
+    const store = new WnpLikeStore(wnpDir);
+    const now = Date.now() / 1000;
+    const insert = store.database.prepare(`INSERT INTO cached_data (url, cachekey, identifier, data_type, provider, data_value, created_at, expires_at, last_accessed, data_size, metadata)
+      VALUES (?, ?, 'x', 'api_response', 'theaudiodb', ?, ?, ?, ?, ?, ?)`);
+    insert.run('https://www.theaudiodb.com/big', 'k1', Buffer.alloc(2 * 1024 * 1024, 1), now, now + 86_400, now, 2 * 1024 * 1024, null);
+    insert.run(`https://www.theaudiodb.com/${'a'.repeat(100_000)}`, 'k2', Buffer.from('{}'), now, now + 86_400, now, 2, null);
+    insert.run('https://www.theaudiodb.com/split\r\nX-Injected: 1', 'k3', Buffer.from('{}'), now, now + 86_400, now, 2, null);
+    insert.run('https://www.theaudiodb.com/ok', 'k4', Buffer.from('{"ok":true}'), now, now + 86_400, now, 11, `{"note":"${'m'.repeat(100_000)}"}`);
+    store.close();
+    const { providers } = await makeTestProviders();
+    const report = await importWnpCacheInto(providers, { from: wnpDir });
+    expect(report.entries).toMatchObject({ found: 4, imported: 1, skipped: { tooLarge: 2, controlCharacters: 1 } });
+    // An oversized metadata column is left out; the entry comes in without it.
+    expect((await providers.client.storage.retrieveByUrl('https://www.theaudiodb.com/ok'))?.metadata).toEqual({});
   });
 
   it('importWnpCache opens and closes a cache of its own', async () => {
