@@ -54,7 +54,7 @@ export const readLatency: Benchmark = {
       latencyFigure('inline hit, 2 KB JSON', inlineHit, { ratio: toRaw(inlineHit.p50), target: 'p50 ≤ 20 µs, ≤ 2x raw' }),
       latencyFigure('miss', miss, { ratio: toRaw(miss.p50) }),
       latencyFigure('file hit, 200 KB, memory tier', fileHit, { target: 'p50 ≤ 200 µs' }),
-      latencyFigure('file hit, 200 KB, read + SHA-256 from disk', fileHitFromDisk),
+      latencyFigure('file hit, 200 KB, from disk (SHA-256 checked once per file and process)', fileHitFromDisk, { target: 'p50 ≤ 300 µs' }),
       latencyFigure('retrieveRandom of 10, 8 KB inline', random, { ratio: toRaw(random.p50), target: 'p50 ≤ 60 µs' }),
       latencyFigure('retrieveRandom of 50, 200 KB files', randomFile),
     ];

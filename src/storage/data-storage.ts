@@ -26,6 +26,7 @@ import type { VerifiedFolders } from './content/folders.js';
 import { sha256Hex } from './content/hash.js';
 import { BlobMemoryCache } from './content/memory-cache.js';
 import { readBlob } from './content/read.js';
+import { VerifiedFiles } from './content/verified-files.js';
 import { removeBlobs } from './content/remove.js';
 import { deleteChosenEntries } from './deletion.js';
 import { writeBlob } from './content/write.js';
@@ -102,6 +103,8 @@ export class DataStorage implements CacheStorage {
   private readonly accessRecorder: AccessRecorder;
   private readonly blobMemory: BlobMemoryCache;
   private readonly blobFolders: VerifiedFolders = new Set<string>();
+  /** Blob files already checked against their checksum by this process (or written from bytes it hashed). */
+  private readonly verifiedFiles = new VerifiedFiles();
   private readonly inFlight = new Set<Promise<unknown>>();
   private closing = false;
   private closed: Promise<void> | undefined;
@@ -421,7 +424,8 @@ export class DataStorage implements CacheStorage {
     let wroteFile = false;
     for (;;) {
       if (!inline && filePath === null) {
-        filePath = await writeBlob(this.cacheDir, request.data, checksum, this.blobFolders);
+        // A checksum hashed here vouches for the file; one a caller passed is checked at the first read.
+        filePath = await writeBlob(this.cacheDir, request.data, checksum, this.blobFolders, request.checksum === undefined ? this.verifiedFiles : undefined);
         wroteFile = true;
       }
       const now = this.options.clock.now();
@@ -667,7 +671,7 @@ export class DataStorage implements CacheStorage {
       this.accessRecorder.record(row.url, now);
       return new CachedEntry(row, remembered, stale);
     }
-    const result = await readBlob(this.cacheDir, row.filePath, row.size, row.checksum, this.blobFolders);
+    const result = await readBlob(this.cacheDir, row.filePath, row.size, row.checksum, this.blobFolders, this.verifiedFiles);
     if ('data' in result) {
       this.accessRecorder.record(row.url, now);
       this.blobMemory.set(row.filePath, result.data);

@@ -65,9 +65,12 @@ describe('datacache proxy: one pipeline for every client', () => {
       const refused = answers.filter((answer) => answer.status === 503);
       expect(served.length).toBeGreaterThanOrEqual(1);
       expect(refused.length).toBeGreaterThanOrEqual(2);
-      expect(served.length + refused.length).toBe(4);
+      // On a busy machine a client whose turn came just before its timeout can run out of time at the origin: 504.
+      const timedOut = answers.filter((answer) => answer.status === 504);
+      expect(served.length + refused.length + timedOut.length).toBe(4);
       for (const answer of refused) expect(Number(answer.retryAfter)).toBeGreaterThanOrEqual(1);
-      expect(server.requests).toHaveLength(served.length);
+      expect(server.requests.length).toBeGreaterThanOrEqual(served.length);
+      expect(server.requests.length).toBeLessThanOrEqual(served.length + timedOut.length);
     } finally {
       await proxy.stop();
     }

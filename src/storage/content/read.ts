@@ -3,6 +3,7 @@ import { StorageReadError } from '../../errors.js';
 import { firstLinkedFolder, type VerifiedFolders } from './folders.js';
 import { sha256Hex } from './hash.js';
 import { resolveBlobPath } from './paths.js';
+import type { VerifiedFiles } from './verified-files.js';
 
 /** What reading a blob file found: its verified bytes, or why it cannot be used. */
 export type BlobReadResult = { data: Buffer } | { problem: 'missing' | 'corrupt' };
@@ -44,20 +45,30 @@ export async function readBlob(
   expectedSize: number,
   expectedChecksum: string,
   verifiedFolders: VerifiedFolders,
+  verifiedFiles: VerifiedFiles,
 ): Promise<BlobReadResult> {
   const absolutePath = resolveBlobPath(cacheDirectory, relativePath);
   if (absolutePath === undefined) return { problem: 'corrupt' };
-  let data: Buffer;
+  let read: { data: Buffer; stats: Stats };
   try {
     if ((await firstLinkedFolder(cacheDirectory, relativePath, verifiedFolders)) !== undefined) return { problem: 'corrupt' };
-    data = await readExactly(absolutePath, expectedSize);
+    read = await readExactly(absolutePath, expectedSize);
   } catch (error) {
+    verifiedFiles.forget(absolutePath);
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { problem: 'missing' };
     if (code !== undefined && NOT_A_BLOB_FILE.has(code)) return { problem: 'corrupt' };
     throw new StorageReadError(`Could not read the blob file ${absolutePath}`, error);
   }
-  return (await sha256Hex(data)) === expectedChecksum ? { data } : { problem: 'corrupt' };
+  const { data, stats } = read;
+  // Checked once per file and process: the same file (inode, size, times) holds the same bytes.
+  if (verifiedFiles.has(absolutePath, stats, expectedChecksum)) return { data };
+  if ((await sha256Hex(data)) !== expectedChecksum) {
+    verifiedFiles.forget(absolutePath);
+    return { problem: 'corrupt' };
+  }
+  verifiedFiles.add(absolutePath, stats, expectedChecksum);
+  return { data };
 }
 
 function codedError(code: string, message: string): NodeJS.ErrnoException {
@@ -70,7 +81,7 @@ function codedError(code: string, message: string): NodeJS.ErrnoException {
  * read, and the read asks for one byte more than expected: a regular file answers a read with
  * fewer bytes than asked only at its end, so getting exactly `size` bytes proves the length.
  */
-function readExactly(path: string, size: number): Promise<Buffer> {
+function readExactly(path: string, size: number): Promise<{ data: Buffer; stats: Stats }> {
   return new Promise((resolve, reject) => {
     open(path, READ_FLAGS, (openError, descriptor) => {
       if (openError) {
@@ -106,7 +117,7 @@ function readExactly(path: string, size: number): Promise<Buffer> {
         else if (bytesRead !== size) {
           const found = bytesRead > size ? 'more' : String(bytesRead);
           reject(codedError('EWRONGSIZE', `expected ${size} bytes, found ${found}`));
-        } else resolve(buffer.subarray(0, size));
+        } else resolve({ data: buffer.subarray(0, size), stats: details });
       });
     });
   });

@@ -113,7 +113,8 @@ describe.skipIf(postgres === undefined)('PgRateLimitStore', () => {
     for (let index = 0; index < 8; index++) grants.push(await limiter.acquire('test'));
     const after = await serverNow(schema);
     for (let index = 1; index < grants.length; index++) {
-      expect(grants[index]!.slotAt - grants[index - 1]!.slotAt).toBeCloseTo(spacingMs(limit), 6);
+      // Never closer than the interval; further apart only when an acquire came after its slot had passed (a busy machine).
+      expect(grants[index]!.slotAt - grants[index - 1]!.slotAt).toBeGreaterThanOrEqual(spacingMs(limit) - 1e-6);
       expect(grants[index]!.grantedAt).toBeGreaterThanOrEqual(grants[index]!.slotAt);
     }
     expect(grants[0]!.slotAt).toBeGreaterThanOrEqual(before);
