@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { IMAGE_DATA_TYPES } from '../client/fetch-request.js';
 import { DataCacheError, InvalidArgumentError } from '../errors.js';
 import type { DataCacheProviders } from '../providers/data-cache-providers.js';
@@ -10,6 +9,7 @@ import type { CachedEntry } from '../storage/cached-entry.js';
 import { optionalBoolean, optionalFiniteNumber, requireOptionsObject, requireString } from '../validation.js';
 import { artistImages, listArtists, listQueue, readOverview, type ImageSummary } from './dashboard-data.js';
 import { createHostCheck, isLoopbackListenAddress, validateAllowedHosts } from './host-check.js';
+import { listen } from './listen.js';
 import { imageContentType, isHeaderToken, randomServableImage, requireImageType } from './image-answer.js';
 import { artistListPage, artistPage, imagePage } from './pages/artists-page.js';
 import { overviewPage } from './pages/overview-page.js';
@@ -82,25 +82,7 @@ export async function startDashboard(providers: DataCacheProviders, options: Das
       answerError(response, error);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${shownHost}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
-  };
+  return listen(server, port, host);
 }
 
 async function handle(providers: DataCacheProviders, request: IncomingMessage, response: ServerResponse, hostAllowed: (host: string | undefined) => boolean): Promise<void> {

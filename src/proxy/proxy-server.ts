@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { IMAGE_DATA_TYPES, MAX_FETCH_TIMEOUT_MS, type FetchRequest } from '../client/fetch-request.js';
 import { createHostCheck, isLoopbackListenAddress, validateAllowedHosts } from '../dashboard/host-check.js';
+import { listen } from '../dashboard/listen.js';
 import { InvalidArgumentError } from '../errors.js';
 import { isCredentialHeader } from '../http/redirects.js';
 import { presetOf } from '../providers/api/presets.js';
@@ -112,25 +112,7 @@ export async function startProxy(providers: DataCacheProviders, options: ProxyOp
   server.on('connect', (_request: IncomingMessage, socket) => {
     refuseConnect(socket);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${shownHost}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
-  };
+  return listen(server, port, host);
 }
 
 async function handle(context: Context, request: IncomingMessage, response: ServerResponse): Promise<void> {

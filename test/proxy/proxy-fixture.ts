@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { startTypeScript, type RunningChild } from '../helpers/child-process.js';
@@ -95,24 +94,4 @@ export async function writeConfig(cacheDir: string, config: unknown): Promise<vo
   await writeFile(join(cacheDir, 'config.json'), JSON.stringify(config));
 }
 
-export interface RawAnswer {
-  status: number;
-  headers: IncomingMessage['headers'];
-  body: Buffer;
-}
-
-/** A request through node:http with the target written as given (absolute-form too) and the method and headers chosen. */
-export function rawRequest(port: number, target: string, { method = 'GET', headers = {} }: { method?: string; headers?: Record<string, string> } = {}): Promise<RawAnswer> {
-  return new Promise((resolve, reject) => {
-    httpRequest({ host: '127.0.0.1', port, path: target, method, headers, setHost: headers.host === undefined }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) });
-      });
-      response.on('error', reject);
-    })
-      .on('error', reject)
-      .end();
-  });
-}
+export { rawRequest, type RawAnswer } from '../helpers/raw-request.js';
