@@ -66,17 +66,18 @@ export function cliLogger(context: CliContext, verbose: boolean): Logger {
  *
  * `unusableCache`: a command that fetches (`get`, `search`) goes on through a temporary cache
  * when the cache database cannot be used, and says so once; a command about the cache itself
- * (stats, queue, purge, a worker …) ends with the database's error, exit code 4.
+ * (stats, queue, purge, a worker …) ends with the database's error, exit code 4. `leaseMs`: a
+ * worker's claim on a job (`datacache worker --lease`).
  */
 export async function withProviders<T>(
   command: Command,
   context: CliContext,
   work: (providers: DataCacheProviders) => Promise<T>,
-  { unusableCache = 'throw' }: { unusableCache?: 'stand-in' | 'throw' } = {},
+  { unusableCache = 'throw', leaseMs }: { unusableCache?: 'stand-in' | 'throw'; leaseMs?: number } = {},
 ): Promise<T> {
   const options = globalOptions(command);
   const settings = await resolveSettings(options, context.environment, cliLogger(context, options.verbose === true));
-  const providers = createProviders({ ...settings, unusableCache });
+  const providers = createProviders({ ...settings, unusableCache, ...(leaseMs === undefined ? {} : { leaseMs }) });
   try {
     await providers.initialize();
     const stopRetries = providers.client.on('retry', (event) => {

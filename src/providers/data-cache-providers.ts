@@ -128,13 +128,14 @@ export class DataCacheProviders {
     if (input.userAgent !== undefined && /[\r\n]/.test(input.userAgent)) throw new InvalidArgumentError('userAgent must be one line.');
     optionalFiniteNumber('maxSizeBytes', input.maxSizeBytes, 0, { min: 1 });
     optionalFiniteNumber('analyticsRetentionDays', input.analyticsRetentionDays, 7, { min: 0 });
+    optionalFiniteNumber('leaseMs', input.leaseMs, 60_000, { min: 1000, max: 3_600_000, integer: true });
     if (input.unusableCache !== undefined && !['stand-in', 'throw'].includes(input.unusableCache)) {
       throw new InvalidArgumentError(`unusableCache must be 'stand-in' or 'throw', got ${describeValue(input.unusableCache)}.`);
     }
     this.#logger = redactingLogger(input.logger ?? silentLogger);
     this.#clock = input.storage?.clock ?? systemClock;
     this.#settings = resolveProviders(input.providers);
-    const given = JSON.stringify({ cacheDir: this.cacheDir, userAgent: input.userAgent, maxSizeBytes: input.maxSizeBytes, providers: input.providers, storage: input.storage, analyticsRetentionDays: input.analyticsRetentionDays, unusableCache: input.unusableCache, shared: input.shared, sharedMaxSizeBytes: input.sharedMaxSizeBytes });
+    const given = JSON.stringify({ cacheDir: this.cacheDir, userAgent: input.userAgent, maxSizeBytes: input.maxSizeBytes, providers: input.providers, storage: input.storage, analyticsRetentionDays: input.analyticsRetentionDays, leaseMs: input.leaseMs, unusableCache: input.unusableCache, shared: input.shared, sharedMaxSizeBytes: input.sharedMaxSizeBytes });
     // A bad shared option is the caller's mistake: say so now, naming it, not at the first call.
     if (input.shared !== undefined) resolveSharedOption('shared', input.shared);
     this.fingerprint = createHash('sha256').update(given).digest('hex');
@@ -386,6 +387,7 @@ export class DataCacheProviders {
           logger: this.#logger,
           clock: this.#clock,
           analytics,
+          ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
         });
         // Any worker of this process carries artist chains on, whoever queued them.
         client.registerChainStep(ARTIST_CHAIN, artistChainStep(this.#artistChainDependencies(client)));

@@ -64,6 +64,12 @@ export interface DataCacheProvidersOptions {
   /** How many days of per-minute analytics to keep. Default 7. */
   analyticsRetentionDays?: number;
   /**
+   * How long a worker's claim on a queued job lasts: a worker that dies (killed, its machine
+   * gone) holds its jobs this long before another worker takes them over. Live workers renew
+   * their claims, so a long fetch is not taken away. Default 60 s; at least 1 s.
+   */
+  leaseMs?: number;
+  /**
    * When the cache directory's database cannot be used (corrupt, unreadable, locked, written by
    * a newer datacache, an unsafe directory): `'stand-in'` (the default) answers through a
    * private, temporary cache of this process and says so once through the logger (see

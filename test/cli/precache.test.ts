@@ -86,7 +86,8 @@ describe('datacache precache', () => {
     expect(queued.stdout).toMatch(/^queued \d+ artists; any worker on this cache carries them on/m);
     expect(services.counts().musicbrainz).toBe(0);
     // A worker takes the chains a little way, and is killed as a crash would.
-    const first = startTypeScript(cli, ['worker'], { env: environment(cacheDir) });
+    // A short lease: the killed worker's claims pass to the next worker after 3 s, not the default 60.
+    const first = startTypeScript(cli, ['worker', '--lease', '3'], { env: environment(cacheDir) });
     await first.printed('worker started');
     await expect.poll(() => services.counts().musicbrainz, { timeout: 30_000 }).toBeGreaterThan(0);
     first.kill('SIGKILL');

@@ -56,6 +56,8 @@ describe('getProviders and createProviders', () => {
   it('refuses bad options with a clear message', () => {
     expect(() => createProviders('fast' as never)).toThrow(InvalidArgumentError);
     expect(() => createProviders({ userAgent: 'Two\nlines' })).toThrow(/one line/);
+    // A lease under a second would pass a live worker's jobs to others between its renewals.
+    expect(() => createProviders({ leaseMs: 10 })).toThrow(/leaseMs/);
     expect(() => createProviders({ maxSizeBytes: -5 })).toThrow(/maxSizeBytes must be at least 1/);
     expect(() => createProviders({ cacheDir: 42 as never })).toThrow(/cacheDir must be a string/);
   });

@@ -18,7 +18,9 @@ export function workerCommand(context: CliContext): Command {
     .option('--provider <name...>', 'only these providers’ jobs')
     .option('--no-refresh-ahead', 'do not refresh the entries read often before they expire')
     .option('--refresh-budget <n>', 'refreshes ahead of expiry per provider per day, for all workers of this machine', '500')
-    .action(async (options: { concurrency: string; provider?: string[]; refreshAhead: boolean; refreshBudget: string }, command: Command) => {
+    .option('--lease <seconds>', 'how long a claim on a job lasts if this worker dies (killed, machine gone) before another takes the job over', '60')
+    .action(async (options: { concurrency: string; provider?: string[]; refreshAhead: boolean; refreshBudget: string; lease: string }, command: Command) => {
+      const leaseMs = parseWholeNumber('--lease', options.lease, { min: 1, max: 3600 }) * 1000;
       await withProviders(command, context, async (providers) => {
         const client = providers.client;
         const say = (text: string): void => {
@@ -53,6 +55,6 @@ export function workerCommand(context: CliContext): Command {
         const counts = worker.counts;
         say(`stopped: ${counts.completed} completed, ${counts.retried} to retry, ${counts.failed} failed, ${counts.deferred} deferred, ${counts.released} handed back`);
         process.exitCode = EXIT.interrupted;
-      });
+      }, { leaseMs });
     });
 }
