@@ -10,7 +10,7 @@ import { artistInApicacheKey, artistNamesInAnswer, MAX_ANSWER_BYTES_FOR_NAMES } 
 import { WnpArtistNames } from './wnp-artist-names.js';
 import { openWnpDatabase, type WnpDatabase, type WnpReadMode } from './wnp-database.js';
 import { WNP_IMAGE_TYPES } from './wnp-data-types.js';
-import { convertWnpRow, type WnpSkipReason } from './wnp-entry.js';
+import { convertWnpRow, parseObject, type WnpSkipReason } from './wnp-entry.js';
 import { defaultWnpCacheDirectory, WNP_DATABASE_FILE, type WnpLocationOptions } from './wnp-locations.js';
 import { pendingFetch, type WnpPendingSkipReason } from './wnp-pending.js';
 import { wnpNameRows, wnpPendingRows, wnpRows } from './wnp-rows.js';
@@ -177,7 +177,7 @@ async function collectNames(source: WnpDatabase, options: ImportWnpOptions, repo
   const total = (source.database.prepare('SELECT count(*) AS count FROM cached_data').get() as { count: number }).count;
   report.entries.found = total;
   let done = 0;
-  const breathe = turnTaker();
+  const breathe = pauser(3, 0);
   for await (const rows of wnpNameRows(source, WNP_IMAGE_TYPES, MAX_ANSWER_BYTES_FOR_NAMES)) {
     for (const row of rows) {
       await breathe();
@@ -185,7 +185,8 @@ async function collectNames(source: WnpDatabase, options: ImportWnpOptions, repo
       const apicacheArtist = artistInApicacheKey(row.url);
       if (apicacheArtist !== undefined) names.add(apicacheArtist);
       for (const name of metadataNames(row.metadata)) names.add(name);
-      if (row.answer !== null) for (const name of answerNames(row.answer)) names.add(name);
+      const answer = parseObject(row.answer, MAX_ANSWER_BYTES_FOR_NAMES);
+      if (answer !== undefined) for (const name of artistNamesInAnswer(answer)) names.add(name);
     }
     done += rows.length;
     options.onProgress?.({ phase: 'names', done, total });
@@ -193,25 +194,11 @@ async function collectNames(source: WnpDatabase, options: ImportWnpOptions, repo
   return names;
 }
 
+/** The artist a row's metadata names, where whats-now-playing and apps put one. */
 function metadataNames(text: string | null): string[] {
-  if (text === null || text.length > 64 * 1024) return [];
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed !== 'object' || parsed === null) return [];
-    return ['artist', 'artist_name', 'artistName'].map((field) => (parsed as Record<string, unknown>)[field]).filter((value): value is string => typeof value === 'string');
-  } catch {
-    return [];
-  }
-}
-
-function answerNames(answer: Buffer | string): string[] {
-  const text = typeof answer === 'string' ? answer : answer.toString('utf8');
-  if (!/^\s*\{/u.test(text)) return [];
-  try {
-    return artistNamesInAnswer(JSON.parse(text) as never);
-  } catch {
-    return [];
-  }
+  const metadata = parseObject(text);
+  if (metadata === undefined) return [];
+  return ['artist', 'artist_name', 'artistName'].map((field) => metadata[field]).filter((value): value is string => typeof value === 'string');
 }
 
 interface EntryContext {
@@ -226,7 +213,7 @@ async function importEntries(providers: DataCacheProviders, source: WnpDatabase,
   const storage = providers.client.storage;
   const unmapped = new Set<string>();
   let done = 0;
-  const makeRoom = pacer();
+  const makeRoom = pauser(WORK_MS, PAUSE_MS);
   for await (const rows of wnpRows(source)) {
     for (const row of rows) {
       await makeRoom();
@@ -310,35 +297,23 @@ async function importPending(
   }
 }
 
-/**
- * Gives the event loop a turn whenever a few milliseconds of synchronous work (parsing answers
- * for names) have passed since the last one, so the app sharing the process stays responsive.
- */
-function turnTaker(budgetMs = 3): () => Promise<void> {
-  let since = performance.now();
-  return async () => {
-    if (performance.now() - since < budgetMs) return;
-    await new Promise((resolve) => setImmediate(resolve));
-    since = performance.now();
-  };
-}
-
 /** Work between pauses of the entries pass, and the pause. */
 const WORK_MS = 25;
 const PAUSE_MS = 10;
 
 /**
- * Leaves the cache's write lock free now and then: each entry is stored in its own short
- * transaction, but back to back they would hold the lock most of the time, and a process of
- * the app waiting for it polls every 1-16 ms and could keep missing the gaps (its stores waited
- * up to 231 ms during a 31,579-row import). A 10 ms pause after every 25 ms of work gives every
- * waiter a turn, for about a third more import time.
+ * Pauses after every `workMs` of work since the last pause: `pauseMs` 0 gives the event loop a
+ * turn (the names pass parses answers, synchronous work); the entries pass pauses 10 ms after
+ * every 25 ms of stores. Each entry is stored in its own short transaction, but back to back
+ * they would hold the write lock most of the time, and another process of the app waiting for
+ * it polls every 1-16 ms and could keep missing the gaps (its stores waited up to 231 ms during
+ * a 31,579-row import; 59 ms with the pauses, for about a third more import time).
  */
-function pacer(): () => Promise<void> {
+function pauser(workMs: number, pauseMs: number): () => Promise<void> {
   let since = performance.now();
   return async () => {
-    if (performance.now() - since < WORK_MS) return;
-    await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
+    if (performance.now() - since < workMs) return;
+    await new Promise((resolve) => (pauseMs === 0 ? setImmediate(resolve) : setTimeout(resolve, pauseMs)));
     since = performance.now();
   };
 }

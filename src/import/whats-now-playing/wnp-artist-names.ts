@@ -65,3 +65,15 @@ export class WnpArtistNames {
 export function squashArtistName(name: string): string {
   return anyAscii(name.normalize('NFKC')).toLowerCase().replace(/[^a-z0-9]+/gu, '');
 }
+
+/**
+ * The identifier of a row no collected name matched: a name ("Daft Punk") is normalised as
+ * datacache does; ids and squashed names ("daftpunk") stay as they are (they are lower case).
+ */
+export function unmatchedIdentifier(identifier: string): string {
+  try {
+    return normalizeArtistIdentifier(identifier);
+  } catch {
+    return identifier;
+  }
+}

@@ -1,9 +1,9 @@
 import { sniffImage } from '../../client/sniff-image.js';
-import { normalizeArtistIdentifier } from '../../providers/identifiers.js';
 import type { StoreRequest } from '../../storage/cache-storage.js';
 import { isPlainObject, type JsonObject } from '../../validation.js';
-import type { WnpArtistNames } from './wnp-artist-names.js';
-import { readWnpBlob, sha256 } from './wnp-blob.js';
+import { unmatchedIdentifier, type WnpArtistNames } from './wnp-artist-names.js';
+import { sha256Hex } from '../../storage/content/hash.js';
+import { readWnpBlob } from './wnp-blob.js';
 import { datacacheDataType, WNP_ARTIST_IMAGE_TYPES, WNP_IMAGE_TYPES } from './wnp-data-types.js';
 import type { WnpRow } from './wnp-rows.js';
 import { mapWnpUrl, type ProviderUrlRules } from './wnp-urls.js';
@@ -64,15 +64,16 @@ export async function convertWnpRow(row: WnpRow, context: ConvertContext): Promi
   if (stale && (negative || context.now - expiresAt > context.staleWindowMs)) return 'expired';
 
   let data: Buffer;
-  if (negative) data = Buffer.alloc(0);
-  else if (row.file_path !== null && row.file_path !== '') {
-    const read = await readWnpBlob(context.wnpDirectory, row.file_path, { size: row.data_size ?? -1, checksum: row.content_checksum }, context.maxBytes);
+  let checksum: string;
+  if (!negative && row.file_path !== null && row.file_path !== '') {
+    const read = await readWnpBlob(context.wnpDirectory, row.file_path, { size: row.data_size, checksum: row.content_checksum }, context.maxBytes);
     if ('problem' in read) return read.problem;
-    data = read.data;
+    ({ data, checksum } = read);
   } else {
-    data = row.data_value === null ? Buffer.alloc(0) : typeof row.data_value === 'string' ? Buffer.from(row.data_value, 'utf8') : row.data_value;
+    data = negative || row.data_value === null ? Buffer.alloc(0) : typeof row.data_value === 'string' ? Buffer.from(row.data_value, 'utf8') : row.data_value;
     if (data.length > context.maxBytes) return 'tooLarge';
-    if (row.content_checksum !== null && sha256(data) !== row.content_checksum.toLowerCase()) return 'checksumMismatch';
+    checksum = await sha256Hex(data);
+    if (!negative && row.content_checksum !== null && checksum !== row.content_checksum.toLowerCase()) return 'checksumMismatch';
   }
 
   const metadata = parseObject(row.metadata) ?? {};
@@ -93,7 +94,7 @@ export async function convertWnpRow(row: WnpRow, context: ConvertContext): Promi
   return {
     request: {
       url: mapped.url,
-      identifier: named ?? fallbackIdentifier(row.identifier),
+      identifier: named ?? unmatchedIdentifier(row.identifier),
       dataType: datacacheDataType(row.data_type),
       provider: row.provider,
       value: data,
@@ -101,7 +102,7 @@ export async function convertWnpRow(row: WnpRow, context: ConvertContext): Promi
       metadata,
       ...(negative ? { statusCode: row.status_code } : {}),
       ...(mimeType === undefined || negative ? {} : { mimeType }),
-      checksum: sha256(data),
+      checksum,
     },
     stale,
     keyRemoved: mapped.keyRemoved,
@@ -110,19 +111,11 @@ export async function convertWnpRow(row: WnpRow, context: ConvertContext): Promi
   };
 }
 
-/** An identifier no name matched: a name ("Daft Punk") is normalised as datacache does; ids and squashed names stay. */
-function fallbackIdentifier(identifier: string): string {
+/** A JSON object in a text column (metadata, a palette, an answer), or undefined for anything else or anything over `maxCharacters`. */
+export function parseObject(text: string | Buffer | null, maxCharacters = MAX_METADATA_CHARACTERS): JsonObject | undefined {
+  if (text === null || text.length > maxCharacters) return undefined;
   try {
-    return normalizeArtistIdentifier(identifier);
-  } catch {
-    return identifier;
-  }
-}
-
-function parseObject(text: string | null): JsonObject | undefined {
-  if (text === null || text.length > MAX_METADATA_CHARACTERS) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(text);
+    const parsed: unknown = JSON.parse(typeof text === 'string' ? text : text.toString('utf8'));
     return isPlainObject(parsed) ? (parsed as JsonObject) : undefined;
   } catch {
     return undefined;

@@ -1,7 +1,7 @@
 import type { FetchRequest } from '../../client/fetch-request.js';
 import { PRIORITY } from '../../queue/job-queue.js';
 import { isPlainObject, type JsonObject } from '../../validation.js';
-import type { WnpArtistNames } from './wnp-artist-names.js';
+import { unmatchedIdentifier, type WnpArtistNames } from './wnp-artist-names.js';
 import { datacacheDataType, WNP_IMAGE_TYPES } from './wnp-data-types.js';
 import type { WnpPendingRow } from './wnp-rows.js';
 import { mapWnpUrl, type ProviderUrlRules } from './wnp-urls.js';
@@ -36,7 +36,7 @@ export function pendingFetch(row: WnpPendingRow, names: WnpArtistNames, urlRules
   const image = WNP_IMAGE_TYPES.has(params.data_type);
   return {
     url: mapWnpUrl(params.url, row.provider, urlRules).url,
-    identifier: names.identifierFor(wnpIdentifier) ?? wnpIdentifier.toLowerCase(),
+    identifier: names.identifierFor(wnpIdentifier) ?? unmatchedIdentifier(wnpIdentifier),
     dataType: datacacheDataType(params.data_type),
     provider: row.provider,
     immediate: false,

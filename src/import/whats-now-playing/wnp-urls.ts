@@ -1,5 +1,6 @@
-import { API_PRESETS } from '../../providers/api/presets.js';
-import { isSecretParameterName } from '../../redaction.js';
+import { replaceSegmentAfter } from '../../providers/api/api-key.js';
+import { takeClientKeys } from '../../providers/api/client-key.js';
+import { API_PRESETS, presetOf } from '../../providers/api/presets.js';
 
 /** What the importer needs to know of datacache's provider settings (a DataCacheProviders gives it). */
 export interface ProviderUrlRules {
@@ -40,31 +41,22 @@ export function mapWnpUrl(url: string, provider: string, rules: ProviderUrlRules
   } catch {
     return { url, keyRemoved: false };
   }
-  let keyRemoved = false;
-  if (parsed.username !== '' || parsed.password !== '') {
-    parsed.username = '';
-    parsed.password = '';
-    keyRemoved = true;
-  }
-  for (const name of [...parsed.searchParams.keys()]) {
-    if (isSecretParameterName(name)) {
-      parsed.searchParams.delete(name);
-      keyRemoved = true;
-    }
-  }
+  const hadCredentials = parsed.username !== '' || parsed.password !== '';
+  parsed.username = '';
+  parsed.password = '';
   if (parsed.protocol === 'http:' && SERVICE_HOSTS.has(parsed.host)) parsed.protocol = 'https:';
-  if (parsed.host === 'www.theaudiodb.com' || provider === 'theaudiodb') {
-    const match = THE_AUDIO_DB_KEY.exec(parsed.pathname);
-    if (match !== null) {
-      const key = match[1]!;
-      if (!PUBLIC_THE_AUDIO_DB_KEYS.has(key)) keyRemoved = true;
-      const replacement = rules.hasApiKey('theaudiodb') ? 'apikey' : '123';
-      parsed.pathname = parsed.pathname.replace(THE_AUDIO_DB_KEY, `/api/v1/json/${replacement}/`);
-    }
+  // The keys a proxy client may put in a URL are the ones whats-now-playing did: one rule for both.
+  const taken = takeClientKeys(provider, parsed.toString());
+  const keyRemoved = hadCredentials || taken.keys.some((key) => !(key.in === 'path' && PUBLIC_THE_AUDIO_DB_KEYS.has(key.value)));
+  let cleaned = taken.url;
+  const pathKey = presetOf(provider)?.apiKey;
+  // Without a configured key datacache asks TheAudioDB with its public key: file the answer there.
+  if (pathKey?.in === 'path' && !rules.hasApiKey(provider)) {
+    const withPublicKey = new URL(cleaned);
+    withPublicKey.pathname = replaceSegmentAfter(withPublicKey.pathname, pathKey.after, '123');
+    cleaned = withPublicKey.toString();
   }
-  const cleaned = parsed.toString();
-  const cached = rules.cacheUrl(provider, cleaned);
-  return { url: cached, keyRemoved };
+  return { url: rules.cacheUrl(provider, cleaned), keyRemoved };
 }
 
 /** The hosts of the services datacache knows: their APIs are https (whats-now-playing asked some over http). */
@@ -72,8 +64,6 @@ const SERVICE_HOSTS: ReadonlySet<string> = new Set([
   'musicbrainz.org',
   ...Object.values(API_PRESETS).flatMap((preset) => [preset.baseUrl, ...preset.keyOrigins].map((origin) => new URL(origin).host)),
 ]);
-
-const THE_AUDIO_DB_KEY = /^\/api\/v1\/json\/([^/]+)\//u;
 
 /** TheAudioDB's published test keys: not secrets. */
 const PUBLIC_THE_AUDIO_DB_KEYS: ReadonlySet<string> = new Set(['2', '123']);

@@ -76,12 +76,13 @@ function codedError(code: string, message: string): NodeJS.ErrnoException {
 }
 
 /**
- * Reads the whole file, failing with code ENOTREG unless it is a regular file and EWRONGSIZE
- * unless it is exactly `size` bytes long. The size is checked on the descriptor before any
- * read, and the read asks for one byte more than expected: a regular file answers a read with
- * fewer bytes than asked only at its end, so getting exactly `size` bytes proves the length.
+ * Reads the whole file (never through a link, never blocking on a FIFO), failing with code
+ * ENOTREG unless it is a regular file and EWRONGSIZE unless it is exactly `size` bytes long.
+ * The size is checked on the descriptor before any read, and the read asks for one byte more
+ * than expected: a regular file answers a read with fewer bytes than asked only at its end, so
+ * getting exactly `size` bytes proves the length.
  */
-function readExactly(path: string, size: number): Promise<{ data: Buffer; stats: Stats }> {
+export function readExactly(path: string, size: number): Promise<{ data: Buffer; stats: Stats }> {
   return new Promise((resolve, reject) => {
     open(path, READ_FLAGS, (openError, descriptor) => {
       if (openError) {
