@@ -71,7 +71,9 @@ async function checkDatabaseFile(path: string, cacheDirectory: string): Promise<
 
 /**
  * Takes group and other permissions off the database files this user owns. Called once the
- * database is known to be datacache's: a database it did not create keeps its modes too.
+ * database is known to be datacache's: a database it did not create keeps its modes too. It
+ * looks at the files again (not at what prepareDatabaseFiles saw): opening the database may
+ * have created -wal and -shm files since, with the database file's loose mode.
  */
 export async function makeDatabaseFilesPrivate(databasePath: string): Promise<void> {
   const uid = process.getuid?.();

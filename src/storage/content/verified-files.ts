@@ -31,10 +31,6 @@ export class VerifiedFiles {
   forget(path: string): void {
     this.#files.delete(path);
   }
-
-  clear(): void {
-    this.#files.clear();
-  }
 }
 
 function identity(stats: Stats, checksum: string): string {
