@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Logger } from '../logger.js';
 import { createProviders, type DataCacheProviders } from '../providers/data-cache-providers.js';
+import type { DataCacheProvidersOptions } from '../providers/provider-options.js';
 import { redactText } from '../redaction.js';
 import { retryLine } from './failure-text.js';
 import { plainText } from './output.js';
@@ -66,18 +67,18 @@ export function cliLogger(context: CliContext, verbose: boolean): Logger {
  *
  * `unusableCache`: a command that fetches (`get`, `search`) goes on through a temporary cache
  * when the cache database cannot be used, and says so once; a command about the cache itself
- * (stats, queue, purge, a worker …) ends with the database's error, exit code 4. `leaseMs`: a
- * worker's claim on a job (`datacache worker --lease`).
+ * (stats, queue, purge, a worker …) ends with the database's error, exit code 4. `overrides`
+ * win over the settings (`leaseMs` from `datacache worker --lease`).
  */
 export async function withProviders<T>(
   command: Command,
   context: CliContext,
   work: (providers: DataCacheProviders) => Promise<T>,
-  { unusableCache = 'throw', leaseMs }: { unusableCache?: 'stand-in' | 'throw'; leaseMs?: number } = {},
+  overrides: Pick<DataCacheProvidersOptions, 'unusableCache' | 'leaseMs'> = {},
 ): Promise<T> {
   const options = globalOptions(command);
   const settings = await resolveSettings(options, context.environment, cliLogger(context, options.verbose === true));
-  const providers = createProviders({ ...settings, unusableCache, ...(leaseMs === undefined ? {} : { leaseMs }) });
+  const providers = createProviders({ ...settings, unusableCache: 'throw', ...overrides });
   try {
     await providers.initialize();
     const stopRetries = providers.client.on('retry', (event) => {
