@@ -14,7 +14,8 @@ describe('blob files checked once per process', () => {
     verified.add(path, await lstat(path), 'ab'.repeat(32));
     expect(verified.has(path, await lstat(path), 'ab'.repeat(32))).toBe(true);
     expect(verified.has(path, await lstat(path), 'cd'.repeat(32))).toBe(false);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    // File times come from the kernel's coarse clock (a tick is 4-10 ms): a rewrite a tick later has other times.
+    await new Promise((resolve) => setTimeout(resolve, 25));
     await writeFile(path, Buffer.alloc(1000, 2));
     expect(verified.has(path, await lstat(path), 'ab'.repeat(32))).toBe(false);
   });
@@ -28,6 +29,7 @@ describe('blob files checked once per process', () => {
     const [folderA] = await readdir(join(cacheDir, 'blobs'));
     const [folderB] = await readdir(join(cacheDir, 'blobs', folderA!));
     const [file] = await readdir(join(cacheDir, 'blobs', folderA!, folderB!));
+    await new Promise((resolve) => setTimeout(resolve, 25)); // a kernel clock tick later, as above
     await writeFile(join(cacheDir, 'blobs', folderA!, folderB!, file!), Buffer.alloc(200_000, 8));
     // Never the changed bytes: a miss, or (with a shared tier) its checksummed copy.
     const after = await storage.retrieveByUrl('https://images.example/a.jpg');
