@@ -17,7 +17,7 @@ import type { DataStorage } from '../storage/data-storage.js';
 import { describeValue, optionalFiniteNumber, requireFiniteNumber, requireName, requireOptionsObject, requireString } from '../validation.js';
 import { validateClientOptions } from './client-options.js';
 import { ClientEventBus, type ClientEvents } from './events.js';
-import { fromJobRequest, providerSettings, resolveFetchRequest, toJobRequest, type FetchDefaults, type FetchRequest, type ProviderSettings, type RequestAuthorizer, type ResolvedFetch } from './fetch-request.js';
+import { chainAuthorizers, fromJobRequest, providerSettings, resolveFetchRequest, toJobRequest, type FetchDefaults, type FetchRequest, type ProviderSettings, type RequestAuthorizer, type ResolvedFetch } from './fetch-request.js';
 import { fetchWithRetries, type Sleep } from './fetch-with-retries.js';
 import { checkContent, contentWatcher, type CheckedContent } from './check-content.js';
 import { coordinationFor } from './coordination.js';
@@ -430,7 +430,8 @@ export class DataCacheClient {
         etag: usable ? cached.etag : null,
         lastModified: usable ? cached.lastModified : null,
         signal,
-        authorize: withRequestAuthorizer(providerSettings(this.defaults, fetch.provider)?.authorize, requestAuthorize),
+        // The provider's credentials, then the request's own (a proxy client's key).
+        authorize: chainAuthorizers([providerSettings(this.defaults, fetch.provider)?.authorize, requestAuthorize]),
         onRetry: (attempt, error, delayMs) => {
           this.events.emit('retry', { ...event, attempt: attempt + 1, attempts: fetch.retries + 1, delayMs, reason: error.message });
         },
@@ -560,13 +561,6 @@ export class DataCacheClient {
     this.logger.error('datacache: the cache database cannot be used; fetching without caching until it can', { operation, error: error.message });
     this.events.emit('database-fault', { operation, error });
   }
-}
-
-/** The provider's credentials, then the request's own (a proxy client's key), as one authorizer. */
-function withRequestAuthorizer(provider: RequestAuthorizer | undefined, request: RequestAuthorizer | undefined): RequestAuthorizer | undefined {
-  if (request === undefined) return provider;
-  if (provider === undefined) return request;
-  return (outgoing) => request(provider(outgoing));
 }
 
 function requireNameList(name: string, value: unknown): string[] {

@@ -135,6 +135,13 @@ export interface OutgoingRequest {
  */
 export type RequestAuthorizer = (request: OutgoingRequest) => OutgoingRequest;
 
+/** Runs each authorizer in turn (those undefined skipped); undefined when there is none, the one itself when there is one. */
+export function chainAuthorizers(authorizers: readonly (RequestAuthorizer | undefined)[]): RequestAuthorizer | undefined {
+  const given = authorizers.filter((authorize) => authorize !== undefined);
+  if (given.length <= 1) return given[0];
+  return (request) => given.reduce((current, authorize) => authorize(current), request);
+}
+
 /** Per-provider settings a client takes (the providers layer adds more, such as baseUrl and apiKey). */
 export interface ProviderSettings {
   /** Infinity: no limit (a private mirror). */

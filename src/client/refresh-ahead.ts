@@ -72,8 +72,13 @@ export class RefreshAhead {
     private readonly logger: Logger,
   ) {}
 
+  /** Off, or with no budget to spend: no rounds. */
+  private get off(): boolean {
+    return !this.options.enabled || this.options.dailyBudget === 0;
+  }
+
   start(): void {
-    if (!this.options.enabled || this.options.dailyBudget === 0) return;
+    if (this.off) return;
     const tick = (): void => {
       this.timer = setTimeout(() => {
         void this.runOnce().catch((error: unknown) => {
@@ -92,7 +97,7 @@ export class RefreshAhead {
 
   /** One round now: queues the refreshes due and within budget; resolves to how many were queued (0 when off). */
   runOnce(): Promise<number> {
-    if (!this.options.enabled || this.options.dailyBudget === 0) return Promise.resolve(0);
+    if (this.off) return Promise.resolve(0);
     this.running ??= this.round().finally(() => (this.running = undefined));
     return this.running;
   }
@@ -103,7 +108,9 @@ export class RefreshAhead {
     const failedSince = this.now() - this.options.withinMs;
     for (const candidate of candidates) {
       if (await this.isQueuedOrFailed(candidate.url, failedSince)) continue;
-      byProvider.set(candidate.provider, [...(byProvider.get(candidate.provider) ?? []), candidate]);
+      const list = byProvider.get(candidate.provider);
+      if (list === undefined) byProvider.set(candidate.provider, [candidate]);
+      else list.push(candidate);
     }
     let queued = 0;
     for (const [provider, list] of byProvider) {

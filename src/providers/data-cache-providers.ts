@@ -7,7 +7,7 @@ import { AnalyticsRecorder } from '../analytics/analytics-recorder.js';
 import { readAnalytics, type AnalyticsReport } from '../analytics/analytics-report.js';
 import { analyticsStoreFor } from '../analytics/analytics-store-for.js';
 import { DataCacheClient } from '../client/data-cache-client.js';
-import type { FetchRequest } from '../client/fetch-request.js';
+import { chainAuthorizers, type FetchRequest } from '../client/fetch-request.js';
 import { systemClock, type Clock } from '../clock.js';
 import { DatabaseBusyError, DatabaseCorruptError, DatabaseUnavailableError, DataCacheError, ForeignDatabaseError, InvalidArgumentError, SchemaVersionError, StorageClosedError, StorageWriteError } from '../errors.js';
 import { redactingLogger, silentLogger, type Logger } from '../logger.js';
@@ -168,13 +168,9 @@ export class DataCacheProviders {
     const input = requireOptionsObject('getOrFetch options', options);
     const provider = requireName('provider', request.provider);
     const { url, keys } = this.#requestUrl(provider, request.url, input);
-    let authorize = request.authorize;
     // The configured key wins: the client's would only make a second, different request.
     const own = this.hasApiKey(provider) ? undefined : clientKeyAuthorizer(keys, this.#keyOrigins(provider));
-    if (own !== undefined) {
-      const given = authorize;
-      authorize = given === undefined ? own : (outgoing) => given(own(outgoing));
-    }
+    const authorize = chainAuthorizers([own, request.authorize]);
     const { client } = await this.#open();
     return client.getOrFetch({ ...request, url, ...(authorize === undefined ? {} : { authorize }) });
   }
@@ -270,7 +266,7 @@ export class DataCacheProviders {
 
   #chainOptions(options: ArtistWarmOptions, priority: number): { sources: string[]; limits: Record<ArtworkType, number>; priority: number } {
     const limits = resolveArtworkLimits(options.artworkLimits);
-    return { sources: this.hasApiKey('fanarttv') ? ['theaudiodb', 'fanarttv'] : ['theaudiodb'], limits, priority: options.priority === undefined ? priority : optionalFiniteNumber('priority', options.priority, priority, { min: 0, integer: true }) };
+    return { sources: this.hasApiKey('fanarttv') ? ['theaudiodb', 'fanarttv'] : ['theaudiodb'], limits, priority: optionalFiniteNumber('priority', options.priority, priority, { min: 0, integer: true }) };
   }
 
   #artistChainDependencies(client: DataCacheClient): ArtistChainDependencies {

@@ -1,11 +1,11 @@
-import { MAX_FETCH_TIMEOUT_MS, type ProviderSettings, type RequestAuthorizer } from '../client/fetch-request.js';
+import { chainAuthorizers, MAX_FETCH_TIMEOUT_MS, type ProviderSettings, type RequestAuthorizer } from '../client/fetch-request.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { redactUrl } from '../redaction.js';
 import type { SharedOption } from '../backends/postgres/connection-options.js';
 import type { DataStorageOptions } from '../storage/options.js';
 import { describeValue, isPlainObject, optionalString, requireFiniteNumber, requireOptionsObject, requireString } from '../validation.js';
-import { apiKeyAuthorizer, chainAuthorizers, headersAuthorizer } from './api/api-key.js';
+import { apiKeyAuthorizer, headersAuthorizer } from './api/api-key.js';
 import { presetOf } from './api/presets.js';
 import { Secret } from './secret.js';
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { startTypeScript, type RunningChild } from '../helpers/child-process.js';
 import { startServer, type TestServer } from '../helpers/http-server.js';
 import { png } from '../helpers/images.js';
+import { temporaryDirectory } from '../helpers/temporary-directory.js';
 import { cliEnvironment } from '../cli/run-cli.js';
 
 const cli = '../../src/cli/main.ts';
@@ -87,6 +88,37 @@ export async function startProxyProcess(cacheDir: string, environment: Record<st
       return (await child.exited).code;
     },
   };
+}
+
+/** What a test through one proxy has: the stand-ins, the cache directory and the proxy on it. */
+export interface ProxySetup {
+  server: TestServer;
+  environment: Record<string, string>;
+  imageUrl: string;
+  cacheDir: string;
+  proxy: ProxyProcess;
+}
+
+/**
+ * The stand-ins, a new cache directory (with `config` as its config.json when given) and
+ * `datacache proxy --port 0 …args` on it; runs `body`, then stops the proxy whatever happened.
+ * Resolves to the cache directory and the proxy's exit code.
+ */
+export async function withProxy(
+  body: (setup: ProxySetup) => Promise<void>,
+  { args = [], config }: { args?: string[]; config?: unknown } = {},
+): Promise<{ cacheDir: string; exitCode: number | null }> {
+  const standIns = await startStandIns();
+  const cacheDir = await temporaryDirectory();
+  if (config !== undefined) await writeConfig(cacheDir, config);
+  const proxy = await startProxyProcess(cacheDir, standIns.environment, args);
+  let exitCode: number | null;
+  try {
+    await body({ ...standIns, cacheDir, proxy });
+  } finally {
+    exitCode = await proxy.stop();
+  }
+  return { cacheDir, exitCode };
 }
 
 /** Writes config.json into the cache directory (rates and keys, as a user would). */

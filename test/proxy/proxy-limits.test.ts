@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { busiestWindow } from '../../support/busiest-window.js';
 import { lastJsonLine, runTypeScript } from '../helpers/child-process.js';
 import { temporaryDirectory } from '../helpers/temporary-directory.js';
-import { startProxyProcess, startStandIns, writeConfig } from './proxy-fixture.js';
+import { startProxyProcess, startStandIns, withProxy, writeConfig } from './proxy-fixture.js';
 
 /** Every file under the cache directory (the database, its -wal and -shm, blobs), as bytes. */
 async function cacheFiles(cacheDir: string): Promise<Buffer[]> {
@@ -14,17 +14,12 @@ async function cacheFiles(cacheDir: string): Promise<Buffer[]> {
 
 describe('datacache proxy: one pipeline for every client', () => {
   it('makes one origin request for 20 clients asking one URL at once', async () => {
-    const { server, environment } = await startStandIns();
-    const cacheDir = await temporaryDirectory();
-    const proxy = await startProxyProcess(cacheDir, environment);
-    try {
+    await withProxy(async ({ server, proxy }) => {
       const answers = await Promise.all(Array.from({ length: 20 }, () => fetch(`${proxy.url}/musicbrainz/ws/2/slow?fmt=json`).then(async (response) => ({ status: response.status, body: await response.text() }))));
       expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(200));
       expect(new Set(answers.map((answer) => answer.body)).size).toBe(1);
       expect(server.requests.filter((request) => request.path.startsWith('/mb/ws/2/slow'))).toHaveLength(1);
-    } finally {
-      await proxy.stop();
-    }
+    });
   }, 90_000);
 
   it('holds the rate limit across two proxy processes and a library process on one cache directory', async () => {
@@ -53,35 +48,29 @@ describe('datacache proxy: one pipeline for every client', () => {
   }, 120_000);
 
   it('answers 503 with Retry-After to a client that would wait in line past its timeout', async () => {
-    const { server, environment } = await startStandIns();
-    const cacheDir = await temporaryDirectory();
-    await writeConfig(cacheDir, { providers: { musicbrainz: { ratePerSecond: 0.5, burst: 1 } } });
-    const proxy = await startProxyProcess(cacheDir, environment, ['--timeout', '2']);
-    try {
-      const answers = await Promise.all(
-        Array.from({ length: 4 }, (_, index) => fetch(`${proxy.url}/musicbrainz/ws/2/artist/busy-${index}?fmt=json`).then((response) => ({ status: response.status, retryAfter: response.headers.get('retry-after') }))),
-      );
-      const served = answers.filter((answer) => answer.status === 200);
-      const refused = answers.filter((answer) => answer.status === 503);
-      expect(served.length).toBeGreaterThanOrEqual(1);
-      expect(refused.length).toBeGreaterThanOrEqual(2);
-      // On a busy machine a client whose turn came just before its timeout can run out of time at the origin: 504.
-      const timedOut = answers.filter((answer) => answer.status === 504);
-      expect(served.length + refused.length + timedOut.length).toBe(4);
-      for (const answer of refused) expect(Number(answer.retryAfter)).toBeGreaterThanOrEqual(1);
-      expect(server.requests.length).toBeGreaterThanOrEqual(served.length);
-      expect(server.requests.length).toBeLessThanOrEqual(served.length + timedOut.length);
-    } finally {
-      await proxy.stop();
-    }
+    await withProxy(
+      async ({ server, proxy }) => {
+        const answers = await Promise.all(
+          Array.from({ length: 4 }, (_, index) => fetch(`${proxy.url}/musicbrainz/ws/2/artist/busy-${index}?fmt=json`).then((response) => ({ status: response.status, retryAfter: response.headers.get('retry-after') }))),
+        );
+        const served = answers.filter((answer) => answer.status === 200);
+        const refused = answers.filter((answer) => answer.status === 503);
+        expect(served.length).toBeGreaterThanOrEqual(1);
+        expect(refused.length).toBeGreaterThanOrEqual(2);
+        // On a busy machine a client whose turn came just before its timeout can run out of time at the origin: 504.
+        const timedOut = answers.filter((answer) => answer.status === 504);
+        expect(served.length + refused.length + timedOut.length).toBe(4);
+        for (const answer of refused) expect(Number(answer.retryAfter)).toBeGreaterThanOrEqual(1);
+        expect(server.requests.length).toBeGreaterThanOrEqual(served.length);
+        expect(server.requests.length).toBeLessThanOrEqual(served.length + timedOut.length);
+      },
+      { args: ['--timeout', '2'], config: { providers: { musicbrainz: { ratePerSecond: 0.5, burst: 1 } } } },
+    );
   }, 90_000);
 
   it("passes a client's keys to the origin and never stores them; clients with different keys share the entry", async () => {
-    const { server, environment } = await startStandIns();
-    const cacheDir = await temporaryDirectory();
     const keys = ['TADBCLIENTKEY31415', 'LASTFMCLIENTKEY27182', 'LASTFMOTHERKEY16180', 'FANARTCLIENTKEY14142'];
-    const proxy = await startProxyProcess(cacheDir, environment);
-    try {
+    const { cacheDir } = await withProxy(async ({ server, proxy, cacheDir }) => {
       const audioDb = await fetch(`${proxy.url}/theaudiodb/api/v1/json/${keys[0]}/search.php?s=air`);
       expect(audioDb.status).toBe(200);
       const lastfm = `${proxy.url}/lastfm/2.0/?method=artist.getinfo&artist=Air&format=json&api_key=`;
@@ -94,9 +83,7 @@ describe('datacache proxy: one pipeline for every client', () => {
       // The origin got each key as the client sent it.
       expect(server.requests.map((request) => request.path)).toEqual([`/tadb/api/v1/json/${keys[0]}/search.php?s=air`, `/lastfm/2.0/?method=artist.getinfo&artist=Air&format=json&api_key=${keys[1]}`, '/fanart/v3/music/abc']);
       for (const bytes of await cacheFiles(cacheDir)) for (const key of keys) expect(bytes.includes(key)).toBe(false);
-    } finally {
-      await proxy.stop();
-    }
+    });
     const files = await cacheFiles(cacheDir);
     expect(files.length).toBeGreaterThan(0);
     for (const bytes of files) for (const key of keys) expect(bytes.includes(key)).toBe(false);

@@ -2,8 +2,7 @@ import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { temporaryDirectory } from '../helpers/temporary-directory.js';
-import { rawRequest, startProxyProcess, startStandIns } from './proxy-fixture.js';
+import { rawRequest, withProxy } from './proxy-fixture.js';
 
 const run = promisify(execFile);
 
@@ -15,10 +14,7 @@ const curlMissing = await run('which', ['curl']).then(
 
 describe('datacache proxy', () => {
   it('answers a miss from the origin, then the same URL from the cache, with the origin\'s headers, Age and X-Cache', async () => {
-    const { server, environment } = await startStandIns();
-    const cacheDir = await temporaryDirectory();
-    const proxy = await startProxyProcess(cacheDir, environment);
-    try {
+    const { exitCode } = await withProxy(async ({ server, proxy }) => {
       const target = `${proxy.url}/musicbrainz/ws/2/artist?query=air&fmt=json`;
       const first = await fetch(target);
       expect(first.status).toBe(200);
@@ -39,16 +35,12 @@ describe('datacache proxy', () => {
       const conditional = await rawRequest(proxy.port, '/musicbrainz/ws/2/artist?query=air&fmt=json', { headers: { 'if-none-match': '"v1"' } });
       expect(conditional.status).toBe(304);
       expect(server.requests.map((request) => request.path)).toEqual(['/mb/ws/2/artist?fmt=json&query=air']);
-    } finally {
-      expect(await proxy.stop()).toBe(130);
-    }
+    });
+    expect(exitCode).toBe(130);
   }, 90_000);
 
   it('revalidates on Cache-Control: no-cache (the stand-in sees a conditional request), answers HEAD without a body, 404s as the origin did', async () => {
-    const { server, environment } = await startStandIns();
-    const cacheDir = await temporaryDirectory();
-    const proxy = await startProxyProcess(cacheDir, environment);
-    try {
+    await withProxy(async ({ server, proxy }) => {
       const target = `${proxy.url}/musicbrainz/ws/2/artist/some-id?fmt=json`;
       expect((await fetch(target)).status).toBe(200);
       const revalidated = await fetch(target, { headers: { 'cache-control': 'no-cache' } });
@@ -68,16 +60,11 @@ describe('datacache proxy', () => {
       const missing = await fetch(`${proxy.url}/musicbrainz/ws/2/missing?fmt=json`);
       expect(missing.status).toBe(404);
       expect(missing.headers.get('x-cache')).toBe('MISS');
-    } finally {
-      await proxy.stop();
-    }
+    });
   }, 90_000);
 
   it('refuses POST with 405, CONNECT with 405 and a reason, an unknown path with 404, a rebound host name with 421, a body with 413', async () => {
-    const { server, environment } = await startStandIns();
-    const cacheDir = await temporaryDirectory();
-    const proxy = await startProxyProcess(cacheDir, environment);
-    try {
+    await withProxy(async ({ server, proxy }) => {
       const post = await fetch(`${proxy.url}/musicbrainz/ws/2/artist?query=air`, { method: 'POST', body: 'x' });
       expect(post.status).toBe(405);
       expect(post.headers.get('allow')).toBe('GET, HEAD');
@@ -99,16 +86,11 @@ describe('datacache proxy', () => {
       expect(connectAnswer).toMatch(/^HTTP\/1\.1 405 /);
       expect(connectAnswer).toMatch(/does not tunnel HTTPS/);
       expect(server.requests).toHaveLength(0);
-    } finally {
-      await proxy.stop();
-    }
+    });
   }, 90_000);
 
   it('maps an absolute-form request (HTTP_PROXY) to the provider whose origin it names', async () => {
-    const { server, environment } = await startStandIns();
-    const cacheDir = await temporaryDirectory();
-    const proxy = await startProxyProcess(cacheDir, environment);
-    try {
+    await withProxy(async ({ server, proxy }) => {
       const answer = await rawRequest(proxy.port, 'http://musicbrainz.org/ws/2/artist?query=air&fmt=json', { headers: { host: 'musicbrainz.org' } });
       expect(answer.status).toBe(200);
       expect(answer.headers['x-cache']).toBe('MISS');
@@ -116,16 +98,11 @@ describe('datacache proxy', () => {
       // The same entry as through the path.
       expect((await fetch(`${proxy.url}/musicbrainz/ws/2/artist?fmt=json&query=air`)).headers.get('x-cache')).toBe('HIT');
       expect(server.requests).toHaveLength(1);
-    } finally {
-      await proxy.stop();
-    }
+    });
   }, 90_000);
 
   it.skipIf(curlMissing)('works with curl', async () => {
-    const { environment } = await startStandIns();
-    const cacheDir = await temporaryDirectory();
-    const proxy = await startProxyProcess(cacheDir, environment);
-    try {
+    await withProxy(async ({ proxy }) => {
       const target = `${proxy.url}/musicbrainz/ws/2/artist?query=air&fmt=json`;
       const first = await run('curl', ['-s', '-i', target]);
       expect(first.stdout).toMatch(/^HTTP\/1\.1 200 /);
@@ -136,8 +113,6 @@ describe('datacache proxy', () => {
       // curl --proxy sends the absolute form, as any HTTP_PROXY client does.
       const forwarded = await run('curl', ['-s', '-i', '--proxy', proxy.url, 'http://musicbrainz.org/ws/2/artist?query=air&fmt=json']);
       expect(forwarded.stdout).toMatch(/^x-cache: HIT\r$/im);
-    } finally {
-      await proxy.stop();
-    }
+    });
   }, 90_000);
 });

@@ -51,12 +51,6 @@ export function headersAuthorizer(headers: ReadonlyMap<string, Secret>, origins:
   return onlyFor(origins, (request) => ({ url: request.url, headers: { ...request.headers, ...Object.fromEntries([...headers].map(([name, value]) => [name, value.reveal()])) } }));
 }
 
-/** Runs each authorizer in turn. */
-export function chainAuthorizers(authorizers: readonly RequestAuthorizer[]): RequestAuthorizer | undefined {
-  if (authorizers.length === 0) return undefined;
-  return (request) => authorizers.reduce((current, authorize) => authorize(current), request);
-}
-
 /** Applies `authorize` to requests to one of `origins` only; any other goes as it is. */
 export function onlyFor(origins: ReadonlySet<string>, authorize: (request: OutgoingRequest) => OutgoingRequest): RequestAuthorizer {
   return (request) => (origins.has(originOf(request.url)) ? authorize(request) : request);

@@ -72,7 +72,10 @@ export function artistChainStart(dependencies: Pick<ArtistChainDependencies, 'se
   return { ...dependencies.searchRequest(artist.name), priority: options.priority, chain: { kind: ARTIST_CHAIN, state: state as unknown as JsonObject } };
 }
 
-/** The step every worker runs for the artist chain (registered by DataCacheProviders). */
+/**
+ * The step every worker runs for the artist chain (registered by DataCacheProviders). Its
+ * follow-ups keep the chain's priority: the fetch that ran carries it (`context.priority`).
+ */
 export function artistChainStep(dependencies: ArtistChainDependencies): ChainStep {
   return async (context) => {
     const state = context.state as unknown as ArtistChainState;
@@ -85,12 +88,12 @@ function searched(dependencies: ArtistChainDependencies, state: ArtistChainState
   if (context.entry === null) return []; // failed for good: the chain of this artist ends
   const answer = entryJson<SearchResult<'artists'>>(context.entry);
   const mbid = matchArtist(state.name, answer, { exact: state.parts !== undefined });
-  if (mbid !== null) return nextLookup(dependencies, { ...state, step: 'lookup', mbid, lookups: [] }, priorityOf(context));
+  if (mbid !== null) return nextLookup(dependencies, { ...state, step: 'lookup', mbid, lookups: [] }, context.priority);
   if (state.parts === undefined) return [];
   // No artist is called "A & B": it is A and B.
   return state.parts.map((part) => ({
     ...dependencies.searchRequest(part),
-    priority: priorityOf(context),
+    priority: context.priority,
     chain: { kind: ARTIST_CHAIN, state: { step: 'search', name: part, sources: state.sources, limits: state.limits } },
   }));
 }
@@ -98,7 +101,7 @@ function searched(dependencies: ArtistChainDependencies, state: ArtistChainState
 /** After a lookup (answered or not): the next service's lookup, or, after the last, the images. */
 async function lookedUp(dependencies: ArtistChainDependencies, state: ArtistChainState, context: ChainStepContext): Promise<FetchRequest[]> {
   const lookups = [...(state.lookups ?? []), context.url];
-  if (state.sources.length > 0) return nextLookup(dependencies, { ...state, lookups }, priorityOf(context));
+  if (state.sources.length > 0) return nextLookup(dependencies, { ...state, lookups }, context.priority);
   return imagesToFetch(dependencies, state, lookups, context);
 }
 
@@ -137,7 +140,7 @@ async function imagesToFetch(dependencies: ArtistChainDependencies, state: Artis
       const request = dependencies.imageRequest(identifier, type, url, trusted);
       const state = await stateOf(dependencies, request.url);
       if (state === 'held') held += 1;
-      else if (state === 'missing') candidates.push({ ...request, priority: priorityOf(context) });
+      else if (state === 'missing') candidates.push({ ...request, priority: context.priority });
     }
     requests.push(...shuffle(candidates).slice(0, Math.max(0, state.limits[type] - held)));
   }
@@ -155,11 +158,6 @@ async function stateOf(dependencies: ArtistChainDependencies, url: string): Prom
 /** The identifier every fetch of the chain is filed under: the search's (normalised name). */
 function identifierOf(dependencies: ArtistChainDependencies, name: string): string {
   return dependencies.searchRequest(name).identifier;
-}
-
-/** A step's follow-ups keep the chain's priority: the fetch that ran carries it in its job. */
-function priorityOf(context: ChainStepContext): number {
-  return context.priority;
 }
 
 /** A lookup's JSON answer; null when it does not parse (then the service lists nothing). */
