@@ -40,8 +40,9 @@ describe('datacache proxy: one pipeline for every client', () => {
       const arrivals = server.requests.filter((request) => request.path.startsWith('/mb/ws/2/artist/')).map((request) => request.at);
       expect(arrivals).toHaveLength(15);
       // Slots are spaced 1/rate (plus 5 %) apart at the sender; the arrival times are taken in
-      // this busy test process, so the window allows them 100 ms of jitter (see pg-rate-limit-store.test.ts).
-      expect(busiestWindow(arrivals, 1000 - 100)).toBeLessThanOrEqual(rate);
+      // this test process, which a loaded machine delays, so the window allows them 300 ms of jitter: a limit
+      // not shared by the three processes would put about 8 requests into it, not 4.
+      expect(busiestWindow(arrivals, 1000 - 300)).toBeLessThanOrEqual(rate);
     } finally {
       await Promise.all(proxies.map((proxy) => proxy.stop()));
     }
