@@ -1,4 +1,5 @@
 import { normalizeArtistIdentifier } from '../providers/identifiers.js';
+import { decodeXmlEntities } from './library/xml-entities.js';
 
 /**
  * One artist found in a library. `parts` is set when the name may be several artists or one
@@ -54,8 +55,6 @@ const EMPTY_BRACKETS = /[([{]\s*[)\]}]/gu;
 /** What a name may not start or end with: joiners left dangling ("A, B -", "A;"). */
 const DANGLING_START = /^(?:[,&;/|]\s*|[-–—]\s+)+/u;
 const DANGLING_END = /(?:\s*[,&;/|]|\s+[-–—])+$/u;
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-const ENTITY = /&(?:(amp|lt|gt|quot|apos)|#(\d{1,7})|#x([0-9a-f]{1,6}));/giu;
 
 /**
  * The artists named by one library field, tidied and split. Rules, in order:
@@ -117,11 +116,7 @@ function singleArtist(raw: string): ArtistCandidate | null {
 function decodeEntities(text: string): string {
   let decoded = text;
   for (let level = 0; level < 4 && decoded.includes('&'); level += 1) {
-    const next = decoded.replace(ENTITY, (entity, name?: string, decimal?: string, hex?: string) => {
-      if (name !== undefined) return ENTITIES[name.toLowerCase()] ?? entity;
-      const code = decimal === undefined ? Number.parseInt(hex ?? '', 16) : Number.parseInt(decimal, 10);
-      return code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff) ? String.fromCodePoint(code) : entity;
-    });
+    const next = decodeXmlEntities(decoded);
     if (next === decoded) break;
     decoded = next;
   }
@@ -164,10 +159,7 @@ export class ArtistSet {
 
   /** Adds the artists of one library field; returns how many were new. */
   addField(field: string): number {
-    this.fields += 1;
-    let added = 0;
-    for (const candidate of artistCandidates(field)) if (this.add(candidate)) added += 1;
-    return added;
+    return this.addTrack({ artist: field });
   }
 
   /**

@@ -140,9 +140,10 @@ function checkOptions(options: PrecacheOptions): CheckedOptions {
   const limits = resolveArtworkLimits(input.artworkLimits);
   if (input.signal !== undefined && !(input.signal instanceof AbortSignal)) throw new InvalidArgumentError(`signal must be an AbortSignal, got ${describeValue(input.signal)}.`);
   if (input.onProgress !== undefined && typeof input.onProgress !== 'function') throw new InvalidArgumentError(`onProgress must be a function, got ${describeValue(input.onProgress)}.`);
+  const work = optionalBoolean('work', input.work, false);
   return {
-    work: optionalBoolean('work', input.work, false),
-    follow: optionalBoolean('work', input.work, false) || optionalBoolean('follow', input.follow, true),
+    work,
+    follow: work || optionalBoolean('follow', input.follow, true),
     concurrency: optionalFiniteNumber('concurrency', input.concurrency, 3, { min: 1, max: 64, integer: true }),
     limits,
     pollIntervalMs: optionalFiniteNumber('pollIntervalMs', input.pollIntervalMs, 500, { min: 1, max: 60_000 }),

@@ -18,6 +18,18 @@ function datacache(cacheDir: string, args: string[], extra: Record<string, strin
   return runTypeScript(cli, args, { env: { ...environment(cacheDir), ...extra }, timeoutMs });
 }
 
+/** Runs `body` while a `datacache worker` serves the cache, then stops the worker. */
+async function withWorker<T>(cacheDir: string, body: () => Promise<T>): Promise<T> {
+  const worker = startTypeScript(cli, ['worker'], { env: environment(cacheDir) });
+  await worker.printed('worker started');
+  try {
+    return await body();
+  } finally {
+    worker.kill('SIGINT');
+    await worker.exited;
+  }
+}
+
 /** A cache directory whose config.json sends every service to the fake ones, without rate limits. */
 async function cacheFor(services: FakeMusicServices): Promise<string> {
   const cacheDir = await temporaryDirectory();
@@ -93,9 +105,7 @@ describe('datacache precache', () => {
     first.kill('SIGKILL');
     await first.exited;
     // Another worker carries every chain to its end: the follow-up run then finds nothing to do.
-    const second = startTypeScript(cli, ['worker'], { env: environment(cacheDir) });
-    await second.printed('worker started');
-    try {
+    await withWorker(cacheDir, async () => {
       const followed = await datacache(cacheDir, ['precache', fixture('collection.nml'), '--follow', '--json'], {}, 150_000);
       expect(followed.code, followed.stderr).toBe(0);
       const report = JSON.parse(followed.stdout) as { artistsDone: number; artists: number; matched: number; failed: number };
@@ -104,10 +114,7 @@ describe('datacache precache', () => {
       const paths = services.server.requests.map((request) => request.path);
       // At-least-once under SIGKILL: a request the killed worker was making may be made again; nothing more.
       expect(paths.length - new Set(paths).size).toBeLessThanOrEqual(3);
-    } finally {
-      second.kill('SIGINT');
-      await second.exited;
-    }
+    });
   }, 180_000);
 
   it('with no library given, reads every library found in the usual places, the artists played most first', async () => {
@@ -148,19 +155,14 @@ describe('datacache precache', () => {
   it('leaves the fetching to a running `datacache worker` in another process', async () => {
     const services = await startFakeMusicServices();
     const cacheDir = await cacheFor(services);
-    const worker = startTypeScript(cli, ['worker'], { env: environment(cacheDir) });
-    await worker.printed('worker started');
-    try {
+    await withWorker(cacheDir, async () => {
       const result = await datacache(cacheDir, ['precache', fixture('playlist.m3u8'), '--follow', '--json']);
       expect(result.code, result.stderr).toBe(0);
       const report = JSON.parse(result.stdout) as { matched: number; imagesQueued: number; imagesFetched: number };
       expect(report).toMatchObject({ matched: 4, imagesFetched: 0 });
       // The worker fetches the queued images.
       await expect.poll(() => services.counts().images, { timeout: 20_000 }).toBe(report.imagesQueued);
-    } finally {
-      worker.kill('SIGINT');
-      await worker.exited;
-    }
+    });
   }, 60_000);
 
   it('exits 3 and says why when every request fails (a mirror refusing connections), and the next run tries them again', async () => {

@@ -65,7 +65,10 @@ skipped. Ctrl-C stops; running the same command again skips what is cached or qu
           writeJson(context, {
             tracks: artists.fields,
             unreadable: Object.fromEntries(read.skipped),
-            artists: artists.values().map((artist) => ({ name: artist.name, parts: artist.parts?.map((part) => part.name) ?? null, plays: artists.playsOf(artist.identifier).count, lastPlayedAt: artists.playsOf(artist.identifier).lastPlayedAt })),
+            artists: artists.values().map((artist) => {
+              const { count, lastPlayedAt } = artists.playsOf(artist.identifier);
+              return { name: artist.name, parts: artist.parts?.map((part) => part.name) ?? null, plays: count, lastPlayedAt };
+            }),
           });
         } else {
           for (const artist of artists.values()) {
@@ -96,13 +99,10 @@ skipped. Ctrl-C stops; running the same command again skips what is cached or qu
             onProgress: (progress) => { display.update(progress); },
           });
           display.stop();
-          if (!follow) {
-            if (json) writeJson(context, report);
-            else context.write(`queued ${report.artists} artists; any worker on this cache carries them on (datacache worker), and the same command with --follow shows the progress\n`);
-            return;
-          }
           if (json) writeJson(context, report);
+          else if (!follow) context.write(`queued ${report.artists} artists; any worker on this cache carries them on (datacache worker), and the same command with --follow shows the progress\n`);
           else context.write(`${report.interrupted ? 'interrupted' : 'done'}: ${describeProgress(report)}\n`);
+          if (!follow) return;
           // A failed request is queued again by the next run, so a script can simply run it again.
           if (report.failed > 0) context.writeError(`${describeFailures(report)}${report.interrupted ? '' : '; run the same command again to try them again'}\n`);
           if (report.interrupted) {

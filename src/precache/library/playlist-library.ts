@@ -1,5 +1,6 @@
 import { LibraryReadReport, type LibraryTrack } from './library-track.js';
 import { lines } from './text-chunks.js';
+import { decodeXmlEntities } from './xml-entities.js';
 
 /**
  * The tracks of an M3U or M3U8 playlist, VirtualDJ's own included. The artist of an entry,
@@ -111,20 +112,9 @@ function vdjTags(text: string): Map<string, string> {
   const tags = new Map<string, string>();
   for (const match of text.matchAll(/<([a-z]+)>([^<]*)<\/\1>/giu)) {
     const [, name = '', value = ''] = match;
-    tags.set(name.toLowerCase(), decodeEntities(value));
+    tags.set(name.toLowerCase(), decodeXmlEntities(value));
   }
   return tags;
-}
-
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-/** One level of XML entities, as VirtualDJ escapes its tags once. */
-function decodeEntities(text: string): string {
-  return text.replace(/&(amp|lt|gt|quot|apos|#\d{1,7}|#x[0-9a-f]{1,6});/giu, (entity, name: string) => {
-    if (!name.startsWith('#')) return ENTITIES[name.toLowerCase()] ?? entity;
-    const code = name[1] === 'x' || name[1] === 'X' ? Number.parseInt(name.slice(2), 16) : Number.parseInt(name.slice(1), 10);
-    return code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff) ? String.fromCodePoint(code) : entity;
-  });
 }
 
 /** Folders that hold many artists' tracks: a number before a file's name there is a track number. */

@@ -10,8 +10,9 @@ import { looksLikeSerato } from './serato/detect-serato.js';
 import { seratoCrateTracks } from './serato/serato-crate.js';
 import { seratoDatabaseTracks } from './serato/serato-database.js';
 import { seratoSessionTracks } from './serato/serato-session.js';
+import type { SeratoFileKind } from './serato/serato-version.js';
 import { looksLikeRekordboxMasterDb } from './sqlite/rekordbox-master-db.js';
-import { sqliteLibraryKind, sqliteLibraryTracks } from './sqlite/sqlite-library.js';
+import { sqliteLibraryKind, sqliteLibraryTracksOfKind, type SqliteLibraryKind } from './sqlite/sqlite-library.js';
 import { textChunks } from './text-chunks.js';
 import { textTracks } from './text-library.js';
 import { looksLikeVdjTracklist, vdjTracklistTracks } from './vdj-tracklist.js';
@@ -47,7 +48,8 @@ export const LIBRARY_FORMATS: readonly LibraryFormat[] = [
 ];
 
 /** Formats told apart by their bytes only: a file of one of them is never read as text. */
-const BINARY_FORMATS: ReadonlySet<LibraryFormat> = new Set(['serato-database', 'serato-crate', 'serato-session', 'engine-dj', 'mixxx', 'rekordbox-master-db']);
+type BinaryFormat = SeratoFileKind | SqliteLibraryKind;
+const BINARY_FORMATS: ReadonlySet<LibraryFormat> = new Set<BinaryFormat>(['serato-database', 'serato-crate', 'serato-session', 'engine-dj', 'mixxx', 'rekordbox-master-db']);
 
 export interface ReadLibraryOptions {
   /** Default: told from the content (magic bytes, the XML root, SQLite tables, `#EXTM3U`), then the file name. */
@@ -113,7 +115,7 @@ export async function* readLibraryArtists(input: string | Readable, options: Rea
 }
 
 /** The binary format of a file by its first bytes (and, for an SQLite file, its tables), or null for text. Refuses other binary files. */
-async function binaryFormatOf(path: string, source: string): Promise<LibraryFormat | null> {
+async function binaryFormatOf(path: string, source: string): Promise<BinaryFormat | null> {
   const head = await readHead(path);
   const serato = looksLikeSerato(head);
   if (serato !== null) return serato;
@@ -129,7 +131,7 @@ async function binaryFormatOf(path: string, source: string): Promise<LibraryForm
   return null;
 }
 
-async function* readBinary(path: string, source: string, format: LibraryFormat, report: LibraryReadReport): AsyncGenerator<LibraryTrack> {
+async function* readBinary(path: string, source: string, format: BinaryFormat, report: LibraryReadReport): AsyncGenerator<LibraryTrack> {
   const bytes = (): AsyncIterable<Buffer> => createReadStream(path) as AsyncIterable<Buffer>;
   switch (format) {
     case 'serato-database':
@@ -147,7 +149,8 @@ async function* readBinary(path: string, source: string, format: LibraryFormat, 
       return;
     }
     default:
-      yield* sqliteLibraryTracks(path, source, report);
+      // The kind binaryFormatOf just told: the header and tables are not looked at again.
+      yield* sqliteLibraryTracksOfKind(format, path, source, report);
   }
 }
 

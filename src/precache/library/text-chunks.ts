@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { LibraryReadReport } from './library-track.js';
+import { pauser } from './pauser.js';
 
 /** The longest line the line readers take; longer ones are damage (or not text) and are skipped. */
 export const MAX_LINE_LENGTH = 64 * 1024;
@@ -24,7 +24,7 @@ const windows1252 = new TextDecoder('windows-1252');
  * Nothing is held beyond the current chunk (and the bytes of one split character).
  */
 export async function* textChunks(stream: Readable, report?: LibraryReadReport): AsyncGenerator<string> {
-  const pause = pauser();
+  const pause = pauser(MAX_BUSY_MS);
   let decode: ((bytes: Buffer, last: boolean) => string) | undefined;
   // The first bytes, until there are enough to tell the encoding by its byte-order mark.
   let head = Buffer.alloc(0);
@@ -143,7 +143,7 @@ function characterBoundary(bytes: Buffer): number {
  * line longer than MAX_LINE_LENGTH is skipped (counted in `report`), not held.
  */
 export async function* lines(chunks: AsyncIterable<string>, report?: LibraryReadReport): AsyncGenerator<string> {
-  const pause = pauser();
+  const pause = pauser(MAX_BUSY_MS);
   let partial = '';
   let skipping = false;
   for await (const chunk of chunks) {
@@ -173,12 +173,3 @@ export async function* lines(chunks: AsyncIterable<string>, report?: LibraryRead
   if (partial !== '' && !skipping) yield partial;
 }
 
-/** A function to await between chunks: lets other work run when this reader has been busy a while. */
-function pauser(): () => Promise<void> {
-  let since = performance.now();
-  return async () => {
-    if (performance.now() - since < MAX_BUSY_MS) return;
-    await nextTurn();
-    since = performance.now();
-  };
-}

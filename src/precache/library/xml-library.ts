@@ -70,7 +70,7 @@ export async function* xmlLibraryTracks(chunks: AsyncIterable<string>, source: s
   };
 
   parser.on('error', (error: Error) => {
-    const message = error.message.replace(/^(?:[^:]*:)?\d+:\d+: /u, '');
+    const message = withoutPosition(error.message);
     if (reader !== undefined && depth > 0 && LOCAL_DAMAGE.test(message)) {
       const found = { reason: 'unreadable XML in the track', line: parser.line };
       if (trackOpen) damage ??= found;
@@ -108,7 +108,7 @@ export async function* xmlLibraryTracks(chunks: AsyncIterable<string>, source: s
       else parser.write(text);
     } catch (error) {
       if (error instanceof LibraryFormatError) throw error;
-      throw new LibraryFormatError(source, `not well-formed XML near line ${parser.line}: ${error instanceof Error ? error.message.replace(/^(?:[^:]*:)?\d+:\d+: /u, '') : String(error)}`, { cause: error });
+      throw new LibraryFormatError(source, `not well-formed XML near line ${parser.line}: ${error instanceof Error ? withoutPosition(error.message) : String(error)}`, { cause: error });
     }
   };
   for await (const chunk of repairedXmlChunks(chunks, source, report)) {
@@ -133,6 +133,11 @@ export async function* xmlLibraryTracks(chunks: AsyncIterable<string>, source: s
  */
 export async function* xmlLibraryArtists(chunks: AsyncIterable<string>, source: string, expected?: XmlLibraryFormat): AsyncGenerator<string> {
   for await (const track of xmlLibraryTracks(chunks, source, new LibraryReadReport(), expected)) yield track.artist;
+}
+
+/** A saxes message without the "file:line:column: " it starts with: messages name the line themselves. */
+function withoutPosition(message: string): string {
+  return message.replace(/^(?:[^:]*:)?\d+:\d+: /u, '');
 }
 
 function readerFor(root: SaxesTagPlain, source: string, expected: XmlLibraryFormat | undefined, sink: XmlTrackSink, report: LibraryReadReport): XmlTrackReader {

@@ -1,5 +1,5 @@
 import { LibraryReadReport } from '../library-track.js';
-import { seratoDatabaseEntries, type SeratoDatabaseTrack } from './serato-database.js';
+import { databaseTrack, seratoDatabaseEntries, type SeratoDatabaseTrack } from './serato-database.js';
 import { seratoRecordFields } from './serato-file.js';
 import { isReadablePath, seratoPathKey, seratoText } from './serato-text.js';
 
@@ -46,14 +46,9 @@ export async function* seratoCrateTracks(crate: SeratoInput, database: SeratoInp
   // costs a crate track (then as "not in the database").
   const databaseReport = new LibraryReadReport();
   for await (const entry of seratoDatabaseEntries(database.bytes, database.source, databaseReport)) {
-    const key = seratoPathKey(entry.path);
-    if (!wanted.delete(key)) continue;
-    if (entry.unreadableArtist !== undefined) report.skip(entry.unreadableArtist);
-    if (entry.artist === undefined) continue;
-    const track: SeratoDatabaseTrack = { path: entry.path, artist: entry.artist };
-    if (entry.title !== undefined) track.title = entry.title;
-    if (entry.playCount !== undefined) track.playCount = entry.playCount;
-    yield track;
+    if (!wanted.delete(seratoPathKey(entry.path))) continue;
+    const track = databaseTrack(entry, report);
+    if (track !== null) yield track;
   }
   if (wanted.size > 0) report.skip('Serato crate track not in the database', wanted.size);
 }

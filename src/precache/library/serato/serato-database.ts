@@ -32,13 +32,22 @@ const UNREADABLE_ARTIST = 'Serato artist with control characters (a bad read)';
  */
 export async function* seratoDatabaseTracks(bytes: AsyncIterable<Buffer>, source: string, report: LibraryReadReport): AsyncGenerator<SeratoDatabaseTrack> {
   for await (const entry of seratoDatabaseEntries(bytes, source, report)) {
-    if (entry.unreadableArtist !== undefined) report.skip(entry.unreadableArtist);
-    if (entry.artist === undefined) continue;
-    const track: SeratoDatabaseTrack = { path: entry.path, artist: entry.artist };
-    if (entry.title !== undefined) track.title = entry.title;
-    if (entry.playCount !== undefined) track.playCount = entry.playCount;
-    yield track;
+    const track = databaseTrack(entry, report);
+    if (track !== null) yield track;
   }
+}
+
+/**
+ * The track an entry yields, counting its unreadable artist (now that it is yielded, or would
+ * be); null when it has no artist.
+ */
+export function databaseTrack(entry: SeratoDatabaseEntry, report: LibraryReadReport): SeratoDatabaseTrack | null {
+  if (entry.unreadableArtist !== undefined) report.skip(entry.unreadableArtist);
+  if (entry.artist === undefined) return null;
+  const track: SeratoDatabaseTrack = { path: entry.path, artist: entry.artist };
+  if (entry.title !== undefined) track.title = entry.title;
+  if (entry.playCount !== undefined) track.playCount = entry.playCount;
+  return track;
 }
 
 /**

@@ -1,6 +1,5 @@
-import { performance } from 'node:perf_hooks';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { LibraryFormatError } from '../../../errors.js';
+import { pauser } from '../pauser.js';
 
 /**
  * One top-level record of a Serato file. Every Serato library file (`database V2`, crates,
@@ -48,7 +47,7 @@ export async function* seratoRecords(
   let buffered = 0;
   let bufferOffset = 0;
   let needed = HEADER_BYTES;
-  let turnStarted = performance.now();
+  const pause = pauser(TURN_MS);
   for await (const chunk of chunks) {
     parts.push(chunk);
     buffered += chunk.length;
@@ -63,20 +62,14 @@ export async function* seratoRecords(
       if (end > buffered) break;
       yield { truncated: false, tag, payload: buffer.subarray(position + HEADER_BYTES, end), offset: bufferOffset + position };
       position = end;
-      if (performance.now() - turnStarted > TURN_MS) {
-        await nextTurn();
-        turnStarted = performance.now();
-      }
+      await pause();
     }
     const rest = buffer.subarray(position);
     bufferOffset += position;
     parts = rest.length > 0 ? [rest] : [];
     buffered = rest.length;
     needed = rest.length >= HEADER_BYTES ? HEADER_BYTES + rest.readUInt32BE(4) : HEADER_BYTES;
-    if (performance.now() - turnStarted > TURN_MS) {
-      await nextTurn();
-      turnStarted = performance.now();
-    }
+    await pause();
   }
   if (buffered > 0) {
     const rest = Buffer.concat(parts, buffered);

@@ -58,15 +58,35 @@ export async function* sqliteLibraryTracks(path: string, source: string, report:
   const db = openLibraryDatabase(path, source);
   try {
     const kind = kindOf(db, source);
-    if (kind === 'engine-dj') yield* engineDjTracks(db, source, report, options.pageSize);
-    else if (kind === 'mixxx') yield* mixxxTracks(db, source, report, options.pageSize);
-    else throw new LibraryFormatError(source, 'an SQLite database, but not an Engine DJ (Track and Information tables) or Mixxx (library and track_locations tables) library.');
+    if (kind === null) throw new LibraryFormatError(source, 'an SQLite database, but not an Engine DJ (Track and Information tables) or Mixxx (library and track_locations tables) library.');
+    yield* plainLibraryTracks(db, kind, source, report, options);
   } finally {
     db.close();
   }
 }
 
-function kindOf(db: Database.Database, source: string): SqliteLibraryKind | null {
+/**
+ * sqliteLibraryTracks for a file whose kind {@link sqliteLibraryKind} has just told: its header
+ * and tables are not looked at again (each reader still checks the columns it needs).
+ */
+export async function* sqliteLibraryTracksOfKind(kind: SqliteLibraryKind, path: string, source: string, report: LibraryReadReport, options: SqliteLibraryOptions = {}): AsyncGenerator<LibraryTrack> {
+  if (kind === 'rekordbox-master-db') {
+    yield* rekordboxMasterDbTracks(path, source, report, options);
+    return;
+  }
+  const db = openLibraryDatabase(path, source);
+  try {
+    yield* plainLibraryTracks(db, kind, source, report, options);
+  } finally {
+    db.close();
+  }
+}
+
+function plainLibraryTracks(db: Database.Database, kind: 'engine-dj' | 'mixxx', source: string, report: LibraryReadReport, options: SqliteLibraryOptions): AsyncGenerator<LibraryTrack> {
+  return kind === 'engine-dj' ? engineDjTracks(db, source, report, options.pageSize) : mixxxTracks(db, source, report, options.pageSize);
+}
+
+function kindOf(db: Database.Database, source: string): 'engine-dj' | 'mixxx' | null {
   const tables = tableNames(db, source);
   if (tables.has('track') && tables.has('information') && tableColumns(db, source, 'Track').has('artist')) return 'engine-dj';
   if (tables.has('library') && tables.has('track_locations')) return 'mixxx';
