@@ -45,11 +45,11 @@ describe.skipIf(executablePath === undefined)('the dashboard in Chromium', () =>
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       await page.goto(dashboard.url);
-      await expect.poll(() => page.title()).toBe('Overview · datacache');
+      await expect.poll(() => page.title(), { timeout: 20_000 }).toBe('Overview · datacache');
       expect(await page.locator('#hit-rate').textContent()).toMatch(/^\d+\.\d %$/);
       expect(await page.locator('#bytes-used').textContent()).toMatch(/KiB|MiB|B$/);
       const chart = page.locator('#hit-rate-chart');
-      await expect.poll(() => chart.isVisible()).toBe(true);
+      await expect.poll(() => chart.isVisible(), { timeout: 20_000 }).toBe(true);
       expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThan(0);
       expect(await chart.locator('circle.dot').count()).toBeGreaterThan(0);
       expect(await page.locator('#rate-limits tr', { hasText: 'musicbrainz' }).textContent()).toMatch(/unlimited/);
@@ -114,12 +114,14 @@ describe.skipIf(executablePath === undefined)('the dashboard in Chromium', () =>
         failures.push(`${request.url()} ${request.failure()?.errorText ?? ''}`);
       });
       await page.goto(`http://127.0.0.1:${(site.address() as AddressInfo).port}/`);
-      await page.waitForFunction('document.getElementById("probe").complete');
+      // Polled from the test, not with page.waitForFunction: its later polls evaluate a string in the page, which the
+      // dashboard's CSP (rightly) forbids, so it failed whenever the image was not complete at the first look.
+      await expect.poll(async () => page.locator('#probe').evaluate((image) => (image as unknown as { complete: boolean }).complete), { timeout: 20_000 }).toBe(true);
       expect(await page.locator('#probe').evaluate((image) => (image as unknown as { naturalWidth: number }).naturalWidth)).toBe(0);
       expect(failures.join('\n')).toMatch(/ERR_BLOCKED_BY_RESPONSE/);
       // The dashboard's own pages still show its images, and the URL opened as a page (an OBS browser source) still works.
       await page.goto(`${dashboard.url}/artists/daft%20punk`);
-      await page.waitForFunction('document.querySelector(".images img").complete');
+      await expect.poll(async () => page.locator('.images img').first().evaluate((image) => (image as unknown as { complete: boolean }).complete), { timeout: 20_000 }).toBe(true);
       expect(await page.locator('.images img').first().evaluate((image) => (image as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
       expect((await page.goto(probe))?.status()).toBe(200);
     } finally {
