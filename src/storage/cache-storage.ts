@@ -57,13 +57,33 @@ export interface PurgeFilter {
 
 export interface EntryCount {
   entries: number;
+  /** Bytes on disk (compressed payloads count compressed): what the byte budget counts. */
   bytes: number;
+  /** The same payloads decoded: what readers get. */
+  valueBytes: number;
+}
+
+/** How much compression saves, overall and by provider. */
+export interface CompressionStats {
+  /** Whether new entries are compressed (the `compression` option). */
+  enabled: boolean;
+  /** `zstd`, or `deflate` where this platform has no zstd binding. */
+  codec: 'zstd' | 'deflate';
+  /** Decoded bytes of all entries ÷ their bytes on disk (1 when nothing is compressed). */
+  ratio: number;
+  /** Ratio per provider. */
+  byProvider: Record<string, number>;
+  /** Dictionaries in use, one per provider and data type at most (older ones go once no entry names them). */
+  dictionaries: number;
 }
 
 export interface StorageStats {
   entries: number;
-  /** Payload bytes of all entries, inline and in files. */
+  /** Payload bytes of all entries on disk, inline and in files (compressed ones as compressed). */
   bytes: number;
+  /** The same payloads decoded. */
+  valueBytes: number;
+  compression: CompressionStats;
   inlineBytes: number;
   fileBytes: number;
   expiredEntries: number;
@@ -99,6 +119,8 @@ export interface MaintenanceReport {
   durationMs: number;
   /** What the pass did on the shared tier, when the storage has one (and it could be reached). */
   shared?: { expiredRemoved: number; evictedEntries: number; evictedBytes: number };
+  /** Dictionaries trained and entries compressed again (absent with `compression: false`). */
+  compression?: import('./compression/compaction.js').CompactionReport;
 }
 
 /**

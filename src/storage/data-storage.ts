@@ -54,6 +54,11 @@ import type { StorageInternals } from './storage-internals.js';
 import { optionalString, requireFiniteNumber, requireName, requireOptionsObject } from '../validation.js';
 import { isDatabaseFault } from '../errors.js';
 import type { StoredValueType } from './value-codec.js';
+import { prepareCompressionStatements } from '../backends/sqlite/compression-statements.js';
+import type { EntryCompression } from './compression/compaction.js';
+import { isTextLike } from './compression/text-like.js';
+import { DictionaryRegistry } from './compression/dictionary-registry.js';
+import { EntryCodec, type CompressedPayload, type Dictionary } from './compression/entry-codec.js';
 
 /**
  * Starts the background checkpointer and turns off SQLite's checkpoints on the main thread;
@@ -77,6 +82,8 @@ function startCheckpointer(databasePath: string, connection: SqliteConnection, o
 export const INLINE_LIMIT_BYTES = 16 * 1024;
 
 const EMPTY = Buffer.alloc(0);
+/** The most memory decoded hot entries take (a quarter of memoryCacheBytes when that is smaller). */
+const DECODED_MEMORY_BYTES = 16 * 1024 * 1024;
 /** The meta key counting the shared purges and deletions applied to this machine's tier. */
 const INVALIDATION_GENERATION_KEY = 'shared.invalidations-applied';
 
@@ -116,6 +123,10 @@ export class DataStorage implements CacheStorage {
   private readonly checkpointer: WalCheckpointer | undefined;
   /** The shared tier, when the storage has one: consulted on a local miss, written after a store. */
   private link: SharedTierLink | undefined;
+  /** How text payloads are compressed (with `compression: false` only reading: entries already compressed are still read). */
+  private readonly compression: EntryCompression;
+  /** Decoded payloads of compressed entries recently read, by checksum, so a hot entry is decoded once. */
+  private readonly decodedMemory: BlobMemoryCache;
 
   private constructor(options: ResolvedStorageOptions, connection: SqliteConnection) {
     this.options = options;
@@ -127,6 +138,13 @@ export class DataStorage implements CacheStorage {
     this.accessRecorder = new AccessRecorder(connection, this.statements, options.accessFlushIntervalMs, options.logger);
     this.checkpointer = startCheckpointer(this.databasePath, connection, options);
     this.blobMemory = new BlobMemoryCache(options.memoryCacheBytes);
+    const compressionStatements = prepareCompressionStatements(connection.database);
+    this.compression = {
+      codec: new EntryCodec(),
+      dictionaries: new DictionaryRegistry(connection, compressionStatements, options.clock),
+      statements: compressionStatements,
+    };
+    this.decodedMemory = new BlobMemoryCache(Math.min(options.memoryCacheBytes / 4, DECODED_MEMORY_BYTES));
     this.internals = {
       options,
       databasePath: this.databasePath,
@@ -136,6 +154,7 @@ export class DataStorage implements CacheStorage {
       accessRecorder: this.accessRecorder,
       blobMemory: this.blobMemory,
       blobFolders: this.blobFolders,
+      compression: this.compression,
       checkpoint: (mode) => (this.checkpointer ? this.checkpointer.checkpoint(mode) : Promise.resolve(connection.checkpointHere(mode))),
       isClosing: () => this.closing,
     };
@@ -418,7 +437,8 @@ export class DataStorage implements CacheStorage {
   private async storeValidated(request: ValidatedStore, stillWanted: () => boolean): Promise<CachedEntry | null>;
   private async storeValidated(request: ValidatedStore, stillWanted?: () => boolean): Promise<CachedEntry | null> {
     const checksum = request.checksum ?? (await sha256Hex(request.data));
-    const inline = request.data.length <= INLINE_LIMIT_BYTES;
+    let compressed = await this.compressForStore(request);
+    let inline = compressed !== null || request.data.length <= INLINE_LIMIT_BYTES;
     // Re-storing identical content (a cover re-stored on every play) reuses the existing file.
     let filePath = inline ? null : await this.reusableFile(request.url, checksum);
     let wroteFile = false;
@@ -430,13 +450,16 @@ export class DataStorage implements CacheStorage {
       }
       const now = this.options.clock.now();
       const chosenFile = filePath;
-      let outcome: { row: EntryRow; previousFile: string | null; totalBytes: number } | 'file changed' | 'not wanted';
+      let outcome: { row: EntryRow; previousFile: string | null; totalBytes: number } | 'file changed' | 'not wanted' | 'dictionary gone';
+      const payload = compressed;
       try {
         outcome = await this.connection.write('store', () => {
           if (stillWanted !== undefined && !stillWanted()) return 'not wanted';
           const previousFile = this.statements.selectFileOfUrl.get(request.url)?.filePath ?? null;
           // The file we meant to reuse was replaced by another process meanwhile: write our own.
           if (!wroteFile && chosenFile !== null && previousFile !== chosenFile) return 'file changed';
+          // Maintenance in another process dropped the dictionary: an entry must never name a missing one.
+          if (payload?.dictionaryId != null && this.compression.statements.dictionaryExists.get(payload.dictionaryId) === undefined) return 'dictionary gone';
           const row = this.statements.upsert.get({
             url: request.url,
             cachekey: request.cachekey ?? randomUUID(),
@@ -445,9 +468,12 @@ export class DataStorage implements CacheStorage {
             provider: request.provider,
             statusCode: request.statusCode,
             storedType: request.storedType,
-            inlineData: inline ? request.data : null,
+            inlineData: payload !== null ? payload.data : inline ? request.data : null,
             filePath: chosenFile,
-            size: request.data.length,
+            size: payload !== null ? payload.data.length : request.data.length,
+            valueSize: payload !== null ? request.data.length : null,
+            codec: payload?.codec ?? null,
+            dictionaryId: payload?.dictionaryId ?? null,
             checksum,
             mimeType: request.mimeType,
             metadata: request.metadata,
@@ -465,6 +491,11 @@ export class DataStorage implements CacheStorage {
       }
       if (outcome === 'file changed') {
         filePath = null;
+        continue;
+      }
+      if (outcome === 'dictionary gone') {
+        compressed = this.compressWith(request, null);
+        inline = compressed !== null || request.data.length <= INLINE_LIMIT_BYTES;
         continue;
       }
       if (outcome === 'not wanted') {
@@ -485,6 +516,38 @@ export class DataStorage implements CacheStorage {
       }
       return new CachedEntry(outcome.row, request.data, outcome.row.expiresAt <= now);
     }
+  }
+
+  /**
+   * The payload as it will be stored when compressing pays: text-like content (JSON, text,
+   * XML), with the newest dictionary of its provider and data type, small enough to live in
+   * the row afterwards. Null: store it as it is.
+   */
+  private async compressForStore(request: ValidatedStore): Promise<(CompressedPayload & { dictionaryId: number | null }) | null> {
+    if (!this.options.compression || request.statusCode !== 200 || !isTextLike(request.storedType, request.mimeType)) return null;
+    await this.compression.dictionaries.refreshIfDue();
+    return this.compressWith(request, this.compression.dictionaries.newestFor(request.provider, request.dataType));
+  }
+
+  private compressWith(request: ValidatedStore, dictionary: Dictionary | null): (CompressedPayload & { dictionaryId: number | null }) | null {
+    if (!this.options.compression || request.statusCode !== 200 || !isTextLike(request.storedType, request.mimeType)) return null;
+    const compressed = this.compression.codec.compress(request.data, dictionary);
+    if (compressed === null || compressed.data.length > INLINE_LIMIT_BYTES) return null;
+    return { ...compressed, dictionaryId: dictionary?.id ?? null };
+  }
+
+  /**
+   * The decoded payload of a compressed inline row, from memory when it was decoded lately;
+   * 'unreadable' when this process lacks its codec, 'corrupt' when it does not decode.
+   */
+  private async decodeRow(row: EntryRow & { codec: string; inlineData: Buffer }): Promise<Buffer | 'unreadable' | 'corrupt'> {
+    const remembered = this.decodedMemory.get(row.checksum);
+    if (remembered !== undefined && remembered.length === row.size) return remembered;
+    const dictionary = row.dictionaryId === null ? null : await this.compression.dictionaries.byId(row.dictionaryId);
+    if (row.dictionaryId !== null && dictionary === null) return 'corrupt';
+    const decoded = this.compression.codec.decompress(row.codec, row.inlineData, dictionary, row.size);
+    if (typeof decoded !== 'string') this.decodedMemory.set(row.checksum, decoded);
+    return decoded;
   }
 
   /** Connects the shared tier (it never fails the open: an unreachable server is reported and tried again) and starts applying other machines' purges here. */
@@ -662,6 +725,18 @@ export class DataStorage implements CacheStorage {
     const now = this.options.clock.now();
     const stale = row.expiresAt <= now;
     if (stale && !allowStale) return null;
+    if (row.filePath === null && row.codec !== null && row.inlineData !== null) {
+      const decoded = await this.decodeRow({ ...row, codec: row.codec, inlineData: row.inlineData });
+      if (decoded === 'unreadable') return null;
+      if (decoded === 'corrupt') {
+        if (this.closing) return null;
+        const deleted = await this.connection.write('removing an entry that does not decode', () => this.statements.deleteIfUnchanged.get(row.id, row.storedAt, row.checksum));
+        if (deleted !== undefined) this.options.logger.warn('datacache: a compressed entry did not decode; the entry was removed', { url: row.url });
+        return null;
+      }
+      this.accessRecorder.record(row.url, now);
+      return new CachedEntry(row, decoded, stale);
+    }
     if (row.filePath === null) {
       this.accessRecorder.record(row.url, now);
       return new CachedEntry(row, row.inlineData ?? EMPTY, stale);

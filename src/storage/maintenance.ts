@@ -6,6 +6,7 @@ import { listBlobFiles, listTemporaryFiles, type BlobFile } from './content/list
 import { resolveBlobPath } from './content/paths.js';
 import { removeBlobs } from './content/remove.js';
 import { deleteChosenEntries } from './deletion.js';
+import { compactEntries } from './compression/compaction.js';
 import { HOUSEKEEPING_CHUNK, type StorageInternals } from './storage-internals.js';
 
 /** Meta keys shared by every process of a cache. */
@@ -56,6 +57,9 @@ export async function runMaintenancePass(internals: StorageInternals): Promise<M
     },
     async () => {
       Object.assign(report, await evictToLowWaterMark(internals));
+    },
+    async () => {
+      if (internals.options.compression) report.compression = await compactEntries(internals, internals.compression);
     },
     async () => {
       report.vacuumedPages = await vacuumFreePages(internals);

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
 import { InvalidArgumentError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
-import { describeValue, optionalFiniteNumber, requireOptionsObject, requireString } from '../validation.js';
+import { describeValue, optionalBoolean, optionalFiniteNumber, requireOptionsObject, requireString } from '../validation.js';
 import { resolveSharedOption, type ResolvedShared, type SharedOption } from '../backends/postgres/connection-options.js';
 import { defaultCacheDirectory } from './cache-directory.js';
 
@@ -41,6 +41,12 @@ export interface DataStorageOptions {
    * never kept.
    */
   memoryCacheBytes?: number;
+  /**
+   * Compress text payloads (JSON, text, XML answers; never images) with zstd and dictionaries
+   * trained on the cache's own entries. Reads always return exactly the stored bytes. Default
+   * true; false stores new entries as they are (entries already compressed are still read).
+   */
+  compression?: boolean;
   /**
    * The shared tier: a `postgres://` URL (or a node-postgres pool config) of a PostgreSQL
    * server every machine of a station uses. This directory stays the fast local tier; entries
@@ -89,6 +95,7 @@ export function resolveStorageOptions(input: unknown): ResolvedStorageOptions {
     lockTimeoutMs: optionalFiniteNumber('lockTimeoutMs', options.lockTimeoutMs, 30_000, { min: 0 }),
     memoryCacheBytes: optionalFiniteNumber('memoryCacheBytes', options.memoryCacheBytes, 64 * 1024 * 1024, { min: 0 }),
     onCorruptDatabase,
+    compression: optionalBoolean('compression', options.compression, true),
     shared: options.shared === undefined ? null : resolveSharedOption('shared', options.shared),
     sharedMaxSizeBytes: options.sharedMaxSizeBytes === undefined ? Infinity : optionalFiniteNumber('sharedMaxSizeBytes', options.sharedMaxSizeBytes, Infinity, { min: 1 }),
     clock,

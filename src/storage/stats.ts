@@ -12,12 +12,13 @@ import type { StorageInternals } from './storage-internals.js';
 export async function collectStats(internals: StorageInternals): Promise<StorageStats> {
   const { connection, statements, housekeeping, options, databasePath } = internals;
   const now = options.clock.now();
-  const { totals, groups, expired, lastMaintenance } = await connection.read('collecting statistics', () =>
+  const { totals, groups, expired, lastMaintenance, dictionaries } = await connection.read('collecting statistics', () =>
     connection.database.transaction(() => ({
       totals: statements.totals.get()!,
       groups: housekeeping.groupCounts.all(),
       expired: housekeeping.expiredCount.get(now)!,
       lastMaintenance: housekeeping.readMeta.get(MAINTENANCE_FINISHED_KEY),
+      dictionaries: internals.compression.statements.newestDictionaries.all(),
     }))(),
   );
   // Prototype-less records: a provider may legitimately be named "__proto__".
@@ -25,7 +26,9 @@ export async function collectStats(internals: StorageInternals): Promise<Storage
   const byDataType = Object.create(null) as Record<string, EntryCount>;
   let inlineBytes = 0;
   let negativeEntries = 0;
+  let valueBytes = 0;
   for (const group of groups) {
+    valueBytes += group.valueBytes;
     add(byProvider, group.provider, group);
     add(byDataType, group.dataType, group);
     inlineBytes += group.inlineBytes;
@@ -35,6 +38,14 @@ export async function collectStats(internals: StorageInternals): Promise<Storage
   return {
     entries: totals.entries,
     bytes: totals.bytes,
+    valueBytes,
+    compression: {
+      enabled: options.compression,
+      codec: internals.compression.codec.canPack ? 'zstd' : 'deflate',
+      ratio: ratio(valueBytes, totals.bytes),
+      byProvider: Object.fromEntries(Object.entries(byProvider).map(([provider, count]) => [provider, ratio(count.valueBytes, count.bytes)])),
+      dictionaries: dictionaries.length,
+    },
     inlineBytes,
     fileBytes: totals.fileBytes,
     expiredEntries: expired.entries,
@@ -54,9 +65,14 @@ export async function collectStats(internals: StorageInternals): Promise<Storage
 }
 
 function add(record: Record<string, EntryCount>, key: string, group: EntryCount): void {
-  const existing = record[key] ?? (record[key] = { entries: 0, bytes: 0 });
+  const existing = record[key] ?? (record[key] = { entries: 0, bytes: 0, valueBytes: 0 });
   existing.entries += group.entries;
   existing.bytes += group.bytes;
+  existing.valueBytes += group.valueBytes;
+}
+
+function ratio(valueBytes: number, bytes: number): number {
+  return bytes === 0 ? 1 : Math.round((valueBytes / bytes) * 100) / 100;
 }
 
 async function fileSize(path: string): Promise<number> {

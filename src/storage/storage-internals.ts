@@ -1,6 +1,7 @@
 import type { AccessRecorder } from './access-recorder.js';
 import type { VerifiedFolders } from './content/folders.js';
 import type { BlobMemoryCache } from './content/memory-cache.js';
+import type { EntryCompression } from './compression/compaction.js';
 import type { ResolvedStorageOptions } from './options.js';
 import type { SqliteConnection } from '../backends/sqlite/connection.js';
 import type { EntryStatements } from '../backends/sqlite/entry-statements.js';
@@ -21,6 +22,8 @@ export interface StorageInternals {
   readonly blobMemory: BlobMemoryCache;
   /** Blob folders seen to be real directories, not links (see `ensureBlobFolder`). */
   readonly blobFolders: VerifiedFolders;
+  /** What stores and maintenance compress with (maintenance packs only with the `compression` option on). */
+  readonly compression: EntryCompression;
   /** Copies the write-ahead log into the database, off the main thread when possible. */
   checkpoint(mode: CheckpointMode): Promise<CheckpointResult>;
   /** True once close() has begun: long jobs stop between chunks. */

@@ -39,7 +39,7 @@ describe('purge', () => {
       await storage.store(request({ url: `https://x/${index}`, provider: index % 2 === 0 ? 'even' : 'odd' }));
     }
     expect(await storage.purge({ provider: 'even' })).toBe(1250);
-    expect((await storage.stats()).byProvider.odd).toEqual({ entries: 1250, bytes: 1250 * 20 });
+    expect((await storage.stats()).byProvider.odd).toEqual({ entries: 1250, bytes: 1250 * 20, valueBytes: 1250 * 20 });
   });
 });
 

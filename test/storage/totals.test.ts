@@ -45,15 +45,16 @@ describe('the totals kept by triggers', () => {
                 total(CASE WHEN status_code = 200 THEN 0 ELSE 1 END) AS negativeEntries FROM entries`,
       )
       .get() as { entries: number; bytes: number; fileBytes: number; negativeEntries: number };
-    const byProvider = database.prepare('SELECT provider, count(*) AS entries, total(size) AS bytes FROM entries GROUP BY provider').all() as {
+    const byProvider = database.prepare('SELECT provider, count(*) AS entries, total(size) AS bytes, total(coalesce(value_size, size)) AS valueBytes FROM entries GROUP BY provider').all() as {
       provider: string;
       entries: number;
       bytes: number;
+      valueBytes: number;
     }[];
     database.close();
     expect(counted.entries).toBeGreaterThan(0);
     expect({ entries: stats.entries, bytes: stats.bytes, fileBytes: stats.fileBytes, negativeEntries: stats.negativeEntries }).toEqual(counted);
-    expect({ ...stats.byProvider }).toEqual(Object.fromEntries(byProvider.map((row) => [row.provider, { entries: row.entries, bytes: row.bytes }])));
+    expect({ ...stats.byProvider }).toEqual(Object.fromEntries(byProvider.map((row) => [row.provider, { entries: row.entries, bytes: row.bytes, valueBytes: row.valueBytes }])));
     expect(stats.bytes).toBeLessThanOrEqual(400_000);
   });
 });

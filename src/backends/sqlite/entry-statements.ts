@@ -7,6 +7,11 @@ export interface EntryRow extends EntryFields {
   id: number;
   inlineData: Buffer | null;
   filePath: string | null;
+  /** How the payload is compressed (see EntryCodec), or null when stored as it is. */
+  codec: string | null;
+  dictionaryId: number | null;
+  /** Bytes on disk; `size` is the decoded length callers see. */
+  storedSize: number;
 }
 
 /** A row as a deletion reports it: enough to delete its file and count what was freed. */
@@ -31,7 +36,12 @@ export interface UpsertParameters {
   storedType: StoredValueType;
   inlineData: Buffer | null;
   filePath: string | null;
+  /** Bytes on disk (compressed, when `codec` is set). */
   size: number;
+  /** The decoded length when compressed, else null. */
+  valueSize: number | null;
+  codec: string | null;
+  dictionaryId: number | null;
   checksum: string;
   mimeType: string | null;
   metadata: string | null;
@@ -41,14 +51,14 @@ export interface UpsertParameters {
   expiresAt: number;
 }
 
-const entryColumns = `
+const summaryColumns = `
   id, url, cachekey, identifier, data_type AS dataType, provider, status_code AS statusCode,
-  value_type AS storedType, metadata AS metadataText, mime_type AS mimeType, checksum, size,
-  etag, last_modified AS lastModified, created_at AS createdAt, stored_at AS storedAt,
-  expires_at AS expiresAt, last_accessed AS lastAccessed, access_count AS accessCount,
-  inline_data AS inlineData, file_path AS filePath`;
+  value_type AS storedType, metadata AS metadataText, mime_type AS mimeType, checksum,
+  coalesce(value_size, size) AS size, etag, last_modified AS lastModified, created_at AS createdAt,
+  stored_at AS storedAt, expires_at AS expiresAt, last_accessed AS lastAccessed, access_count AS accessCount`;
 
-const summaryColumns = entryColumns.replace(', inline_data AS inlineData, file_path AS filePath', '');
+const entryColumns = `${summaryColumns},
+  inline_data AS inlineData, file_path AS filePath, codec, dictionary_id AS dictionaryId, size AS storedSize`;
 
 /** A prepared statement taking `Parameters` and giving rows of type `Row`. */
 export type Statement<Parameters extends unknown[], Row = unknown> = Database.Statement<Parameters, Row>;
@@ -65,6 +75,7 @@ export interface EntryStatements {
   summariesOfProvider: Statement<[string, string, string, number], EntryFields>;
   upsert: Statement<[UpsertParameters], EntryRow>;
   deleteIfFileUnchanged: Statement<[number, string], DeletedRow>;
+  deleteIfUnchanged: Statement<[number, number, string], DeletedRow>;
   recordAccess: Statement<[number, number, string]>;
   totals: Statement<[], Totals>;
   renew: Statement<[{ url: string; expiresAt: number; now: number; etag: string | null; lastModified: string | null }], EntryRow>;
@@ -103,15 +114,16 @@ export function prepareEntryStatements(database: Database.Database): EntryStatem
     // URL's stable public name, and a new download is not a new entry.
     upsert: database.prepare<[UpsertParameters], EntryRow>(`
       INSERT INTO entries (url, cachekey, identifier, data_type, provider, status_code, value_type,
-        inline_data, file_path, size, checksum, mime_type, metadata, etag, last_modified,
+        inline_data, file_path, size, value_size, codec, dictionary_id, checksum, mime_type, metadata, etag, last_modified,
         created_at, stored_at, expires_at, last_accessed, access_count)
       VALUES (@url, @cachekey, @identifier, @dataType, @provider, @statusCode, @storedType,
-        @inlineData, @filePath, @size, @checksum, @mimeType, @metadata, @etag, @lastModified,
+        @inlineData, @filePath, @size, @valueSize, @codec, @dictionaryId, @checksum, @mimeType, @metadata, @etag, @lastModified,
         @now, @now, @expiresAt, @now, 0)
       ON CONFLICT (url) DO UPDATE SET
         identifier = excluded.identifier, data_type = excluded.data_type, provider = excluded.provider,
         status_code = excluded.status_code, value_type = excluded.value_type,
         inline_data = excluded.inline_data, file_path = excluded.file_path, size = excluded.size,
+        value_size = excluded.value_size, codec = excluded.codec, dictionary_id = excluded.dictionary_id,
         checksum = excluded.checksum, mime_type = excluded.mime_type, metadata = excluded.metadata,
         etag = excluded.etag, last_modified = excluded.last_modified, stored_at = excluded.stored_at,
         expires_at = excluded.expires_at, last_accessed = excluded.last_accessed
@@ -120,6 +132,10 @@ export function prepareEntryStatements(database: Database.Database): EntryStatem
     // with a new file since we read it.
     deleteIfFileUnchanged: database.prepare<[number, string], DeletedRow>(
       'DELETE FROM entries WHERE id = ? AND file_path = ? RETURNING file_path AS filePath, size',
+    ),
+    // Deletes a row whose inline payload proved undecodable, unless it was re-stored since.
+    deleteIfUnchanged: database.prepare<[number, number, string], DeletedRow>(
+      'DELETE FROM entries WHERE id = ? AND stored_at = ? AND checksum = ? RETURNING file_path AS filePath, size',
     ),
     recordAccess: database.prepare<[number, number, string]>(
       'UPDATE entries SET access_count = access_count + ?, last_accessed = max(last_accessed, ?) WHERE url = ?',

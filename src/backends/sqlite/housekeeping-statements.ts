@@ -19,6 +19,7 @@ export interface GroupCount {
   dataType: string;
   entries: number;
   bytes: number;
+  valueBytes: number;
   inlineBytes: number;
   negativeEntries: number;
 }
@@ -68,7 +69,7 @@ export function prepareHousekeepingStatements(database: Database.Database): Hous
       'SELECT id, file_path AS filePath FROM entries WHERE url = ?',
     ),
     groupCounts: database.prepare<[], GroupCount>(`
-      SELECT provider, data_type AS dataType, entries, bytes, bytes - file_bytes AS inlineBytes,
+      SELECT provider, data_type AS dataType, entries, bytes, value_bytes AS valueBytes, bytes - file_bytes AS inlineBytes,
              negative_entries AS negativeEntries
       FROM group_totals WHERE entries > 0`),
     expiredCount: database.prepare<[number], { entries: number; bytes: number }>(

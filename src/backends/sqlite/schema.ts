@@ -11,7 +11,7 @@ import { ForeignDatabaseError, SchemaVersionError } from '../../errors.js';
  * Times are INTEGER milliseconds since the Unix epoch. `file_path` is relative to the cache
  * directory with `/` separators, so a cache directory can move between machines.
  */
-export const CURRENT_SCHEMA_VERSION = 10;
+export const CURRENT_SCHEMA_VERSION = 11;
 
 interface Migration {
   toVersion: number;
@@ -192,6 +192,68 @@ const addAnalytics = `
   ) WITHOUT ROWID;
 `;
 
+// Version 11: compressed payloads. `size` stays what the entry takes on disk (the byte budget
+// counts it); `value_size` is the decoded length when the payload is compressed (NULL when not).
+// `value_bytes` in the group totals sums the decoded lengths, for the ratio stats() shows.
+const valueSize = (row: 'NEW' | 'OLD') => `coalesce(${row}.value_size, ${row}.size)`;
+const addCompression = `
+  ALTER TABLE entries ADD COLUMN codec TEXT;
+  ALTER TABLE entries ADD COLUMN dictionary_id INTEGER;
+  ALTER TABLE entries ADD COLUMN value_size INTEGER;
+  -- Which dictionaries entries still use, so that an unused old one can be dropped.
+  CREATE INDEX entries_by_dictionary ON entries (dictionary_id) WHERE dictionary_id IS NOT NULL;
+
+  CREATE TABLE dictionaries (
+    id           INTEGER PRIMARY KEY,
+    provider     TEXT    NOT NULL,
+    data_type    TEXT    NOT NULL,
+    content      BLOB    NOT NULL,
+    samples      INTEGER NOT NULL,
+    sample_bytes INTEGER NOT NULL,
+    created_at   INTEGER NOT NULL
+  );
+  CREATE INDEX dictionaries_by_group ON dictionaries (provider, data_type, id);
+
+  ALTER TABLE group_totals ADD COLUMN value_bytes INTEGER NOT NULL DEFAULT 0;
+  UPDATE group_totals SET value_bytes = bytes;
+
+  DROP TRIGGER entries_count_insert;
+  DROP TRIGGER entries_count_delete;
+  DROP TRIGGER entries_count_update;
+  CREATE TRIGGER entries_count_insert AFTER INSERT ON entries BEGIN
+    INSERT INTO group_totals (provider, data_type, entries, bytes, file_bytes, negative_entries, value_bytes)
+      VALUES (NEW.provider, NEW.data_type, 1, NEW.size,
+              CASE WHEN NEW.file_path IS NULL THEN 0 ELSE NEW.size END,
+              CASE WHEN NEW.status_code = 200 THEN 0 ELSE 1 END, ${valueSize('NEW')})
+      ON CONFLICT (provider, data_type) DO UPDATE SET
+        entries = entries + 1, bytes = bytes + excluded.bytes, file_bytes = file_bytes + excluded.file_bytes,
+        negative_entries = negative_entries + excluded.negative_entries, value_bytes = value_bytes + excluded.value_bytes;
+  END;
+  CREATE TRIGGER entries_count_delete AFTER DELETE ON entries BEGIN
+    UPDATE group_totals SET
+      entries = entries - 1, bytes = bytes - OLD.size,
+      file_bytes = file_bytes - (CASE WHEN OLD.file_path IS NULL THEN 0 ELSE OLD.size END),
+      negative_entries = negative_entries - (CASE WHEN OLD.status_code = 200 THEN 0 ELSE 1 END),
+      value_bytes = value_bytes - ${valueSize('OLD')}
+    WHERE provider = OLD.provider AND data_type = OLD.data_type;
+  END;
+  CREATE TRIGGER entries_count_update AFTER UPDATE OF provider, data_type, size, file_path, status_code, value_size ON entries BEGIN
+    UPDATE group_totals SET
+      entries = entries - 1, bytes = bytes - OLD.size,
+      file_bytes = file_bytes - (CASE WHEN OLD.file_path IS NULL THEN 0 ELSE OLD.size END),
+      negative_entries = negative_entries - (CASE WHEN OLD.status_code = 200 THEN 0 ELSE 1 END),
+      value_bytes = value_bytes - ${valueSize('OLD')}
+    WHERE provider = OLD.provider AND data_type = OLD.data_type;
+    INSERT INTO group_totals (provider, data_type, entries, bytes, file_bytes, negative_entries, value_bytes)
+      VALUES (NEW.provider, NEW.data_type, 1, NEW.size,
+              CASE WHEN NEW.file_path IS NULL THEN 0 ELSE NEW.size END,
+              CASE WHEN NEW.status_code = 200 THEN 0 ELSE 1 END, ${valueSize('NEW')})
+      ON CONFLICT (provider, data_type) DO UPDATE SET
+        entries = entries + 1, bytes = bytes + excluded.bytes, file_bytes = file_bytes + excluded.file_bytes,
+        negative_entries = negative_entries + excluded.negative_entries, value_bytes = value_bytes + excluded.value_bytes;
+  END;
+`;
+
 const migrations: Migration[] = [
   {
     toVersion: 1,
@@ -266,6 +328,13 @@ const migrations: Migration[] = [
     apply(database) {
       // In the database, not a worker's memory: every worker of the machine draws on one budget, and a restart does not reset it.
       database.exec('CREATE TABLE refresh_budget (provider TEXT NOT NULL, day TEXT NOT NULL, used INTEGER NOT NULL, PRIMARY KEY (provider, day)) WITHOUT ROWID');
+    },
+  },
+  {
+    toVersion: 11,
+    description: 'compressed payloads: codec, dictionary and decoded size per entry; dictionaries; decoded bytes per group',
+    apply(database) {
+      database.exec(addCompression);
     },
   },
 ];

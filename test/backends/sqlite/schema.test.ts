@@ -55,12 +55,12 @@ describe('schema versions', () => {
     const storage = closeAfterTest(await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0 }));
     const stats = await storage.stats();
     expect(stats).toMatchObject({ entries: 3, bytes: 40, inlineBytes: 40, negativeEntries: 1, expiredEntries: 1, expiredBytes: 30 });
-    expect({ ...stats.byProvider }).toEqual({ musicbrainz: { entries: 2, bytes: 10 }, cdn: { entries: 1, bytes: 30 } });
+    expect({ ...stats.byProvider }).toEqual({ musicbrainz: { entries: 2, bytes: 10, valueBytes: 10 }, cdn: { entries: 1, bytes: 30, valueBytes: 30 } });
     // The triggers keep counting after the migration.
     await storage.store(request({ url: 'k:4', provider: 'cdn', dataType: 'fanart', value: Buffer.alloc(20_000) }));
     await storage.delete('k:1');
     const after = await storage.stats();
-    expect({ ...after.byProvider }).toEqual({ musicbrainz: { entries: 1, bytes: 0 }, cdn: { entries: 2, bytes: 20_030 } });
+    expect({ ...after.byProvider }).toEqual({ musicbrainz: { entries: 1, bytes: 0, valueBytes: 0 }, cdn: { entries: 2, bytes: 20_030, valueBytes: 20_030 } });
     expect(after.fileBytes).toBe(20_000);
     const migrated = new Database(databasePath, { readonly: true });
     expect(migrated.pragma('user_version', { simple: true })).toBe(CURRENT_SCHEMA_VERSION);
