@@ -86,7 +86,7 @@ export function prepareCompressionStatements(database: Database.Database): Compr
       ORDER BY id DESC LIMIT ?`),
     packCandidates: database.prepare<[number, number, number], PackCandidate>(`
       SELECT ${candidateColumns} FROM entries
-      WHERE id >= ? AND id < ? AND file_path IS NULL AND status_code = 200 AND size >= ? AND ${TEXT_LIKE}
+      WHERE id >= ? AND id < ? AND file_path IS NULL AND status_code = 200 AND coalesce(value_size, size) >= ? AND ${TEXT_LIKE}
       ORDER BY id`),
     repack: database.prepare(`
       UPDATE entries SET inline_data = @data, size = @size, value_size = @valueSize, codec = @codec, dictionary_id = @dictionaryId

@@ -66,16 +66,18 @@ export async function compactEntries(internals: StorageInternals, compression: E
   const started = performance.now();
   const lastId = await connection.read('reading the last entry id', () => statements.maxId.get()!);
   const savedCursor = Number(await connection.read('reading the compression cursor', () => housekeeping.readMeta.get(CURSOR_KEY)) ?? 0);
-  let cursor = savedCursor > lastId ? 0 : savedCursor;
+  // A pass goes from where the last one stopped to the end, then from the start up to there.
+  const start = savedCursor > lastId ? 0 : savedCursor;
+  let cursor = start;
   let looked = 0;
   let wrapped = false;
   while (!internals.isClosing() && looked < ENTRIES_PER_PASS && performance.now() - started < PASS_TIME_MS) {
     if (cursor > lastId) {
-      if (wrapped || savedCursor === 0) break;
+      if (wrapped || start === 0) break;
       wrapped = true;
       cursor = 0;
     }
-    if (wrapped && cursor >= savedCursor) break;
+    if (wrapped && cursor >= start) break;
     const windowStart = cursor;
     const candidates = await connection.read('reading entries to compress', () => statements.packCandidates.all(windowStart, windowStart + ID_WINDOW, MIN_COMPRESSIBLE_BYTES));
     cursor += ID_WINDOW;
@@ -97,7 +99,9 @@ export async function compactEntries(internals: StorageInternals, compression: E
       if (candidate.codec === `zstd-${PACKED_LEVEL}` && candidate.dictionaryId === (dictionary?.id ?? null)) continue;
       if (!codec.canPack) continue;
       const packed = await codec.pack(original, dictionary);
-      if (packed === null || packed.data.length >= candidate.size) continue;
+      // An entry on an older dictionary moves to the newest even at no gain, so the old one can go.
+      const onOldDictionary = candidate.dictionaryId !== null && candidate.dictionaryId !== (dictionary?.id ?? null);
+      if (packed === null || (packed.data.length >= candidate.size && !onOldDictionary)) continue;
       updates.push({
         id: candidate.id,
         storedAt: candidate.storedAt,

@@ -28,7 +28,7 @@ export async function buildDictionary(samples: readonly Buffer[], options: Dicti
         seenIn[hash] = index;
         frequency[hash]!++;
       }
-      if ((position & 4095) === 0) await slicer.maybeYield();
+      if ((position & 1023) === 0) await slicer.maybeYield();
     }
   }
   // A d-mer in one sample only says nothing about the next answer.
@@ -106,11 +106,11 @@ function dmerHash(data: Buffer, position: number): number {
 
 class Slicer {
   private sliceStart = performance.now();
-  private calls = 0;
   constructor(private readonly sliceMs: number) {}
 
+  /** Yields when the slice is used up; called every thousand or so steps, so a check costs little. */
   async maybeYield(): Promise<void> {
-    if ((++this.calls & 63) !== 0 || performance.now() - this.sliceStart < this.sliceMs) return;
+    if (performance.now() - this.sliceStart < this.sliceMs) return;
     await nextTurn();
     this.sliceStart = performance.now();
   }
