@@ -38,6 +38,7 @@ export interface CompressionStatements {
   newestDictionaries: Statement<[], DictionaryInfo>;
   dictionaryContent: Statement<[number], Buffer>;
   dictionaryExists: Statement<[number], number>;
+  newestIdOf: Statement<[string, string], number>;
   insertDictionary: Statement<[{ provider: string; dataType: string; content: Buffer; samples: number; sampleBytes: number; now: number }], { id: number }>;
   deleteUnusedDictionaries: Statement<[], { id: number }>;
   /** Groups with enough text-like payload to train on: [minimum decoded bytes]. */
@@ -68,6 +69,7 @@ export function prepareCompressionStatements(database: Database.Database): Compr
       WHERE id IN (SELECT max(id) FROM dictionaries GROUP BY provider, data_type)`),
     dictionaryContent: database.prepare<[number], Buffer>('SELECT content FROM dictionaries WHERE id = ?').pluck(),
     dictionaryExists: database.prepare<[number], number>('SELECT 1 FROM dictionaries WHERE id = ?').pluck(),
+    newestIdOf: database.prepare<[string, string], number>('SELECT max(id) FROM dictionaries WHERE provider = ? AND data_type = ?').pluck(),
     insertDictionary: database.prepare(`
       INSERT INTO dictionaries (provider, data_type, content, samples, sample_bytes, created_at)
       VALUES (@provider, @dataType, @content, @samples, @sampleBytes, @now) RETURNING id`),

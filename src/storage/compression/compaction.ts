@@ -27,16 +27,16 @@ export interface CompactionReport {
 export const MIN_TRAINING_BYTES = 128 * 1024;
 const MIN_SAMPLES = 16;
 /** Training never reads more than this per group: zstd's rule of thumb is 100x the dictionary. */
-export const MAX_TRAINING_BYTES = 4 * 1024 * 1024;
+export const MAX_TRAINING_BYTES = 2 * 1024 * 1024;
 /** A group trains again once it holds this many times the text its dictionary was trained on. */
 const RETRAIN_GROWTH = 4;
 /** Row ids looked at per read, so a read never walks far in one go. */
-const ID_WINDOW = 2000;
+const ID_WINDOW = 500;
 /** Rewrites per write transaction. */
 const WRITES_PER_TRANSACTION = 50;
 /** A pass stops after this many entries or this long; the next pass goes on from there. */
-const ENTRIES_PER_PASS = 20_000;
-const PASS_TIME_MS = 30_000;
+const ENTRIES_PER_PASS = 5000;
+const PASS_TIME_MS = 10_000;
 const CURSOR_KEY = 'compression.cursor';
 
 /**
@@ -84,6 +84,11 @@ export async function compactEntries(internals: StorageInternals, compression: E
     looked += candidates.length;
     const updates: PackUpdate[] = [];
     for (const candidate of candidates) {
+      if (internals.isClosing()) break;
+      const dictionary = dictionaries.newestFor(candidate.provider, candidate.dataType);
+      const onNewest = candidate.dictionaryId === (dictionary?.id ?? null);
+      // Already packed, or already tiny on the newest dictionary: nothing worth the work.
+      if (candidate.codec !== null && onNewest && (candidate.codec === `zstd-${PACKED_LEVEL}` || candidate.size < MIN_COMPRESSIBLE_BYTES) && !wantsTraining(candidate.provider, candidate.dataType)) continue;
       const original = await decodeCandidate(candidate, compression);
       if (original === null) continue;
       if (wantsTraining(candidate.provider, candidate.dataType)) {
@@ -95,12 +100,10 @@ export async function compactEntries(internals: StorageInternals, compression: E
           pool.bytes += original.length;
         }
       }
-      const dictionary = dictionaries.newestFor(candidate.provider, candidate.dataType);
-      if (candidate.codec === `zstd-${PACKED_LEVEL}` && candidate.dictionaryId === (dictionary?.id ?? null)) continue;
-      if (!codec.canPack) continue;
+      if ((candidate.codec === `zstd-${PACKED_LEVEL}` && onNewest) || !codec.canPack) continue;
       const packed = await codec.pack(original, dictionary);
       // An entry on an older dictionary moves to the newest even at no gain, so the old one can go.
-      const onOldDictionary = candidate.dictionaryId !== null && candidate.dictionaryId !== (dictionary?.id ?? null);
+      const onOldDictionary = candidate.dictionaryId !== null && !onNewest;
       if (packed === null || (packed.data.length >= candidate.size && !onOldDictionary)) continue;
       updates.push({
         id: candidate.id,
@@ -129,9 +132,8 @@ export async function compactEntries(internals: StorageInternals, compression: E
     }
     for (const [key, pool] of samples) {
       if (pool.data.length < MIN_SAMPLES || pool.bytes < MIN_TRAINING_BYTES || !wantsTraining(pool.provider, pool.dataType)) continue;
-      await trainDictionary(internals, compression, pool);
       samples.delete(key);
-      report.dictionariesTrained++;
+      if (await trainDictionary(internals, compression, pool)) report.dictionariesTrained++;
     }
     await connection.write('saving the compression cursor', () => housekeeping.writeMeta.run(CURSOR_KEY, String(cursor)));
     await yieldToEventLoop();
@@ -146,14 +148,23 @@ async function trainDictionary(
   internals: StorageInternals,
   compression: EntryCompression,
   pool: { provider: string; dataType: string; data: Buffer[]; bytes: number },
-): Promise<void> {
-  const content = await buildDictionary(pool.data);
+): Promise<boolean> {
+  const content = await buildDictionary(pool.data, { shouldStop: () => internals.isClosing() });
+  if (content === null || content.length === 0) return false;
+  const known = compression.dictionaries.infoFor(pool.provider, pool.dataType)?.id ?? 0;
   const now = internals.options.clock.now();
-  const { id } = await internals.connection.write('saving a compression dictionary', () =>
-    compression.statements.insertDictionary.get({ provider: pool.provider, dataType: pool.dataType, content, samples: pool.data.length, sampleBytes: pool.bytes, now })!,
-  );
-  compression.dictionaries.adopt({ id, provider: pool.provider, dataType: pool.dataType, sampleBytes: pool.bytes }, content);
+  const saved = await internals.connection.write('saving a compression dictionary', () => {
+    // Another process's maintenance trained one for this group meanwhile: keep theirs.
+    if ((compression.statements.newestIdOf.get(pool.provider, pool.dataType) ?? 0) > known) return null;
+    return compression.statements.insertDictionary.get({ provider: pool.provider, dataType: pool.dataType, content, samples: pool.data.length, sampleBytes: pool.bytes, now })!;
+  });
+  if (saved === null) {
+    await compression.dictionaries.refresh();
+    return false;
+  }
+  compression.dictionaries.adopt({ id: saved.id, provider: pool.provider, dataType: pool.dataType, sampleBytes: pool.bytes }, content);
   internals.options.logger.info('datacache: trained a compression dictionary', { provider: pool.provider, dataType: pool.dataType, samples: pool.data.length, sampleBytes: pool.bytes });
+  return true;
 }
 
 async function decodeCandidate(candidate: PackCandidate, compression: EntryCompression): Promise<Buffer | null> {

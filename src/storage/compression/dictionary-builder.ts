@@ -14,9 +14,20 @@ import { performance } from 'node:perf_hooks';
  * @example
  * const dictionary = await buildDictionary(answers.map((answer) => Buffer.from(answer)));
  */
-export async function buildDictionary(samples: readonly Buffer[], options: DictionaryBuildOptions = {}): Promise<Buffer> {
+export async function buildDictionary(samples: readonly Buffer[], options: DictionaryBuildOptions & { shouldStop: () => boolean }): Promise<Buffer | null>;
+export async function buildDictionary(samples: readonly Buffer[], options?: DictionaryBuildOptions): Promise<Buffer>;
+export async function buildDictionary(samples: readonly Buffer[], options: DictionaryBuildOptions = {}): Promise<Buffer | null> {
   const sizeBytes = options.sizeBytes ?? DEFAULT_DICTIONARY_BYTES;
-  const slicer = new Slicer(options.sliceMs ?? 4);
+  const slicer = new Slicer(options.sliceMs ?? 4, options.shouldStop);
+  try {
+    return await build(samples, sizeBytes, slicer);
+  } catch (error) {
+    if (error instanceof Stopped) return null;
+    throw error;
+  }
+}
+
+async function build(samples: readonly Buffer[], sizeBytes: number, slicer: Slicer): Promise<Buffer> {
   const frequency = new Uint32Array(TABLE_SIZE);
   const seenIn = new Int32Array(TABLE_SIZE).fill(-1);
   // How many samples hold each d-mer (by hash; a collision only blurs a score).
@@ -86,7 +97,12 @@ export interface DictionaryBuildOptions {
   sizeBytes?: number;
   /** The longest the work holds the event loop before it yields, in milliseconds. */
   sliceMs?: number;
+  /** Asked at every yield; true abandons the work (the answer is then null). */
+  shouldStop?: () => boolean;
 }
+
+/** Thrown out of the work when `shouldStop` says so; caught by buildDictionary. */
+class Stopped extends Error {}
 
 export const DEFAULT_DICTIONARY_BYTES = 64 * 1024;
 
@@ -106,12 +122,16 @@ function dmerHash(data: Buffer, position: number): number {
 
 class Slicer {
   private sliceStart = performance.now();
-  constructor(private readonly sliceMs: number) {}
+  constructor(
+    private readonly sliceMs: number,
+    private readonly shouldStop: (() => boolean) | undefined,
+  ) {}
 
   /** Yields when the slice is used up; called every thousand or so steps, so a check costs little. */
   async maybeYield(): Promise<void> {
     if (performance.now() - this.sliceStart < this.sliceMs) return;
     await nextTurn();
+    if (this.shouldStop?.() === true) throw new Stopped('dictionary building stopped');
     this.sliceStart = performance.now();
   }
 }
