@@ -4,8 +4,8 @@ import { zstdBinding, type ZstdBinding, type ZstdDecoder, type ZstdEncoder } fro
 /**
  * Compresses entry payloads and gives them back byte for byte.
  *
- * An entry's `codec` column names how its bytes were written: `zstd-3` (at store time: about
- * 25 µs for 2 KB), `zstd-19` (maintenance packs entries again off the main thread: about 15%
+ * An entry's `codec` column names how its bytes were written: `zstd-1` (at store time: about
+ * 17 µs for 2 KB), `zstd-19` (maintenance packs entries again off the main thread: 15-25%
  * smaller), or `deflate-6` (a process without the zstd binding; every process reads it).
  * NULL is stored as it is. A dictionary, when the entry names one, is the same raw bytes for
  * every codec (deflate uses its last 32 KiB).
@@ -25,7 +25,7 @@ export interface CompressedPayload {
 }
 
 /** The store-time level: fast enough to add little to a store. */
-export const STORE_LEVEL = 3;
+export const STORE_LEVEL = 1;
 /** The level maintenance packs entries at, off the main thread. */
 export const PACKED_LEVEL = 19;
 /** Smaller payloads gain too little to be worth a decode on every read. */

@@ -58,14 +58,14 @@ describe('compressed entries', () => {
     const rows = new Map(rowsOf(storage.databasePath).map((row) => [row.url, row]));
     for (const index of answers.keys()) {
       const row = rows.get(answerUrl(index))!;
-      expect(row.codec).toBe('zstd-3');
+      expect(row.codec).toBe('zstd-1');
       expect(row.valueSize).toBe(answers[index]!.length);
       expect(row.size).toBeLessThan(row.valueSize!);
     }
     const onDisk = answers.reduce((sum, _, index) => sum + rows.get(answerUrl(index))!.size, 0);
     expect(answers.reduce((sum, answer) => sum + answer.length, 0)).toBeGreaterThan(onDisk * 3);
-    expect(rows.get('k:text')!.codec).toBe('zstd-3');
-    expect(rows.get('k:json')!.codec).toBe('zstd-3');
+    expect(rows.get('k:text')!.codec).toBe('zstd-1');
+    expect(rows.get('k:json')!.codec).toBe('zstd-1');
     expect(rows.get('https://img.example/1.png')!.codec).toBeNull();
     expect(rows.get('k:small')!.codec).toBeNull();
 
@@ -110,11 +110,11 @@ describe('compressed entries', () => {
 
     const later = musicBrainzAnswers(1, 23)[0]!;
     await storage.store({ url: 'https://musicbrainz.org/ws/2/later', identifier: 'x', dataType: 'api', provider: 'musicbrainz', value: later, mimeType: 'application/json', ttlSeconds: 60 });
-    expect(rowsOf(storage.databasePath).at(-1)).toMatchObject({ codec: 'zstd-3', dictionaryId: 1 });
+    expect(rowsOf(storage.databasePath).at(-1)).toMatchObject({ codec: 'zstd-1', dictionaryId: 1 });
     expect((await storage.retrieveByUrl('https://musicbrainz.org/ws/2/later'))?.data.equals(later)).toBe(true);
     // Other data types and providers keep their own (none yet).
     await storage.store({ url: 'k:other', identifier: 'x', dataType: 'bio', provider: 'musicbrainz', value: later, mimeType: 'application/json', ttlSeconds: 60 });
-    expect(rowsOf(storage.databasePath).at(-1)).toMatchObject({ codec: 'zstd-3', dictionaryId: null });
+    expect(rowsOf(storage.databasePath).at(-1)).toMatchObject({ codec: 'zstd-1', dictionaryId: null });
   });
 
   it('keep a dictionary while an entry names it, move entries to a newer one, then drop the old', async () => {
@@ -186,7 +186,7 @@ describe('compressed entries', () => {
     });
     expect(result.code, result.stderr).toBe(0);
     expect(lastJsonLine(result)).toEqual({ found: false, codec: 'deflate' });
-    expect(rowsOf(storage.databasePath).find((row) => row.url === answerUrl(0))?.codec).toBe('zstd-3');
+    expect(rowsOf(storage.databasePath).find((row) => row.url === answerUrl(0))?.codec).toBe('zstd-1');
     expect(rowsOf(storage.databasePath).find((row) => row.url === 'https://musicbrainz.org/ws/2/from-deflate')?.codec).toBe('deflate-6');
     expect((await storage.retrieveByUrl('https://musicbrainz.org/ws/2/from-deflate'))?.data.equals(answers[1]!)).toBe(true);
     expect((await storage.retrieveByUrl(answerUrl(0)))?.data.equals(answers[0]!)).toBe(true);
