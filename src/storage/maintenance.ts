@@ -125,11 +125,12 @@ async function repairOrphans(internals: StorageInternals): Promise<{ orphanRowsR
 
   // Rows first: which files do they name, and which of those are missing?
   let orphanRowsRemoved = 0;
-  let lastId = 0;
+  let last = { filePath: '', id: 0 };
   while (!internals.isClosing()) {
-    const rows = await connection.read('checking blob files', () => housekeeping.fileRowsAfter.all(lastId, 1000));
+    const after = last;
+    const rows = await connection.read('checking blob files', () => housekeeping.fileRowsAfter.all(after.filePath, after.id, 1000));
     if (rows.length === 0) break;
-    lastId = rows[rows.length - 1]!.id;
+    last = rows[rows.length - 1]!;
     for (const row of rows) {
       referenced.add(row.filePath);
       const absolutePath = resolveBlobPath(options.cacheDir, row.filePath);

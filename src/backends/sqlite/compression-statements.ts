@@ -7,6 +7,8 @@ export interface DictionaryInfo {
   provider: string;
   dataType: string;
   sampleBytes: number;
+  /** The group's decoded bytes when it was trained. */
+  groupBytes: number;
 }
 
 /** An entry maintenance may compress (again): inline, status 200, text-like. */
@@ -39,7 +41,7 @@ export interface CompressionStatements {
   dictionaryContent: Statement<[number], Buffer>;
   dictionaryExists: Statement<[number], number>;
   newestIdOf: Statement<[string, string], number>;
-  insertDictionary: Statement<[{ provider: string; dataType: string; content: Buffer; samples: number; sampleBytes: number; now: number }], { id: number }>;
+  insertDictionary: Statement<[{ provider: string; dataType: string; content: Buffer; samples: number; sampleBytes: number; groupBytes: number; now: number }], { id: number }>;
   deleteUnusedDictionaries: Statement<[], { id: number }>;
   /** Groups with enough text-like payload to train on: [minimum decoded bytes]. */
   trainableGroups: Statement<[number], { provider: string; dataType: string; valueBytes: number }>;
@@ -65,14 +67,14 @@ const candidateColumns = `id, provider, data_type AS dataType, stored_at AS stor
 export function prepareCompressionStatements(database: Database.Database): CompressionStatements {
   return {
     newestDictionaries: database.prepare<[], DictionaryInfo>(`
-      SELECT id, provider, data_type AS dataType, sample_bytes AS sampleBytes FROM dictionaries
+      SELECT id, provider, data_type AS dataType, sample_bytes AS sampleBytes, group_bytes AS groupBytes FROM dictionaries
       WHERE id IN (SELECT max(id) FROM dictionaries GROUP BY provider, data_type)`),
     dictionaryContent: database.prepare<[number], Buffer>('SELECT content FROM dictionaries WHERE id = ?').pluck(),
     dictionaryExists: database.prepare<[number], number>('SELECT 1 FROM dictionaries WHERE id = ?').pluck(),
     newestIdOf: database.prepare<[string, string], number>('SELECT max(id) FROM dictionaries WHERE provider = ? AND data_type = ?').pluck(),
     insertDictionary: database.prepare(`
-      INSERT INTO dictionaries (provider, data_type, content, samples, sample_bytes, created_at)
-      VALUES (@provider, @dataType, @content, @samples, @sampleBytes, @now) RETURNING id`),
+      INSERT INTO dictionaries (provider, data_type, content, samples, sample_bytes, group_bytes, created_at)
+      VALUES (@provider, @dataType, @content, @samples, @sampleBytes, @groupBytes, @now) RETURNING id`),
     // An old dictionary stays as long as an entry names it (found on the partial index).
     deleteUnusedDictionaries: database.prepare<[], { id: number }>(`
       DELETE FROM dictionaries AS d

@@ -210,6 +210,8 @@ const addCompression = `
     content      BLOB    NOT NULL,
     samples      INTEGER NOT NULL,
     sample_bytes INTEGER NOT NULL,
+    -- The group's decoded bytes when it was trained: it trains again at four times that.
+    group_bytes  INTEGER NOT NULL,
     created_at   INTEGER NOT NULL
   );
   CREATE INDEX dictionaries_by_group ON dictionaries (provider, data_type, id);

@@ -3,7 +3,17 @@ import type { CompressionStatements, PackCandidate, PackUpdate } from '../../bac
 import type { StorageInternals } from '../storage-internals.js';
 import { buildDictionary } from './dictionary-builder.js';
 import type { DictionaryRegistry } from './dictionary-registry.js';
-import { MIN_COMPRESSIBLE_BYTES, PACKED_LEVEL, type EntryCodec } from './entry-codec.js';
+import { MIN_COMPRESSIBLE_BYTES, packingCodec, type EntryCodec } from './entry-codec.js';
+
+/** Answers of one provider and data type collected to train its dictionary on. */
+interface TrainingPool {
+  provider: string;
+  dataType: string;
+  data: Buffer[];
+  bytes: number;
+  /** The group's decoded bytes at the start of the pass. */
+  groupBytes: number;
+}
 
 /** What an open storage compresses with. */
 export interface EntryCompression {
@@ -28,7 +38,7 @@ export const MIN_TRAINING_BYTES = 128 * 1024;
 const MIN_SAMPLES = 16;
 /** Training never reads more than this per group: zstd's rule of thumb is 100x the dictionary. */
 export const MAX_TRAINING_BYTES = 2 * 1024 * 1024;
-/** A group trains again once it holds this many times the text its dictionary was trained on. */
+/** A group trains again once it holds this many times the text it held when its dictionary was trained. */
 const RETRAIN_GROWTH = 4;
 /** Row ids looked at per read, so a read never walks far in one go. */
 const ID_WINDOW = 500;
@@ -42,8 +52,8 @@ const CURSOR_KEY = 'compression.cursor';
 /**
  * Maintenance's compression step: walks the cache from where the last pass stopped, learns
  * each provider and data type's text until it can train a dictionary, and compresses entries
- * again with the newest dictionary at zstd level 19 (on libuv's thread pool, so the event loop
- * only decodes and writes). Entries stored before compression existed are compressed here in
+ * again with the newest dictionary at zstd level 15 (see `packingCodec`), one entry per turn of
+ * the event loop. Entries stored before compression existed are compressed here in
  * small chunks. Every rewrite is conditional on the entry being unchanged since it was read.
  */
 export async function compactEntries(internals: StorageInternals, compression: EntryCompression): Promise<CompactionReport> {
@@ -55,12 +65,12 @@ export async function compactEntries(internals: StorageInternals, compression: E
   for (const group of await connection.read('reading group totals', () => statements.trainableGroups.all(MIN_TRAINING_BYTES))) {
     groupBytes.set(`${group.provider}\u0000${group.dataType}`, group.valueBytes);
   }
-  const samples = new Map<string, { provider: string; dataType: string; data: Buffer[]; bytes: number }>();
+  const samples = new Map<string, TrainingPool>();
   const wantsTraining = (provider: string, dataType: string): boolean => {
     const total = groupBytes.get(`${provider}\u0000${dataType}`) ?? 0;
     if (total < MIN_TRAINING_BYTES) return false;
     const info = dictionaries.infoFor(provider, dataType);
-    return info === undefined || (info.sampleBytes < MAX_TRAINING_BYTES && total >= info.sampleBytes * RETRAIN_GROWTH);
+    return info === undefined || total >= info.groupBytes * RETRAIN_GROWTH;
   };
 
   const started = performance.now();
@@ -87,21 +97,24 @@ export async function compactEntries(internals: StorageInternals, compression: E
       if (internals.isClosing()) break;
       const dictionary = dictionaries.newestFor(candidate.provider, candidate.dataType);
       const onNewest = candidate.dictionaryId === (dictionary?.id ?? null);
+      const isPacked = onNewest && candidate.codec === packingCodec(candidate.valueSize ?? candidate.size, dictionary !== null);
       // Already packed, or already tiny on the newest dictionary: nothing worth the work.
-      if (candidate.codec !== null && onNewest && (candidate.codec === `zstd-${PACKED_LEVEL}` || candidate.size < MIN_COMPRESSIBLE_BYTES) && !wantsTraining(candidate.provider, candidate.dataType)) continue;
+      if (candidate.codec !== null && (isPacked || (onNewest && candidate.size < MIN_COMPRESSIBLE_BYTES)) && !wantsTraining(candidate.provider, candidate.dataType)) continue;
       const original = await decodeCandidate(candidate, compression);
       if (original === null) continue;
       if (wantsTraining(candidate.provider, candidate.dataType)) {
         const key = `${candidate.provider}\u0000${candidate.dataType}`;
-        const pool = samples.get(key) ?? { provider: candidate.provider, dataType: candidate.dataType, data: [], bytes: 0 };
+        const pool = samples.get(key) ?? { provider: candidate.provider, dataType: candidate.dataType, data: [], bytes: 0, groupBytes: groupBytes.get(key) ?? 0 };
         samples.set(key, pool);
         if (pool.bytes < MAX_TRAINING_BYTES) {
           pool.data.push(original);
           pool.bytes += original.length;
         }
       }
-      if ((candidate.codec === `zstd-${PACKED_LEVEL}` && onNewest) || !codec.canPack) continue;
-      const packed = await codec.pack(original, dictionary);
+      if (isPacked || !codec.canPack) continue;
+      const packed = codec.pack(original, dictionary);
+      // Each pack holds the event loop for up to a few milliseconds: give it back after each.
+      await yieldToEventLoop();
       // An entry on an older dictionary moves to the newest even at no gain, so the old one can go.
       const onOldDictionary = candidate.dictionaryId !== null && !onNewest;
       if (packed === null || (packed.data.length >= candidate.size && !onOldDictionary)) continue;
@@ -147,7 +160,7 @@ export async function compactEntries(internals: StorageInternals, compression: E
 async function trainDictionary(
   internals: StorageInternals,
   compression: EntryCompression,
-  pool: { provider: string; dataType: string; data: Buffer[]; bytes: number },
+  pool: TrainingPool,
 ): Promise<boolean> {
   const content = await buildDictionary(pool.data, { shouldStop: () => internals.isClosing() });
   if (content === null || content.length === 0) return false;
@@ -156,13 +169,13 @@ async function trainDictionary(
   const saved = await internals.connection.write('saving a compression dictionary', () => {
     // Another process's maintenance trained one for this group meanwhile: keep theirs.
     if ((compression.statements.newestIdOf.get(pool.provider, pool.dataType) ?? 0) > known) return null;
-    return compression.statements.insertDictionary.get({ provider: pool.provider, dataType: pool.dataType, content, samples: pool.data.length, sampleBytes: pool.bytes, now })!;
+    return compression.statements.insertDictionary.get({ provider: pool.provider, dataType: pool.dataType, content, samples: pool.data.length, sampleBytes: pool.bytes, groupBytes: pool.groupBytes, now })!;
   });
   if (saved === null) {
     await compression.dictionaries.refresh();
     return false;
   }
-  compression.dictionaries.adopt({ id: saved.id, provider: pool.provider, dataType: pool.dataType, sampleBytes: pool.bytes }, content);
+  compression.dictionaries.adopt({ id: saved.id, provider: pool.provider, dataType: pool.dataType, sampleBytes: pool.bytes, groupBytes: pool.groupBytes }, content);
   internals.options.logger.info('datacache: trained a compression dictionary', { provider: pool.provider, dataType: pool.dataType, samples: pool.data.length, sampleBytes: pool.bytes });
   return true;
 }

@@ -75,6 +75,7 @@ async function build(samples: readonly Buffer[], sizeBytes: number, slicer: Slic
     const best = heap.pop()!;
     const sample = samples[best.sample]!;
     const current = score(sample, best.start);
+    await slicer.maybeYield();
     if (current === 0) continue;
     // Scores only fall as segments are chosen, so one that still beats the next best is the best.
     if (heap.size > 0 && current < heap.peek()!.score) {

@@ -90,7 +90,7 @@ describe('compressed entries', () => {
     expect(stats.byProvider.musicbrainz!.valueBytes).toBe(answers.reduce((sum, answer) => sum + answer.length, 0) + JSON.stringify({ a: 1 }).length);
   });
 
-  it('train a dictionary in maintenance once a provider has enough text, pack with it at level 19, and later stores use it', async () => {
+  it('train a dictionary in maintenance once a provider has enough text, pack with it at level 15, and later stores use it', async () => {
     const { storage } = await openTestStorage();
     const answers = musicBrainzAnswers(48, 22);
     await storeAnswers(storage, answers);
@@ -98,11 +98,11 @@ describe('compressed entries', () => {
 
     const first = await storage.runMaintenance();
     expect(first.compression).toMatchObject({ dictionariesTrained: 1, dictionariesDropped: 0 });
-    // The first pass packs at level 19 and learns; the next packs again with what it learned.
+    // The first pass packs at level 15 and learns; the next packs again with what it learned.
     const second = await storage.runMaintenance();
     expect(second.compression!.entriesPacked).toBe(answers.length);
     const rows = rowsOf(storage.databasePath);
-    expect(rows.every((row) => row.codec === 'zstd-19' && row.dictionaryId === 1)).toBe(true);
+    expect(rows.every((row) => row.codec === 'zstd-15' && row.dictionaryId === 1)).toBe(true);
     await expectEveryAnswer(storage, answers);
     const stats = await storage.stats();
     expect(stats.bytes).toBeLessThan(before * 0.8);
@@ -128,7 +128,7 @@ describe('compressed entries', () => {
     // Another process trains a newer dictionary for the same group.
     const other = new Database(storage.databasePath);
     other
-      .prepare("INSERT INTO dictionaries (provider, data_type, content, samples, sample_bytes, created_at) VALUES ('musicbrainz', 'api', ?, 10, 999999999, 0)")
+      .prepare("INSERT INTO dictionaries (provider, data_type, content, samples, sample_bytes, group_bytes, created_at) VALUES ('musicbrainz', 'api', ?, 10, 999999, 999999999, 0)")
       .run(await buildDictionary(musicBrainzAnswers(30, 25), { sizeBytes: 16 * 1024 }));
     other.close();
     const report = await storage.runMaintenance();
@@ -171,7 +171,8 @@ describe('compressed entries', () => {
     const report = await storage.runMaintenance();
     expect(report.compression!.entriesPacked).toBe(inline.length);
     expect(report.compression!.bytesSaved).toBeGreaterThan(inline.reduce((sum, answer) => sum + answer.length, 0) / 2);
-    expect(rowsOf(storage.databasePath).map((row) => row.codec)).toEqual(answers.map((answer) => (answer.length <= 16 * 1024 ? 'zstd-19' : null)));
+    // Packed before any dictionary exists: level 9 (see packingCodec).
+    expect(rowsOf(storage.databasePath).map((row) => row.codec)).toEqual(answers.map((answer) => (answer.length <= 16 * 1024 ? 'zstd-9' : null)));
     await expectEveryAnswer(storage, answers);
   });
 
