@@ -97,6 +97,8 @@ describe('the datacache command', () => {
     expect(stats.queue.byState.pending).toBe(1);
     const statsText = (await datacache(cacheDir, ['stats'])).stdout;
     expect(statsText).toMatch(/fanart\s+1\s+/);
+    // An image is never compressed: what is on disk is what it decodes to.
+    expect(statsText).toMatch(/on disk, [\d.]+ [KMG]?i?B decoded \(compression zstd, 1\.0x, 0 dictionaries\)/);
     // Two misses (the get and the queued get); the random image is read from storage, not a lookup.
     expect(statsText).toMatch(/last 24 h: 0 hits, 2 misses, 0 stale/);
     expect(statsText).toMatch(/latency: hits p50 -, p99 -; fetches p50 \d/);

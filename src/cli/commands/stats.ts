@@ -24,7 +24,8 @@ export function statsCommand(context: CliContext): Command {
 export function renderStats(stats: ProvidersStats): string {
   const { storage, queue, cooldowns, analytics } = stats;
   const sections = [
-    `cache: ${storage.entries} entries, ${formatBytes(storage.bytes)} of ${formatBytes(storage.budget.maxSizeBytes)} (${formatRatio(storage.budget.usedRatio)}); ` +
+    `cache: ${storage.entries} entries, ${formatBytes(storage.bytes)} of ${formatBytes(storage.budget.maxSizeBytes)} (${formatRatio(storage.budget.usedRatio)}) on disk, ` +
+      `${formatBytes(storage.valueBytes)} decoded (compression ${compressionText(storage.compression)}); ` +
       `${storage.expiredEntries} expired, ${storage.negativeEntries} remembered as missing; last maintenance ${formatTime(storage.lastMaintenanceAt)}`,
     ...countTables(storage),
     ...sharedTierLines(storage.shared),
@@ -62,9 +63,18 @@ function formatMs(milliseconds: number): string {
 function countTables(storage: ProvidersStats['storage']): string[] {
   if (storage.entries === 0) return [];
   return [
-    formatTable(['provider', 'entries', 'bytes'], Object.entries(storage.byProvider).map(([name, count]) => [name, count.entries, formatBytes(count.bytes)])),
-    formatTable(['data type', 'entries', 'bytes'], Object.entries(storage.byDataType).map(([name, count]) => [name, count.entries, formatBytes(count.bytes)])),
+    formatTable(['provider', 'entries', 'on disk', 'decoded', 'ratio'], Object.entries(storage.byProvider).map(([name, count]) => [name, count.entries, formatBytes(count.bytes), formatBytes(count.valueBytes), ratioText(count)])),
+    formatTable(['data type', 'entries', 'on disk', 'decoded', 'ratio'], Object.entries(storage.byDataType).map(([name, count]) => [name, count.entries, formatBytes(count.bytes), formatBytes(count.valueBytes), ratioText(count)])),
   ];
+}
+
+function ratioText(count: { bytes: number; valueBytes: number }): string {
+  return count.bytes === 0 ? '-' : `${(count.valueBytes / count.bytes).toFixed(1)}x`;
+}
+
+function compressionText(compression: ProvidersStats['storage']['compression']): string {
+  if (!compression.enabled) return `off, ${compression.ratio.toFixed(1)}x`;
+  return `${compression.codec}, ${compression.ratio.toFixed(1)}x, ${compression.dictionaries} ${compression.dictionaries === 1 ? 'dictionary' : 'dictionaries'}`;
 }
 
 /** The shared tier: where it is, whether it answers (and why not), what it holds, and the machines on it. */
