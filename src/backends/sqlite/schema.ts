@@ -352,6 +352,12 @@ export function readSchemaVersion(database: Database.Database): number {
  * transaction. An empty file is a new cache.
  */
 export function assertSchemaSupported(database: Database.Database, databasePath: string): void {
+  // The version and the table list from one snapshot: read apart, another process's migration
+  // could commit between them (version 0, then its tables), and a new cache looked foreign.
+  if (!database.inTransaction) {
+    database.transaction(() => { assertSchemaSupported(database, databasePath); })();
+    return;
+  }
   const version = readSchemaVersion(database);
   if (version > CURRENT_SCHEMA_VERSION) throw new SchemaVersionError(databasePath, version, CURRENT_SCHEMA_VERSION);
   if (version > 0) return;
