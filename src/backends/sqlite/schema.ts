@@ -196,6 +196,22 @@ const addAnalytics = `
 // counts it); `value_size` is the decoded length when the payload is compressed (NULL when not).
 // `value_bytes` in the group totals sums the decoded lengths, for the ratio stats() shows.
 const valueSize = (row: 'NEW' | 'OLD') => `coalesce(${row}.value_size, ${row}.size)`;
+/** Version 2's addToGroup and takeFromGroup, counting decoded bytes too. */
+const addToGroupWithValue = `
+    INSERT INTO group_totals (provider, data_type, entries, bytes, file_bytes, negative_entries, value_bytes)
+      VALUES (NEW.provider, NEW.data_type, 1, NEW.size,
+              CASE WHEN NEW.file_path IS NULL THEN 0 ELSE NEW.size END,
+              CASE WHEN NEW.status_code = 200 THEN 0 ELSE 1 END, ${valueSize('NEW')})
+      ON CONFLICT (provider, data_type) DO UPDATE SET
+        entries = entries + 1, bytes = bytes + excluded.bytes, file_bytes = file_bytes + excluded.file_bytes,
+        negative_entries = negative_entries + excluded.negative_entries, value_bytes = value_bytes + excluded.value_bytes;`;
+const takeFromGroupWithValue = `
+    UPDATE group_totals SET
+      entries = entries - 1, bytes = bytes - OLD.size,
+      file_bytes = file_bytes - (CASE WHEN OLD.file_path IS NULL THEN 0 ELSE OLD.size END),
+      negative_entries = negative_entries - (CASE WHEN OLD.status_code = 200 THEN 0 ELSE 1 END),
+      value_bytes = value_bytes - ${valueSize('OLD')}
+    WHERE provider = OLD.provider AND data_type = OLD.data_type;`;
 const addCompression = `
   ALTER TABLE entries ADD COLUMN codec TEXT;
   ALTER TABLE entries ADD COLUMN dictionary_id INTEGER;
@@ -223,36 +239,14 @@ const addCompression = `
   DROP TRIGGER entries_count_delete;
   DROP TRIGGER entries_count_update;
   CREATE TRIGGER entries_count_insert AFTER INSERT ON entries BEGIN
-    INSERT INTO group_totals (provider, data_type, entries, bytes, file_bytes, negative_entries, value_bytes)
-      VALUES (NEW.provider, NEW.data_type, 1, NEW.size,
-              CASE WHEN NEW.file_path IS NULL THEN 0 ELSE NEW.size END,
-              CASE WHEN NEW.status_code = 200 THEN 0 ELSE 1 END, ${valueSize('NEW')})
-      ON CONFLICT (provider, data_type) DO UPDATE SET
-        entries = entries + 1, bytes = bytes + excluded.bytes, file_bytes = file_bytes + excluded.file_bytes,
-        negative_entries = negative_entries + excluded.negative_entries, value_bytes = value_bytes + excluded.value_bytes;
+    ${addToGroupWithValue}
   END;
   CREATE TRIGGER entries_count_delete AFTER DELETE ON entries BEGIN
-    UPDATE group_totals SET
-      entries = entries - 1, bytes = bytes - OLD.size,
-      file_bytes = file_bytes - (CASE WHEN OLD.file_path IS NULL THEN 0 ELSE OLD.size END),
-      negative_entries = negative_entries - (CASE WHEN OLD.status_code = 200 THEN 0 ELSE 1 END),
-      value_bytes = value_bytes - ${valueSize('OLD')}
-    WHERE provider = OLD.provider AND data_type = OLD.data_type;
+    ${takeFromGroupWithValue}
   END;
   CREATE TRIGGER entries_count_update AFTER UPDATE OF provider, data_type, size, file_path, status_code, value_size ON entries BEGIN
-    UPDATE group_totals SET
-      entries = entries - 1, bytes = bytes - OLD.size,
-      file_bytes = file_bytes - (CASE WHEN OLD.file_path IS NULL THEN 0 ELSE OLD.size END),
-      negative_entries = negative_entries - (CASE WHEN OLD.status_code = 200 THEN 0 ELSE 1 END),
-      value_bytes = value_bytes - ${valueSize('OLD')}
-    WHERE provider = OLD.provider AND data_type = OLD.data_type;
-    INSERT INTO group_totals (provider, data_type, entries, bytes, file_bytes, negative_entries, value_bytes)
-      VALUES (NEW.provider, NEW.data_type, 1, NEW.size,
-              CASE WHEN NEW.file_path IS NULL THEN 0 ELSE NEW.size END,
-              CASE WHEN NEW.status_code = 200 THEN 0 ELSE 1 END, ${valueSize('NEW')})
-      ON CONFLICT (provider, data_type) DO UPDATE SET
-        entries = entries + 1, bytes = bytes + excluded.bytes, file_bytes = file_bytes + excluded.file_bytes,
-        negative_entries = negative_entries + excluded.negative_entries, value_bytes = value_bytes + excluded.value_bytes;
+    ${takeFromGroupWithValue}
+    ${addToGroupWithValue}
   END;
 `;
 
