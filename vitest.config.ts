@@ -1,10 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Shared by both projects: tests spawn child processes and mostly wait on them, on servers and
-// on timers, so three files at a time on 2 cores (vitest 416 s → 323 s here; the whole suite
-// also passed with two busy loops holding both cores); deadlines are generous for a busy machine.
+// Shared by both projects: tests spawn child processes and share 2 cores, so file-level
+// parallelism stays modest; deadlines are generous for a busy machine.
 const common = {
-  maxWorkers: 3,
+  maxWorkers: 2,
   testTimeout: 30_000,
   hookTimeout: 30_000,
 };
