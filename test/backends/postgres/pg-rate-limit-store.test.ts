@@ -146,7 +146,9 @@ describe.skipIf(postgres === undefined)('PgRateLimitStore', () => {
         order.push(name);
       });
     const waiting = [take('live 1', 'live'), take('live 2', 'live'), take('background', 'background')];
-    await sleep(30);
+    // Long enough for live 2 to be in line at the server on a busy machine (30 ms was not, in one
+    // CI run with three test files at a time), far short of live 2's slot a second later.
+    await sleep(300);
     waiting.push(take('live 3, asked later', 'live'));
     await Promise.all(waiting);
     expect(order).toEqual(['live 1', 'live 2', 'live 3, asked later', 'background']);
