@@ -524,13 +524,19 @@ export class DataStorage implements CacheStorage {
    * the row afterwards. Null: store it as it is.
    */
   private async compressForStore(request: ValidatedStore): Promise<(CompressedPayload & { dictionaryId: number | null }) | null> {
-    if (!this.options.compression || request.statusCode !== 200 || !isTextLike(request.storedType, request.mimeType)) return null;
-    await this.compression.dictionaries.refreshIfDue();
+    if (!this.compresses(request)) return null;
+    const refresh = this.compression.dictionaries.refreshIfDue();
+    if (refresh !== undefined) await refresh;
     return this.compressWith(request, this.compression.dictionaries.newestFor(request.provider, request.dataType));
   }
 
+  /** Whether a store's payload is one compression applies to. */
+  private compresses(request: ValidatedStore): boolean {
+    return this.options.compression && request.statusCode === 200 && isTextLike(request.storedType, request.mimeType);
+  }
+
   private compressWith(request: ValidatedStore, dictionary: Dictionary | null): (CompressedPayload & { dictionaryId: number | null }) | null {
-    if (!this.options.compression || request.statusCode !== 200 || !isTextLike(request.storedType, request.mimeType)) return null;
+    if (!this.compresses(request)) return null;
     const compressed = this.compression.codec.compress(request.data, dictionary);
     if (compressed === null || compressed.data.length > INLINE_LIMIT_BYTES) return null;
     return { ...compressed, dictionaryId: dictionary?.id ?? null };
@@ -540,12 +546,12 @@ export class DataStorage implements CacheStorage {
    * The decoded payload of a compressed inline row, from memory when it was decoded lately;
    * 'unreadable' when this process lacks its codec, 'corrupt' when it does not decode.
    */
-  private async decodeRow(row: EntryRow & { codec: string; inlineData: Buffer }): Promise<Buffer | 'unreadable' | 'corrupt'> {
+  private async decodeRow(row: EntryRow, codec: string, inlineData: Buffer): Promise<Buffer | 'unreadable' | 'corrupt'> {
     const remembered = this.decodedMemory.get(row.checksum);
     if (remembered !== undefined && remembered.length === row.size) return remembered;
     const dictionary = row.dictionaryId === null ? null : await this.compression.dictionaries.byId(row.dictionaryId);
     if (row.dictionaryId !== null && dictionary === null) return 'corrupt';
-    const decoded = this.compression.codec.decompress(row.codec, row.inlineData, dictionary, row.size);
+    const decoded = this.compression.codec.decompress(codec, inlineData, dictionary, row.size);
     if (typeof decoded !== 'string') this.decodedMemory.set(row.checksum, decoded);
     return decoded;
   }
@@ -726,7 +732,7 @@ export class DataStorage implements CacheStorage {
     const stale = row.expiresAt <= now;
     if (stale && !allowStale) return null;
     if (row.filePath === null && row.codec !== null && row.inlineData !== null) {
-      const decoded = await this.decodeRow({ ...row, codec: row.codec, inlineData: row.inlineData });
+      const decoded = await this.decodeRow(row, row.codec, row.inlineData);
       if (decoded === 'unreadable') return null;
       if (decoded === 'corrupt') {
         if (this.closing) return null;

@@ -92,7 +92,7 @@ export async function compactEntries(internals: StorageInternals, compression: E
     const candidates = await connection.read('reading entries to compress', () => statements.packCandidates.all(windowStart, windowStart + ID_WINDOW, MIN_COMPRESSIBLE_BYTES));
     cursor += ID_WINDOW;
     looked += candidates.length;
-    const updates: PackUpdate[] = [];
+    const updates: (PackUpdate & { previousSize: number })[] = [];
     for (const candidate of candidates) {
       if (internals.isClosing()) break;
       const dictionary = dictionaries.newestFor(candidate.provider, candidate.dataType);
@@ -120,6 +120,7 @@ export async function compactEntries(internals: StorageInternals, compression: E
       if (packed === null || (packed.data.length >= candidate.size && !onOldDictionary)) continue;
       updates.push({
         id: candidate.id,
+        previousSize: candidate.size,
         storedAt: candidate.storedAt,
         checksum: candidate.checksum,
         data: packed.data,
@@ -135,10 +136,9 @@ export async function compactEntries(internals: StorageInternals, compression: E
         for (const update of chunk) {
           // The dictionary was dropped meanwhile (by another process): leave the entry as it is.
           if (update.dictionaryId !== null && statements.dictionaryExists.get(update.dictionaryId) === undefined) continue;
-          const before = candidates.find((candidate) => candidate.id === update.id)!.size;
           if (statements.repack.run(update).changes === 1) {
             report.entriesPacked++;
-            report.bytesSaved += before - update.size;
+            report.bytesSaved += update.previousSize - update.size;
           }
         }
       });
