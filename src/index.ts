@@ -1,7 +1,7 @@
 /**
  * datacache: one cache for music data. The public API, re-exported from its layers.
  */
-export { DataCacheClient, type DataCacheClientOptions, type WaitOptions, type WorkerHandle } from './client/data-cache-client.js';
+export { DataCacheClient, type DataCacheClientOptions, type JobRetries, type WaitOptions, type WorkerHandle } from './client/data-cache-client.js';
 export {
   IMAGE_DATA_TYPES,
   type ExpectedContent,

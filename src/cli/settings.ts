@@ -30,7 +30,7 @@ export const CONFIG_FILE_NAME = 'config.json';
  *    `DATACACHE_<PROVIDER>_URL` (so `DATACACHE_MUSICBRAINZ_URL` for a mirror) and
  *    `DATACACHE_<PROVIDER>_API_KEY`;
  * 3. `config.json` in the cache directory: `{ "userAgent", "maxSizeBytes", "shared",
- *    "sharedMaxSizeBytes", "providers": { name: { "baseUrl", "apiKey", "ratePerSecond"
+ *    "sharedMaxSizeBytes", "jobRetries": { "attempts", "firstDelayMs", "maxDelayMs" }, "providers": { name: { "baseUrl", "apiKey", "ratePerSecond"
  *    ("unlimited" for none), "burst", "ttlSeconds", "timeoutMs" } } }`.
  * A user sets a mirror or a key once, in the file or the environment.
  */
@@ -58,6 +58,7 @@ export async function resolveSettings(
     cacheDir,
     userAgent: flags.userAgent ?? environment.DATACACHE_USER_AGENT ?? file.userAgent,
     maxSizeBytes: file.maxSizeBytes,
+    ...(file.jobRetries === undefined ? {} : { jobRetries: file.jobRetries as DataCacheProvidersOptions['jobRetries'] }),
     providers,
     logger,
     ...sharedSettings(flags.shared ?? nonEmpty(environment.DATACACHE_SHARED_URL) ?? file.shared, file.sharedMaxSizeBytes),
@@ -83,6 +84,8 @@ interface ConfigFile {
   shared?: unknown;
   sharedMaxSizeBytes?: unknown;
   providers?: Record<string, ProviderConfig>;
+  /** How failed queued jobs are retried: `{ "attempts", "firstDelayMs", "maxDelayMs" }` (checked by DataCacheProviders). */
+  jobRetries?: unknown;
   /** "reset": a corrupt database is moved aside (datacache.sqlite.corrupt-<time>) and the cache starts empty. */
   onCorruptDatabase?: 'error' | 'reset';
 }

@@ -52,4 +52,19 @@ export function validateClientOptions(options: unknown): asserts options is Data
       if (value !== undefined) requireFiniteNumber(`jobRetention.${key}`, value, { min: 0 });
     }
   }
+  if (options.jobRetries !== undefined) validateJobRetries('jobRetries', options.jobRetries);
+}
+
+/** Checks a `jobRetries` option: `{ attempts?, firstDelayMs?, maxDelayMs? }`. */
+export function validateJobRetries(name: string, value: unknown): void {
+  if (!isPlainObject(value)) {
+    throw new InvalidArgumentError(`${name} must be an object like { attempts: 5, firstDelayMs: 2000, maxDelayMs: 600000 }, got ${describeValue(value)}.`);
+  }
+  for (const key of Object.keys(value)) {
+    if (!['attempts', 'firstDelayMs', 'maxDelayMs'].includes(key)) throw new InvalidArgumentError(`${name}.${key} is not an option; the options are attempts, firstDelayMs and maxDelayMs.`);
+  }
+  if (value.attempts !== undefined) requireFiniteNumber(`${name}.attempts`, value.attempts, { min: 1, max: 100, integer: true });
+  for (const key of ['firstDelayMs', 'maxDelayMs'] as const) {
+    if (value[key] !== undefined) requireFiniteNumber(`${name}.${key}`, value[key], { min: 0, max: 86_400_000 });
+  }
 }

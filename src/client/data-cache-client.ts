@@ -26,6 +26,16 @@ import { handOverJson } from './entry-json.js';
 import { ChainSteps, type ChainStep } from './chains.js';
 import { RefreshAhead, resolveRefreshAhead, type RefreshAheadOptions } from './refresh-ahead.js';
 
+/** How queued jobs are retried (`DataCacheClientOptions.jobRetries`). */
+export interface JobRetries {
+  /** Claims before a job is marked failed. Default 5. */
+  attempts?: number;
+  /** Delay before the second try, doubled for each later one (with jitter). Default 2000. */
+  firstDelayMs?: number;
+  /** The longest delay between tries. Default 600000 (10 min). */
+  maxDelayMs?: number;
+}
+
 export interface DataCacheClientOptions {
   /** An open DataStorage; the client does not close it. */
   storage: DataStorage;
@@ -41,6 +51,11 @@ export interface DataCacheClientOptions {
   leaseMs?: number;
   /** How long finished queue rows are kept: done ones 1 h, failed ones (with their error) 24 h by default. */
   jobRetention?: { doneMs?: number; failedMs?: number };
+  /**
+   * How queued jobs are retried: claims before a job fails for good (default 5), the first
+   * delay (default 2 s, doubled each try, with jitter) and the longest (default 10 min).
+   */
+  jobRetries?: JobRetries;
   logger?: Logger;
   /** Counts hits, misses, stale answers, fetches and errors, with latencies (DataCacheProviders passes an AnalyticsRecorder). */
   analytics?: AnalyticsSink;
@@ -107,7 +122,15 @@ export class DataCacheClient {
     this.staleIfError = options.staleIfError ?? true;
     this.defaults = { providers: options.providers ?? {}, ttlByDataType: options.ttlByDataType ?? {} };
     ({ watcher: this.watcher, queue: this.queue, limiter: this.limiter } = coordinationFor(this.storage, {
-      queue: { clock: this.clock, leaseMs: options.leaseMs, doneRetentionMs: options.jobRetention?.doneMs, retentionMs: options.jobRetention?.failedMs },
+      queue: {
+        clock: this.clock,
+        leaseMs: options.leaseMs,
+        doneRetentionMs: options.jobRetention?.doneMs,
+        retentionMs: options.jobRetention?.failedMs,
+        maxAttempts: options.jobRetries?.attempts,
+        backoffBaseMs: options.jobRetries?.firstDelayMs,
+        backoffMaxMs: options.jobRetries?.maxDelayMs,
+      },
       limitOf: resolveRateLimits(options.providers),
       clock: this.clock,
     }));

@@ -6,6 +6,7 @@ import { inspect } from 'node:util';
 import { AnalyticsRecorder } from '../analytics/analytics-recorder.js';
 import { readAnalytics, type AnalyticsReport } from '../analytics/analytics-report.js';
 import { analyticsStoreFor } from '../analytics/analytics-store-for.js';
+import { validateJobRetries } from '../client/client-options.js';
 import { DataCacheClient } from '../client/data-cache-client.js';
 import { chainAuthorizers, type FetchRequest } from '../client/fetch-request.js';
 import { systemClock, type Clock } from '../clock.js';
@@ -129,13 +130,14 @@ export class DataCacheProviders {
     optionalFiniteNumber('maxSizeBytes', input.maxSizeBytes, 0, { min: 1 });
     optionalFiniteNumber('analyticsRetentionDays', input.analyticsRetentionDays, 7, { min: 0 });
     optionalFiniteNumber('leaseMs', input.leaseMs, 60_000, { min: 1000, max: 3_600_000, integer: true });
+    if (input.jobRetries !== undefined) validateJobRetries('jobRetries', input.jobRetries);
     if (input.unusableCache !== undefined && !['stand-in', 'throw'].includes(input.unusableCache)) {
       throw new InvalidArgumentError(`unusableCache must be 'stand-in' or 'throw', got ${describeValue(input.unusableCache)}.`);
     }
     this.#logger = redactingLogger(input.logger ?? silentLogger);
     this.#clock = input.storage?.clock ?? systemClock;
     this.#settings = resolveProviders(input.providers);
-    const given = JSON.stringify({ cacheDir: this.cacheDir, userAgent: input.userAgent, maxSizeBytes: input.maxSizeBytes, providers: input.providers, storage: input.storage, analyticsRetentionDays: input.analyticsRetentionDays, leaseMs: input.leaseMs, unusableCache: input.unusableCache, shared: input.shared, sharedMaxSizeBytes: input.sharedMaxSizeBytes });
+    const given = JSON.stringify({ cacheDir: this.cacheDir, userAgent: input.userAgent, maxSizeBytes: input.maxSizeBytes, providers: input.providers, storage: input.storage, analyticsRetentionDays: input.analyticsRetentionDays, leaseMs: input.leaseMs, jobRetries: input.jobRetries, unusableCache: input.unusableCache, shared: input.shared, sharedMaxSizeBytes: input.sharedMaxSizeBytes });
     // A bad shared option is the caller's mistake: say so now, naming it, not at the first call.
     if (input.shared !== undefined) resolveSharedOption('shared', input.shared);
     this.fingerprint = createHash('sha256').update(given).digest('hex');
@@ -384,6 +386,7 @@ export class DataCacheProviders {
           clock: this.#clock,
           analytics,
           ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
+          ...(options.jobRetries === undefined ? {} : { jobRetries: options.jobRetries }),
         });
         // Any worker of this process carries artist chains on, whoever queued them.
         client.registerChainStep(ARTIST_CHAIN, artistChainStep(this.#artistChainDependencies(client)));

@@ -1,3 +1,4 @@
+import type { JobRetries } from '../client/data-cache-client.js';
 import { chainAuthorizers, MAX_FETCH_TIMEOUT_MS, type ProviderSettings, type RequestAuthorizer } from '../client/fetch-request.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -69,6 +70,12 @@ export interface DataCacheProvidersOptions {
    * their claims, so a long fetch is not taken away. Default 60 s; at least 1 s.
    */
   leaseMs?: number;
+  /**
+   * How a queued job that failed is tried again: `{ attempts: 5, firstDelayMs: 2000,
+   * maxDelayMs: 600000 }` by default. A precache of a library whose artists keep failing ends
+   * after about 15-30 s of retries per job with these; a station may want more patience.
+   */
+  jobRetries?: JobRetries;
   /**
    * When the cache directory's database cannot be used (corrupt, unreadable, locked, written by
    * a newer datacache, an unsafe directory): `'stand-in'` (the default) answers through a

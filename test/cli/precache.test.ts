@@ -31,10 +31,10 @@ async function withWorker<T>(cacheDir: string, body: () => Promise<T>): Promise<
 }
 
 /** A cache directory whose config.json sends every service to the fake ones, without rate limits. */
-async function cacheFor(services: FakeMusicServices): Promise<string> {
+async function cacheFor(services: FakeMusicServices, settings: Record<string, unknown> = {}): Promise<string> {
   const cacheDir = await temporaryDirectory();
-  const unlimited = Object.fromEntries(Object.entries(services.providers()).map(([name, settings]) => [name, { ...settings, ratePerSecond: 'unlimited' }]));
-  await writeFile(join(cacheDir, 'config.json'), JSON.stringify({ providers: unlimited }));
+  const unlimited = Object.fromEntries(Object.entries(services.providers()).map(([name, provider]) => [name, { ...provider, ratePerSecond: 'unlimited' }]));
+  await writeFile(join(cacheDir, 'config.json'), JSON.stringify({ ...settings, providers: unlimited }));
   return cacheDir;
 }
 
@@ -167,9 +167,14 @@ describe('datacache precache', () => {
 
   it('exits 3 and says why when every request fails (a mirror refusing connections), and the next run tries them again', async () => {
     const services = await startFakeMusicServices();
-    const cacheDir = await cacheFor(services);
-    // Each search is tried 5 times with a growing backoff (about 15 to 30 s) before it fails for good.
+    // Each search is tried 3 times, 0.2 s then 0.4 s apart (config.json's jobRetries; the default
+    // of 5 tries from 2 s on takes 15-30 s), before it fails for good.
+    const cacheDir = await cacheFor(services, { jobRetries: { attempts: 3, firstDelayMs: 200 } });
+    const started = performance.now();
     const refused = await datacache(cacheDir, ['precache', fixture('artists.txt'), '--work'], { DATACACHE_MUSICBRAINZ_URL: 'http://127.0.0.1:9' }, 150_000);
+    // The retries waited (0.1-0.2 s, then 0.2-0.4 s), and far less than the default's 15 s.
+    expect(performance.now() - started).toBeGreaterThan(300);
+    expect(performance.now() - started).toBeLessThan(15_000);
     expect(refused.code, refused.stderr).toBe(3);
     expect(refused.stdout).toMatch(/^done: 4\/4 artists \(0 found, 0 not found, 4 failed\)/mu);
     expect(refused.stderr).toMatch(/^4 failed: musicbrainz: connect ECONNREFUSED 127\.0\.0\.1:9 \(4\); run the same command again to try them again$/mu);

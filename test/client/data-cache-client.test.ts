@@ -251,9 +251,14 @@ describe('DataCacheClient.getOrFetch', () => {
     await expect(client.getOrFetch(request('https://example.org/x', { headers: { evil: 'a\r\nb' } }))).rejects.toThrow(/single-line/);
   });
 
-  it('refuses job retention settings it cannot use', async () => {
+  it('refuses job retention and retry settings it cannot use', async () => {
     await expect(openClient({ jobRetention: 3600 as never })).rejects.toThrow(/jobRetention must be an object/);
     await expect(openClient({ jobRetention: { doneMs: -1 } })).rejects.toThrow(/jobRetention.doneMs/);
+    await expect(openClient({ jobRetries: 3 as never })).rejects.toThrow(/jobRetries must be an object/);
+    await expect(openClient({ jobRetries: { attempts: 0 } })).rejects.toThrow(/jobRetries.attempts/);
+    await expect(openClient({ jobRetries: { attempts: 2.5 } })).rejects.toThrow(/jobRetries.attempts/);
+    await expect(openClient({ jobRetries: { firstDelayMs: -1 } })).rejects.toThrow(/jobRetries.firstDelayMs/);
+    await expect(openClient({ jobRetries: { tries: 3 } as never })).rejects.toThrow(/jobRetries.tries is not an option/);
   });
 
   it('refuses waitFor options it cannot honour, rather than firing a timer early or throwing untyped', async () => {

@@ -258,7 +258,7 @@ describe('hostile options', () => {
     const port = (server.address() as AddressInfo).port;
     const storage = await DataStorage.open({ cacheDir: await temporaryDirectory(), maintenanceIntervalSeconds: 0 });
     const requestKeys = ['immediate', 'ttlSeconds', 'negativeTtlSeconds', 'timeoutMs', 'retries', 'headers', 'metadata', 'priority', 'expectedChecksum', 'maxBytes', 'expect', 'signal', 'onComplete'];
-    const clientKeys = ['userAgent', 'providers', 'ttlByDataType', 'staleIfError', 'leaseMs', 'jobRetention', 'logger', 'analytics', 'clock', 'sleep'];
+    const clientKeys = ['userAgent', 'providers', 'ttlByDataType', 'staleIfError', 'leaseMs', 'jobRetention', 'jobRetries', 'logger', 'analytics', 'clock', 'sleep'];
     let run = 0;
     try {
       await fc.assert(
