@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // Shared by both projects: tests spawn child processes and share 2 cores, so file-level
 // parallelism stays modest; deadlines are generous for a busy machine.
 const common = {
-  maxWorkers: 2,
+  maxWorkers: 3,
   testTimeout: 30_000,
   hookTimeout: 30_000,
 };

@@ -18,7 +18,7 @@ export const crashStore: Scenario = {
   description: 'SIGKILL a storing process at random moments, over and over: integrity, content, no orphans',
   async run({ quick, directory }) {
     const report = emptyReport();
-    const rounds = quick ? 8 : 100;
+    const rounds = quick ? 6 : 100;
     const cacheDir = join(directory, 'cache');
     await (await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0 })).close();
     for (let round = 0; round < rounds; round++) {

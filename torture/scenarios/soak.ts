@@ -33,7 +33,7 @@ export const soak: Scenario = {
   description: '8 processes, realistic mix, small budget: caller errors, wrong data, lost jobs, memory and size',
   async run({ quick, directory }) {
     const report = emptyReport();
-    const seconds = quick ? 12 : 60;
+    const seconds = quick ? 6 : 60;
     const processes = 8;
     const budget = 2 * 1024 * 1024;
     const origin = createServer((request, response) => {
