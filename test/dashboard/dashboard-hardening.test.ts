@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { hostname } from 'node:os';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
@@ -17,14 +18,17 @@ const AUDIODB_KEY = '523532';
  */
 function insertEntry(providers: DataCacheProviders, row: { cachekey: string; identifier: string; dataType: string; mimeType: string | null; data: Buffer }): void {
   const now = Date.now();
-  providers.storage
-    .sharedConnection()
-    .database.prepare(
+  // A connection of its own that waits for the lock: the cache's own connection does not wait
+  // inside SQLite (its stores wait in line instead), and its worker may be writing right now.
+  const database = new Database(providers.storage.databasePath, { timeout: 20_000 });
+  database
+    .prepare(
       `INSERT INTO entries (url, cachekey, identifier, data_type, provider, status_code, value_type, inline_data, file_path, size, checksum,
          mime_type, metadata, created_at, stored_at, expires_at, last_accessed)
        VALUES (@url, @cachekey, @identifier, @dataType, 'cdn', 200, 'bytes', @data, NULL, @size, 'x', @mimeType, NULL, @now, @now, @expiresAt, @now)`,
     )
     .run({ ...row, url: `https://legacy.example/${encodeURIComponent(row.cachekey)}`, size: row.data.length, now, expiresAt: now + 86_400_000 });
+  database.close();
 }
 
 const png = (): Promise<Buffer> => sharp({ create: { width: 5, height: 2, channels: 3, background: '#c03' } }).png().toBuffer();
