@@ -20,8 +20,8 @@ export const sharedQueue: Benchmark = {
   name: 'shared-queue',
   description: 'shared queue on PostgreSQL: claim + complete with 2 processes, the same with 100k deferred jobs, enqueue → claim on another process through LISTEN, a killed worker\'s jobs run elsewhere',
   async run({ quick }) {
-    const jobs = quick ? 5000 : 100_000;
-    const deferred = quick ? 5000 : 100_000;
+    const jobs = quick ? 2000 : 100_000;
+    const deferred = quick ? 2000 : 100_000;
     const rounds = quick ? 1 : 3;
     const started = await postgresOrSkip();
     if ('skipped' in started) return started.skipped;
@@ -63,7 +63,7 @@ export const sharedQueue: Benchmark = {
       try {
         const latencies = await enqueueToClaim(shared, queue, quick ? 50 : 300, 20);
         figures.push({ name: 'enqueue on one process → claimed on another (LISTEN/NOTIFY)', unit: 'ms', value: summarizeMilliseconds(latencies).p50, latency: summarizeMilliseconds(latencies), target: 'p50 ≤ 5 ms, p99 ≤ 30 ms' });
-        const leaseMs = quick ? 3000 : 10_000;
+        const leaseMs = quick ? 1500 : 10_000;
         const dead = await deadMachine(shared, queue, 20, leaseMs);
         figures.push(
           { name: `killed machine's jobs started elsewhere after the kill, lease ${leaseMs / 1000} s (20 jobs)`, unit: 'ms', value: median(dead.delaysMs), latency: summarizeMilliseconds(dead.delaysMs), target: `≤ lease + 10 s (${leaseMs / 1000 + 10} s)` },

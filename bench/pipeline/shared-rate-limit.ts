@@ -103,9 +103,9 @@ export const sharedRateLimit: Benchmark = {
   name: 'shared-rate-limit',
   description: '4 processes on 2 machines sharing 1/s through PostgreSQL: windows over the limit at the origin, each process\'s share; per-process limiters as the baseline',
   async run({ quick, scratchDirectory }) {
-    const seconds = quick ? 4 : 60;
+    const seconds = quick ? 3 : 60;
     // The baseline's busiest second shows within seconds; it need not take a minute.
-    const baselineSeconds = quick ? 3 : 10;
+    const baselineSeconds = quick ? 2 : 10;
     const started = await postgresOrSkip();
     if ('skipped' in started) return started.skipped;
     const { server } = started;
