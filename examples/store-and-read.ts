@@ -1,6 +1,6 @@
 /**
- * The main job until the command line tool exists: stores real data in the cache and reads
- * it back, the way a now-playing app would.
+ * The library on its own, as an app uses it (`npm start` runs this, then `datacache stats`):
+ * stores real data in the cache and reads it back, the way a now-playing app would.
  *
  * - a MusicBrainz-shaped artist answer (JSON, kept in the database row);
  * - three fanart images for the same artist: real PNG files generated here, large enough to
