@@ -400,6 +400,7 @@ export class DataStorage implements CacheStorage {
   /**
    * The database connection, for datacache's own layers (rate limits, the queue) that keep
    * their tables in the same file: one connection per process, one lock protocol.
+   * @internal
    */
   sharedConnection(): SqliteConnection {
     this.assertOpen('sharedConnection');

@@ -35,7 +35,10 @@ const SQL = `
   GROUP BY identifier, data_type
   ORDER BY identifier, data_type`;
 
-/** The live identifiers (artists, for images), with how many entries and bytes of each data type they have. */
+/**
+ * The live identifiers (artists, for images), with how many entries and bytes of each data type they have.
+ * @internal
+ */
 export async function listIdentifiers(internals: StorageInternals, query: Required<Pick<IdentifierListQuery, 'limit'>> & IdentifierListQuery): Promise<IdentifierListing[]> {
   const { connection, options } = internals;
   let statement = statements.get(connection);

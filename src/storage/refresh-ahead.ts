@@ -14,7 +14,10 @@ export interface RefreshCandidateQuery {
   limit: number;
 }
 
-/** The live, often and recently read entries that expire soon, the most read first. */
+/**
+ * The live, often and recently read entries that expire soon, the most read first.
+ * @internal
+ */
 export async function refreshCandidates(internals: StorageInternals, statements: RefreshStatements, query: RefreshCandidateQuery): Promise<RefreshCandidateRow[]> {
   // Reads waiting in memory count too: the hottest entries are the ones read since the last flush.
   await internals.accessRecorder.flush();
@@ -28,6 +31,7 @@ export async function refreshCandidates(internals: StorageInternals, statements:
  * Takes up to `wanted` refreshes from `provider`'s budget for the day (UTC) of `now`, out of
  * `dailyLimit`, in one write transaction (every worker of the machine draws on it), and says
  * how many it got. Days before yesterday are forgotten.
+ * @internal
  */
 export async function takeRefreshBudget(internals: StorageInternals, statements: RefreshStatements, provider: string, wanted: number, dailyLimit: number): Promise<number> {
   const now = internals.options.clock.now();

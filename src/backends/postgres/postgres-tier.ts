@@ -114,6 +114,7 @@ export class PostgresTier {
    * Runs a statement. Fails at once with SharedTierUnavailableError while the tier cannot be
    * used. `name` makes it a prepared statement on each connection (planned once: for the hot
    * lookups).
+   * @internal
    */
   async query<Row extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[], name?: string): Promise<QueryResult<Row>> {
     this.assertAvailable();
@@ -124,7 +125,10 @@ export class PostgresTier {
     }
   }
 
-  /** Runs `work` in a transaction on one connection: committed when it resolves, rolled back when it throws. */
+  /**
+   * Runs `work` in a transaction on one connection: committed when it resolves, rolled back when it throws.
+   * @internal
+   */
   async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     this.assertAvailable();
     let client: PoolClient;

@@ -27,6 +27,7 @@ export interface ConnectionOptions {
  * the file-descriptor exhaustion other SQLite caches hit.
  */
 export class SqliteConnection {
+  /** @internal */
   readonly database: Database.Database;
   readonly path: string;
   private readonly lockTimeoutMs: number;

@@ -15,6 +15,7 @@ export interface RefreshCandidateRow {
   accessCount: number;
 }
 
+/** @internal */
 export interface RefreshStatements {
   candidates: Statement<[{ now: number; until: number; minReads: number; readSince: number; limit: number }], RefreshCandidateRow>;
   budgetUsed: Statement<[string, string], number>;
@@ -22,7 +23,10 @@ export interface RefreshStatements {
   forgetOldDays: Statement<[string]>;
 }
 
-/** The statements of refresh-ahead (storage/refresh-ahead.ts). */
+/**
+ * The statements of refresh-ahead (storage/refresh-ahead.ts).
+ * @internal
+ */
 export function prepareRefreshStatements(database: Database.Database): RefreshStatements {
   return {
     // Through the expiry index: live entries expiring soon, then filtered by reads; the most read first.

@@ -18,6 +18,7 @@ export type WnpReadMode = 'snapshot' | 'live';
 
 /** An open, read-only view of a whats-now-playing cache database. */
 export interface WnpDatabase {
+  /** @internal */
   readonly database: Database.Database;
   readonly mode: WnpReadMode;
   /** Which optional columns the tables have (older versions lack some). */

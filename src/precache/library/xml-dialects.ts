@@ -36,6 +36,7 @@ export function xmlLibraryFormatOf(rootName: string): XmlLibraryFormat | undefin
  *
  * COLLECTION ENTRIES is not compared with the entries present: Traktor's own count differs
  * from them in whole, healthy collections (1,146 listed, 1,036 present, say).
+ * @internal
  */
 export class TraktorReader implements XmlTrackReader {
   readonly readsText = false;
@@ -77,6 +78,7 @@ export class TraktorReader implements XmlTrackReader {
  *
  * A partial export lists more tracks in COLLECTION Entries than it holds: the difference is
  * reported as skipped, `listed in the collection but not in the file`.
+ * @internal
  */
 export class RekordboxReader implements XmlTrackReader {
   readonly readsText = false;
@@ -120,6 +122,7 @@ export class RekordboxReader implements XmlTrackReader {
  * VirtualDJ: `<VirtualDJ_Database Version><Song FilePath>` with the tags in `<Tags Author Title>`
  * (VirtualDJ 8 and later) or `<Display Author Title>` (VirtualDJ 6 and 7, Version="6xx"/"7xx"),
  * and the plays in `<Infos PlayCount LastPlay>` (LastPlay in seconds since the Unix epoch).
+ * @internal
  */
 export class VirtualDjReader implements XmlTrackReader {
   readonly readsText = false;

@@ -18,7 +18,10 @@ export interface XmlTrackSink {
   finished(track: LibraryTrack | undefined): void;
 }
 
-/** Reads one format from the parser's events; depth 1 is the root element. */
+/**
+ * Reads one format from the parser's events; depth 1 is the root element.
+ * @internal
+ */
 export interface XmlTrackReader {
   /** Whether the reader needs text content (the parser only gathers it when asked). */
   readonly readsText: boolean;

@@ -15,7 +15,10 @@ interface TrainingPool {
   groupBytes: number;
 }
 
-/** What an open storage compresses with. */
+/**
+ * What an open storage compresses with.
+ * @internal
+ */
 export interface EntryCompression {
   codec: EntryCodec;
   dictionaries: DictionaryRegistry;
@@ -55,6 +58,7 @@ const CURSOR_KEY = 'compression.cursor';
  * again with the newest dictionary at zstd level 15 (see `packingCodec`), one entry per turn of
  * the event loop. Entries stored before compression existed are compressed here in
  * small chunks. Every rewrite is conditional on the entry being unchanged since it was read.
+ * @internal
  */
 export async function compactEntries(internals: StorageInternals, compression: EntryCompression): Promise<CompactionReport> {
   const { connection, housekeeping } = internals;
