@@ -88,10 +88,9 @@ export async function listQueue(providers: DataCacheProviders, state: JobState |
   return jobs.map(shownJob);
 }
 
-/** Cached artists whose identifier contains `search` (any spelling: it is normalised first). */
+/** Cached artists whose name contains `search`, ignoring case and accents ("beyonce" finds Beyoncé). */
 export async function listArtists(providers: DataCacheProviders, search: string, limit = 100): Promise<ArtistSummary[]> {
-  const query = search.trim() === '' ? '' : normalizeArtistIdentifier(search);
-  const rows = await providers.storage.listIdentifiers({ search: query, dataTypes: [...IMAGE_DATA_TYPES], limit });
+  const rows = await providers.storage.listIdentifiers({ search: search.slice(0, 1024), dataTypes: [...IMAGE_DATA_TYPES], limit });
   const artists = new Map<string, ArtistSummary>();
   for (const row of rows) {
     let artist = artists.get(row.identifier);

@@ -4,6 +4,10 @@ import { isDatabaseFault, SharedTierUnavailableError } from '../errors.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { EntryFields } from './cached-entry.js';
+import { foldForSearch } from './search-fold.js';
+
+/** The most rows a search reads from the shared tier to fold and match here. */
+const SEARCH_SCAN_ROWS = 20_000;
 import { sha256Hex } from './content/hash.js';
 
 /** What the storage does with an invalidation another machine recorded: remove what it matches from this machine's tier. */
@@ -174,7 +178,12 @@ export class SharedTierLink {
 
   /** The shared tier's side of an identifier listing (the dashboard's artist browser). */
   async identifiers(search: string, dataTypes: readonly string[] | null, limit: number): Promise<{ identifier: string; dataType: string; entries: number; bytes: number; lastStoredAt: number }[]> {
-    return (await this.quietly(() => this.entries.identifiers(search, dataTypes, limit))) ?? [];
+    const folded = foldForSearch(search);
+    if (folded === '') return (await this.quietly(() => this.entries.identifiers('', dataTypes, limit))) ?? [];
+    // PostgreSQL has no accent folding without an extension: the tier lists more rows, and the
+    // search (case and accents ignored, as on this machine) is applied here.
+    const rows = (await this.quietly(() => this.entries.identifiers('', dataTypes, Math.min(SEARCH_SCAN_ROWS, limit * 50)))) ?? [];
+    return rows.filter((row) => foldForSearch(row.identifier).includes(folded));
   }
 
   /**

@@ -143,3 +143,23 @@ describe('a broken file behind retrieveByUrl', () => {
     expect((await storage.stats()).entries).toBe(0);
   });
 });
+
+describe('listIdentifiers', () => {
+  it('finds artists by any spelling: case, accents and marks ignored, their own spelling kept', async () => {
+    const { storage } = await openTestStorage();
+    for (const identifier of ['beyoncé', 'sigur rós', 'røyksopp', 'daft punk', 'mötley crüe']) {
+      await storage.store(request({ url: `https://images.example.org/${encodeURIComponent(identifier)}.jpg`, identifier, dataType: 'fanart', provider: 'cdn', value: Buffer.from(identifier) }));
+    }
+    const found = async (search: string): Promise<string[]> => [...new Set((await storage.listIdentifiers({ search, dataTypes: ['fanart'] })).map((row) => row.identifier))];
+    expect(await found('beyonce')).toEqual(['beyoncé']);
+    expect(await found('BEYONCÉ')).toEqual(['beyoncé']);
+    // Decomposed accents (as macOS file names give them) fold the same way.
+    expect(await found('Beyonce\u0301')).toEqual(['beyoncé']);
+    expect(await found('ros')).toEqual(['sigur rós']);
+    expect(await found('royksopp')).toEqual(['røyksopp']);
+    expect(await found('motley crue')).toEqual(['mötley crüe']);
+    expect(await found('  DAFT   punk ')).toEqual(['daft punk']);
+    expect(await found('nobody')).toEqual([]);
+    expect(await found('')).toHaveLength(5);
+  });
+});
