@@ -26,6 +26,7 @@ export {
   type ProvidersStats,
   type StatsOptions,
 } from './providers/data-cache-providers.js';
+export type { NowPlaying } from './providers/now-playing.js';
 export { AnalyticsRecorder, type AnalyticsSink, type CountedEvent } from './analytics/analytics-recorder.js';
 export { readAnalytics, type AnalyticsQuery, type AnalyticsReport, type CountTotals, type LatencyDistribution } from './analytics/analytics-report.js';
 export type { DataCacheProvidersOptions, ProviderConfig } from './providers/provider-options.js';

@@ -4,6 +4,7 @@ import { normalizeArtistIdentifier } from '../providers/identifiers.js';
 import type { JobState } from '../queue/job-queue.js';
 import { shownJob, type ShownJob } from '../queue/shown-job.js';
 import { redactText, redactUrl } from '../redaction.js';
+import { displayNameOf } from './display-name.js';
 
 /** Everything the overview page shows; `GET /api/overview` answers it as JSON. */
 export interface Overview {
@@ -27,6 +28,8 @@ export interface RecentError {
 /** One cached artist: image entries and bytes by image type. */
 export interface ArtistSummary {
   identifier: string;
+  /** Their own spelling, from a cached answer ("Daft Punk"), else the identifier. */
+  displayName: string;
   images: Record<string, number>;
   bytes: number;
   lastStoredAt: number;
@@ -95,13 +98,14 @@ export async function listArtists(providers: DataCacheProviders, search: string,
   for (const row of rows) {
     let artist = artists.get(row.identifier);
     if (artist === undefined) {
-      artist = { identifier: row.identifier, images: {}, bytes: 0, lastStoredAt: 0 };
+      artist = { identifier: row.identifier, displayName: row.identifier, images: {}, bytes: 0, lastStoredAt: 0 };
       artists.set(row.identifier, artist);
     }
     artist.images[row.dataType] = row.entries;
     artist.bytes += row.bytes;
     artist.lastStoredAt = Math.max(artist.lastStoredAt, row.lastStoredAt);
   }
+  for (const artist of artists.values()) artist.displayName = await displayNameOf(providers, artist.identifier);
   return [...artists.values()];
 }
 

@@ -2,7 +2,6 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { IMAGE_DATA_TYPES } from '../client/fetch-request.js';
 import { DataCacheError, InvalidArgumentError } from '../errors.js';
 import type { DataCacheProviders } from '../providers/data-cache-providers.js';
-import { normalizeArtistIdentifier } from '../providers/identifiers.js';
 import type { JobState } from '../queue/job-queue.js';
 import { redactText } from '../redaction.js';
 import type { CachedEntry } from '../storage/cached-entry.js';
@@ -12,7 +11,10 @@ import { createHostCheck, isLoopbackListenAddress, validateAllowedHosts } from '
 import { listen } from './listen.js';
 import { imageContentType, isHeaderToken, randomServableImage, requireImageType } from './image-answer.js';
 import { artistListPage, artistPage, imagePage } from './pages/artists-page.js';
+import { artistDetails } from './artist-details.js';
 import { overviewPage } from './pages/overview-page.js';
+import { OVERLAY_SCRIPT_SOURCE, overlayPage, overlaySettings } from './pages/overlay-page.js';
+import { ForbiddenRequest, readJsonBody, requireSameOrigin } from './post-request.js';
 
 export interface DashboardOptions {
   /** Default 127.0.0.1. Any address that is not loopback needs `allowRemote: true`. */
@@ -48,6 +50,15 @@ const SECURITY_HEADERS = {
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
   'content-security-policy': "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+};
+
+/**
+ * Overlays run one script, allowed by its hash, which may ask this server (and only it) for
+ * images and for who is on air. Nothing else runs, loads or submits.
+ */
+const OVERLAY_HEADERS = {
+  ...SECURITY_HEADERS,
+  'content-security-policy': `default-src 'none'; img-src 'self'; connect-src 'self'; script-src ${OVERLAY_SCRIPT_SOURCE}; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
 };
 
 /** Images come from the internet: an SVG among them must not run script when opened directly. */
@@ -91,12 +102,20 @@ async function handle(providers: DataCacheProviders, request: IncomingMessage, r
     send(response, 421, 'text/plain; charset=utf-8', 'This dashboard does not answer requests addressed to that host name (a guard against DNS rebinding); if the name is yours, add it with --allowed-host (allowedHosts).');
     return;
   }
-  if (request.method !== 'GET' && request.method !== 'HEAD') {
-    send(response, 405, 'text/plain; charset=utf-8', 'The dashboard only reads: use GET.', { allow: 'GET, HEAD' });
-    return;
-  }
   const url = parseRequestUrl(request.url);
   const path = url.pathname;
+  if (request.method === 'POST' && path === '/api/now-playing') {
+    requireSameOrigin(request);
+    const body = await readJsonBody(request);
+    const artist = typeof body === 'object' && body !== null && 'artist' in body ? (body).artist : undefined;
+    if (artist !== null && typeof artist !== 'string') throw new InvalidArgumentError('Send {"artist": "Daft Punk"}, or {"artist": null} when nothing is on air.');
+    sendJson(response, { nowPlaying: await providers.setNowPlaying(artist) });
+    return;
+  }
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    send(response, 405, 'text/plain; charset=utf-8', 'The dashboard reads with GET; the one thing it takes is POST /api/now-playing.', { allow: 'GET, HEAD' });
+    return;
+  }
   const query = (name: string): string => url.searchParams.get(name) ?? '';
   if (path === '/') {
     sendHtml(response, overviewPage(await readOverview(providers, overviewQuery(url))));
@@ -107,11 +126,16 @@ async function handle(providers: DataCacheProviders, request: IncomingMessage, r
   } else if (path === '/api/artists') {
     sendJson(response, await listArtists(providers, query('q'), limitOf(url)));
   } else if (path.startsWith('/artists/')) {
-    const identifier = normalizeArtistIdentifier(decodePart(path.slice('/artists/'.length)));
-    sendHtml(response, artistPage(identifier, await artistImages(providers, identifier)));
+    const details = await artistDetails(providers, requireArtistName(decodePart(path.slice('/artists/'.length))));
+    // The Host header passed the host check above: it is how this browser reaches the dashboard.
+    sendHtml(response, artistPage(details, `http://${request.headers.host ?? '127.0.0.1'}`, Date.now()));
   } else if (path.startsWith('/api/artists/')) {
-    const identifier = normalizeArtistIdentifier(decodePart(path.slice('/api/artists/'.length)));
-    sendJson(response, { identifier, images: await artistImages(providers, identifier) });
+    sendJson(response, await artistDetails(providers, requireArtistName(decodePart(path.slice('/api/artists/'.length)))));
+  } else if (path === '/overlay' || path === '/overlay/now') {
+    const settings = overlaySettings(path === '/overlay' ? 'artist' : 'now', url.searchParams);
+    send(response, 200, 'text/html; charset=utf-8', overlayPage(settings), { ...OVERLAY_HEADERS, 'cache-control': 'no-store' });
+  } else if (path === '/api/now-playing') {
+    sendJson(response, { nowPlaying: await providers.nowPlaying() });
   } else if (path === '/image/random') {
     await sendRandomImage(providers, url, response);
   } else if (path.startsWith('/image/')) {
@@ -124,7 +148,7 @@ async function handle(providers: DataCacheProviders, request: IncomingMessage, r
     // The queue checks the state and answers InvalidArgumentError (400) for any other.
     sendJson(response, await listQueue(providers, state === '' ? undefined : (state as JobState), limitOf(url)));
   } else {
-    throw new NotFound(`Nothing at ${path}. Pages: /, /artists; images: /image/random?artist=NAME&type=fanart; JSON: /api/overview, /api/artists, /api/queue.`);
+    throw new NotFound(`Nothing at ${path}. Pages: /, /artists; overlays: /overlay?artist=NAME&type=fanart, /overlay/now; images: /image/random?artist=NAME&type=fanart; JSON: /api/overview, /api/artists, /api/queue, /api/now-playing.`);
   }
 }
 
@@ -174,6 +198,11 @@ function limitOf(url: URL): number {
   return url.searchParams.has('limit') ? optionalFiniteNumber('limit', Number(url.searchParams.get('limit')), 100, { min: 1, max: 1000, integer: true }) : 100;
 }
 
+function requireArtistName(name: string): string {
+  if (name.trim() === '' || name.length > 1024) throw new InvalidArgumentError('Name an artist: /artists/Daft%20Punk.');
+  return name;
+}
+
 function decodePart(text: string): string {
   try {
     return decodeURIComponent(text);
@@ -196,7 +225,7 @@ function answerError(response: ServerResponse, error: unknown): void {
     response.destroy();
     return;
   }
-  const status = error instanceof NotFound ? 404 : error instanceof InvalidArgumentError ? 400 : 500;
+  const status = error instanceof NotFound ? 404 : error instanceof ForbiddenRequest ? 403 : error instanceof InvalidArgumentError ? 400 : 500;
   const message = redactText(error instanceof Error ? error.message : String(error));
   const code = error instanceof DataCacheError ? error.code : undefined;
   send(response, status, 'application/json; charset=utf-8', JSON.stringify({ error: message, ...(code === undefined ? {} : { code }) }));

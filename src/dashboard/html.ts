@@ -56,7 +56,15 @@ const STYLE = `
   th, td { text-align: left; padding: .3rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
   td.number, th.number { text-align: right; }
   .muted { color: var(--muted); }
-  .error { color: #dc2626; word-break: break-all; }
+  .error { color: #dc2626; }
+  /* Long URLs break after a slash, ?, & or = (the <wbr> the pages put there), not mid-word. */
+  .url { overflow-wrap: anywhere; font-size: .9em; }
+  input.copy { width: 100%; font: .85em ui-monospace, monospace; padding: .3rem .4rem; }
+  .overlays td { vertical-align: middle; }
+  .overlays img { height: 54px; max-width: 96px; object-fit: cover; border-radius: 4px; display: block; }
+  dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
+  dl.facts dt { color: var(--muted); }
+  dl.facts dd { margin: 0; }
   .chart { width: 100%; height: auto; background: var(--card); border-radius: 8px; }
   form.search { display: flex; gap: .5rem; margin-bottom: 1rem; }
   form.search input { flex: 1; max-width: 420px; padding: .4rem .6rem; font: inherit; }
@@ -65,6 +73,13 @@ const STYLE = `
   .images img { display: block; height: 120px; max-width: 260px; object-fit: contain; }
   .viewer img { max-width: 100%; max-height: 70vh; background: var(--card); }
   a { color: var(--accent); }
+  /* A phone: tables scroll inside themselves, the page never wider than the screen. */
+  @media (max-width: 640px) {
+    header { flex-wrap: wrap; gap: .8rem; padding: .6rem .8rem; }
+    main { padding: .8rem .8rem 2rem; }
+    table { display: block; overflow-x: auto; }
+    .images img { height: 90px; max-width: 160px; }
+  }
 `;
 
 /** A whole page: the header with the two sections, and the body. */
@@ -89,4 +104,14 @@ ${body}
 </body>
 </html>
 `.text;
+}
+
+/**
+ * A URL that may break across lines after its separators (`/`, `?`, `&`, `=`), so a long one
+ * wraps where a reader expects instead of in the middle of a word.
+ *
+ * @example breakableUrl('https://a.org/x?y=1') // "https:/<wbr>/<wbr>a.org/<wbr>x?<wbr>y=<wbr>1"
+ */
+export function breakableUrl(url: string): SafeHtml {
+  return new SafeHtml(escapeHtml(url).replace(/([/?=]|&amp;)/gu, '$1<wbr>'));
 }

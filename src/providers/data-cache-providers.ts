@@ -29,6 +29,7 @@ import { runChainNow, type WarmReport } from './artist-chain/warm-now.js';
 import { PRIORITY } from '../queue/job-queue.js';
 import { ImagesProvider } from './images/images-provider.js';
 import { MusicBrainzProvider } from './musicbrainz/musicbrainz-provider.js';
+import { readNowPlaying, writeNowPlaying, type NowPlaying } from './now-playing.js';
 import { resolveProviders, type DataCacheProvidersOptions, type ResolvedProvider } from './provider-options.js';
 import { providerRequestUrl } from './request-url.js';
 import { resolveSharedOption } from '../backends/postgres/connection-options.js';
@@ -280,6 +281,33 @@ export class DataCacheProviders {
       storage: client.storage,
       queue: client.queue,
     };
+  }
+
+  /**
+   * Tells every process of this machine which artist is on air, for the dashboard's
+   * `/overlay/now` (an OBS browser source that always shows the playing artist's art). Unless
+   * `queue: false`, the artist's chain is queued at live priority too, so a worker fetches
+   * what is not cached yet. `null` clears it; it also lapses after 12 hours without a report.
+   *
+   * @example await providers.setNowPlaying('Daft Punk') // { artist: 'Daft Punk', identifier: 'daft punk', since: … }
+   */
+  async setNowPlaying(artist: string | null, options: { queue?: boolean } = {}): Promise<NowPlaying | null> {
+    const input = requireOptionsObject('setNowPlaying options', options);
+    const queue = optionalBoolean('queue', input.queue, true);
+    if (artist !== null) {
+      requireString('artist', artist, { maxLength: 1024 });
+      if (artist.trim() === '') throw new InvalidArgumentError('artist must name someone (or be null when nothing is on air).');
+    }
+    const { storage } = await this.#open();
+    const playing = await writeNowPlaying(storage, artist, this.#clock.now());
+    if (artist !== null && queue) await this.queueArtist({ name: artist }, { priority: PRIORITY.live });
+    return playing;
+  }
+
+  /** The artist on air, as the last `setNowPlaying` of any process of this machine said; null when none. */
+  async nowPlaying(): Promise<NowPlaying | null> {
+    const { storage } = await this.#open();
+    return readNowPlaying(storage);
   }
 
   /** The client underneath (after initialize()). */

@@ -69,13 +69,22 @@ describe.skipIf(executablePath === undefined)('the dashboard in Chromium', () =>
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       await page.goto(`${dashboard.url}/artists`);
       await screenshot(page, 'artists');
-      await page.getByRole('searchbox', { name: 'search cached artists' }).fill('röyk');
+      // Typed without the accent, as people search; listed with the artist's own spelling.
+      await page.getByRole('searchbox', { name: 'search cached artists' }).fill('ROYK');
       await page.getByRole('button', { name: 'Search' }).click();
-      await page.waitForURL(/\/artists\?q=r%C3%B6yk/);
+      await page.waitForURL(/\/artists\?q=ROYK/);
       const rows = page.locator('#artists tbody tr');
       expect(await rows.count()).toBe(1);
-      await rows.getByRole('link', { name: 'röyksopp' }).click();
+      await rows.getByRole('link', { name: 'Röyksopp' }).click();
       await page.waitForURL(/\/artists\/r%C3%B6yksopp$/);
+      expect(await page.locator('h1').textContent()).toBe('Röyksopp');
+      // Overlay addresses to paste into OBS, one per cached image type, each with a preview.
+      const overlay = await page.locator('#overlays tr[data-type="fanart"] input').inputValue();
+      expect(overlay).toBe(`${dashboard.url}/overlay?artist=R%C3%B6yksopp&type=fanart&every=15&name=1`);
+      expect(await page.locator('#overlays tr[data-type="now"] input').inputValue()).toBe(`${dashboard.url}/overlay/now?type=fanart&every=15&name=1`);
+      await expect.poll(() => page.locator('#overlays tr[data-type="logo"] img').evaluate((image) => (image as unknown as { naturalWidth: number }).naturalWidth), { timeout: 20_000 }).toBeGreaterThan(0);
+      expect(await page.locator('#answers').textContent()).toMatch(/musicbrainz/);
+      expect(await page.locator('#answers').textContent()).toMatch(/ago/);
       for (const type of ['thumbnail', 'logo', 'banner', 'fanart']) {
         const images = page.locator(`.images[data-type="${type}"] img`);
         expect(await images.count(), type).toBeGreaterThan(0);
@@ -84,6 +93,12 @@ describe.skipIf(executablePath === undefined)('the dashboard in Chromium', () =>
       const widths = await page.locator('.images img').evaluateAll((images) => images.map((image) => (image as unknown as { naturalWidth: number }).naturalWidth));
       expect(widths.every((width) => width > 0)).toBe(true);
       await screenshot(page, 'artist');
+      // On a phone: the same page, nothing wider than the screen.
+      await page.setViewportSize({ width: 390, height: 844 });
+      const overflow = await page.locator('body').evaluate((body) => (body as unknown as { scrollWidth: number }).scrollWidth);
+      expect(overflow).toBeLessThanOrEqual(390);
+      await screenshot(page, 'artist-phone');
+      await page.setViewportSize({ width: 1280, height: 900 });
       await page.locator('.images[data-type="fanart"] a').first().click();
       await page.waitForURL(/\/view\//);
       expect(await page.locator('#viewed-image').evaluate((image) => (image as unknown as { naturalWidth: number }).naturalWidth)).toBe(4);

@@ -46,10 +46,11 @@ describe('the dashboard server', () => {
     expect(overview.recentErrors[0]!.url).toMatch(/\/broken\/fanart\.png/);
     expect(JSON.stringify(overview)).not.toContain(SECRET);
 
-    const artists = (await (await fetch(`${dashboard.url}/api/artists?q=D%C3%84FT`)).json()) as unknown[];
-    expect(artists).toEqual([]);
-    const found = (await (await fetch(`${dashboard.url}/api/artists?q=BJ%C3%96`)).json()) as { identifier: string; images: Record<string, number> }[];
-    expect(found).toEqual([{ identifier: 'björk', images: { banner: 2, fanart: 5, logo: 3, thumbnail: 3 }, bytes: expect.any(Number) as number, lastStoredAt: expect.any(Number) as number }]);
+    // Search ignores case and accents both ways: "DÄFT" finds Daft Punk, "bjork" finds Björk.
+    const artists = (await (await fetch(`${dashboard.url}/api/artists?q=D%C3%84FT`)).json()) as { identifier: string; displayName: string }[];
+    expect(artists.map((artist) => [artist.identifier, artist.displayName])).toEqual([['daft punk', 'Daft Punk']]);
+    const found = (await (await fetch(`${dashboard.url}/api/artists?q=bjork`)).json()) as { identifier: string; images: Record<string, number> }[];
+    expect(found).toEqual([{ identifier: 'björk', displayName: 'Björk', images: { banner: 2, fanart: 5, logo: 3, thumbnail: 3 }, bytes: expect.any(Number) as number, lastStoredAt: expect.any(Number) as number }]);
     const images = (await (await fetch(`${dashboard.url}/api/artists/${encodeURIComponent('Björk')}`)).json()) as { images: Record<string, { cachekey: string; mimeType: string; width: number }[]> };
     expect(images.images.logo).toHaveLength(3);
     expect(images.images.logo![0]).toMatchObject({ mimeType: 'image/png', width: 4, height: 3 });

@@ -1,6 +1,7 @@
-import { formatBytes, formatTime } from '../../format.js';
+import { formatAge, formatBytes, formatTime, formatTries } from '../../format.js';
+import type { ArtistDetails } from '../artist-details.js';
 import type { ArtistSummary, ImageSummary } from '../dashboard-data.js';
-import { html, page } from '../html.js';
+import { breakableUrl, html, page, type SafeHtml } from '../html.js';
 
 const artistLink = (identifier: string): string => `/artists/${encodeURIComponent(identifier)}`;
 const imageLink = (cachekey: string): string => `/image/${encodeURIComponent(cachekey)}`;
@@ -16,7 +17,7 @@ ${artists.length === 0
   ? html`<p class="muted" id="no-artists">${search === '' ? 'No artist images are cached yet.' : `No cached artist matches “${search}”.`}</p>`
   : html`<table id="artists"><thead><tr><th>artist</th><th>images</th><th class="number">bytes</th><th>last stored (UTC)</th></tr></thead><tbody>
 ${artists.map(
-  (artist) => html`<tr><td><a href="${artistLink(artist.identifier)}">${artist.identifier}</a></td>
+  (artist) => html`<tr><td><a href="${artistLink(artist.identifier)}">${artist.displayName}</a></td>
 <td>${Object.entries(artist.images).map(([type, count]) => `${type} ${count}`).join(' · ')}</td>
 <td class="number">${formatBytes(artist.bytes)}</td><td>${formatTime(artist.lastStoredAt)}</td></tr>`,
 )}
@@ -25,19 +26,66 @@ ${artists.map(
   return page(search === '' ? 'Artists' : `Artists: ${search}`, 'artists', body);
 }
 
-/** One artist: their cached images, by type. */
-export function artistPage(identifier: string, images: Readonly<Record<string, readonly ImageSummary[]>>): string {
-  const types = Object.entries(images);
-  const body = html`<h1>${identifier}</h1>
-<p><a href="/artists">← all artists</a> · random fanart for an overlay: <a href="/image/random?artist=${encodeURIComponent(identifier)}&amp;type=fanart">/image/random?artist=…&amp;type=fanart</a></p>
+/**
+ * One artist: what MusicBrainz says, their bio, overlay addresses to paste into OBS (with a
+ * preview), their images by type, every cached answer with its age and expiry, and what is
+ * queued or failed for them. `origin` is the dashboard's own address, for the overlay URLs.
+ */
+export function artistPage(details: ArtistDetails, origin: string, now: number): string {
+  const { identifier, displayName } = details;
+  const types = Object.entries(details.images);
+  const body = html`<h1>${displayName}</h1>
+<p><a href="/artists">← all artists</a>${displayName === identifier ? '' : html` · <span class="muted">filed as “${identifier}”</span>`}</p>
+${musicBrainzFacts(details)}
+${details.bio === null ? '' : html`<h2>Bio${details.bio.language === null ? '' : ` (${details.bio.language})`}</h2><p id="bio">${details.bio.text}</p>`}
+${overlaySection(details, origin)}
 ${types.length === 0 ? html`<p class="muted">No images of this artist are cached.</p>` : ''}
 ${types.map(
   ([type, list]) => html`<h2>${type} <span class="muted">(${list.length})</span></h2>
 <div class="images" data-type="${type}">
-${list.map((image) => html`<a href="/view/${encodeURIComponent(image.cachekey)}" title="${image.url}"><img src="${imageLink(image.cachekey)}" alt="${type} of ${identifier}" loading="lazy"></a>`)}
+${list.map((image) => html`<a href="/view/${encodeURIComponent(image.cachekey)}" title="${image.url}"><img src="${imageLink(image.cachekey)}" alt="${type} of ${displayName}" loading="lazy"></a>`)}
 </div>`,
-)}`;
-  return page(identifier, 'artists', body);
+)}
+<h2>Cached answers</h2>
+${details.answers.length === 0
+  ? html`<p class="muted">No answers about this artist are cached.</p>`
+  : html`<table id="answers"><thead><tr><th>type</th><th>provider</th><th>URL</th><th>stored</th><th>fresh for</th></tr></thead><tbody>
+${details.answers.map((answer) => html`<tr><td>${answer.dataType}${answer.statusCode === 200 ? '' : html` <span class="muted">(${answer.statusCode}: remembered as missing)</span>`}</td><td>${answer.provider}</td><td class="url">${breakableUrl(answer.url)}</td>
+<td title="${formatTime(answer.storedAt)} UTC">${formatAge(now - answer.storedAt)} ago</td><td title="${formatTime(answer.expiresAt)} UTC">${answer.expiresAt > now ? formatAge(answer.expiresAt - now) : html`<span class="error">expired ${formatAge(now - answer.expiresAt)} ago</span>`}</td></tr>`)}
+</tbody></table>`}
+<h2>Queued and failed</h2>
+${details.jobs.length === 0
+  ? html`<p class="muted" id="jobs">Nothing queued or failed for this artist.</p>`
+  : html`<table id="jobs"><thead><tr><th>state</th><th>provider</th><th>URL</th><th>last error</th></tr></thead><tbody>
+${details.jobs.map((job) => html`<tr><td>${job.state === 'failed' ? `failed after ${formatTries(job.attempts)}` : job.state}</td><td>${job.provider}</td><td class="url">${breakableUrl(job.url)}</td><td class="error">${job.lastError ?? ''}</td></tr>`)}
+</tbody></table>`}
+<p class="muted">JSON: <a href="/api/artists/${encodeURIComponent(identifier)}">/api/artists/…</a></p>`;
+  return page(displayName, 'artists', body);
+}
+
+function musicBrainzFacts(details: ArtistDetails): SafeHtml {
+  const facts = details.musicbrainz;
+  if (facts === null) return html``;
+  const rows: [string, string | null][] = [['type', facts.type], ['country', facts.country], ['active', facts.lifeSpan], ['note', facts.disambiguation], ['MusicBrainz ID', facts.id]];
+  return html`<dl class="facts" id="musicbrainz">${rows.filter(([, value]) => value !== null).map(([label, value]) => html`<dt>${label}</dt><dd>${value}</dd>`)}</dl>`;
+}
+
+/** For each cached image type: the overlay's address for an OBS browser source, and a preview. */
+function overlaySection(details: ArtistDetails, origin: string): SafeHtml {
+  const types = Object.keys(details.images);
+  if (types.length === 0) return html``;
+  const artist = encodeURIComponent(details.displayName);
+  const rows = types.map((type) => ({
+    type,
+    url: `${origin}/overlay?artist=${artist}&type=${type}&every=15&name=1`,
+    preview: `/image/random?artist=${artist}&type=${type}`,
+  }));
+  return html`<h2>Overlays for OBS</h2>
+<p class="muted">Add a Browser source in OBS and paste an address (1920 × 1080; tick nothing else). The image changes every 15 s with a cross-fade; <code>name=0</code> hides the name, <code>every=</code> sets the seconds.</p>
+<table class="overlays" id="overlays"><tbody>
+${rows.map((row) => html`<tr data-type="${row.type}"><td><img src="${row.preview}" alt="a ${row.type} of ${details.displayName}" loading="lazy"></td><td>${row.type}</td><td><input class="copy" readonly value="${row.url}" aria-label="overlay address for ${row.type}"></td></tr>`)}
+<tr data-type="now"><td></td><td>whoever is on air</td><td><input class="copy" readonly value="${origin}/overlay/now?type=fanart&amp;every=15&amp;name=1" aria-label="overlay address for the artist on air"></td></tr>
+</tbody></table>`;
 }
 
 /** One image, large, with what the cache knows of it. */

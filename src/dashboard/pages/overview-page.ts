@@ -1,7 +1,7 @@
-import { formatBytes, formatRatio, formatTime } from '../../format.js';
+import { formatBytes, formatMicroseconds, formatRate, formatRatio, formatTime, formatTries } from '../../format.js';
 import type { Overview } from '../dashboard-data.js';
 import { hitRateChart } from '../hit-rate-chart.js';
-import { html, page, type SafeHtml } from '../html.js';
+import { breakableUrl, html, page, type SafeHtml } from '../html.js';
 
 /** The overview: how the cache is doing now, refreshed every 15 s. */
 export function overviewPage(overview: Overview): string {
@@ -25,7 +25,7 @@ ${Object.entries(counts)
   <div class="card"><div class="value">${totals.errors}</div><div class="label">errors</div></div>
   <div class="card"><div class="value" id="bytes-used">${formatBytes(storage.bytes)}</div><div class="label">of ${formatBytes(storage.budget.maxSizeBytes)} budget · ${storage.entries} entries</div>
     <div class="meter" title="${formatRatio(used)}"><span style="width:${Math.min(100, used * 100).toFixed(1)}%"></span></div></div>
-  <div class="card"><div class="value">${analytics.latency.hit.count === 0 ? '-' : `${(analytics.latency.hit.p50Ms * 1000).toFixed(0)} µs`}</div><div class="label">hit p50 · p99 ${analytics.latency.hit.count === 0 ? '-' : `${(analytics.latency.hit.p99Ms * 1000).toFixed(0)} µs`}</div></div>
+  <div class="card"><div class="value">${analytics.latency.hit.count === 0 ? '-' : formatMicroseconds(analytics.latency.hit.p50Ms * 1000)}</div><div class="label">hit p50 · p99 ${analytics.latency.hit.count === 0 ? '-' : formatMicroseconds(analytics.latency.hit.p99Ms * 1000)}</div></div>
   <div class="card"><div class="value" id="queue-depth">${stats.queue.byState.pending + stats.queue.byState.running}</div><div class="label">queued · ${stats.queue.byState.failed} failed</div></div>
 </section>
 
@@ -40,9 +40,9 @@ ${hitRateChart(analytics, overview.bucketMinutes * 60_000)}
 
 ${sharedTierSection(storage.shared)}
 <h2>Providers: rate limits, cool-downs and queue</h2>
-<table id="rate-limits"><thead><tr><th>provider</th><th class="number">requests/s</th><th class="number">burst</th><th class="number">queued</th><th>cool-down</th></tr></thead><tbody>
+<table id="rate-limits"><thead><tr><th>provider</th><th class="number">rate</th><th class="number">burst</th><th class="number">queued</th><th>cool-down</th></tr></thead><tbody>
 ${overview.rateLimits.map(
-  (limit) => html`<tr><td>${limit.provider}</td><td class="number">${limit.ratePerSecond}</td><td class="number">${limit.burst}</td><td class="number">${limit.queued}</td>
+  (limit) => html`<tr><td>${limit.provider}</td><td class="number">${limit.ratePerSecond === 'unlimited' ? 'unlimited' : formatRate(limit.ratePerSecond)}</td><td class="number">${limit.burst}</td><td class="number">${limit.queued}</td>
 <td>${limit.cooldownUntil === null ? html`<span class="muted">none</span>` : html`<span class="error">until ${formatTime(limit.cooldownUntil)} UTC${limit.cooldownReason === null ? '' : `: ${limit.cooldownReason}`}</span>`}</td></tr>`,
 )}
 </tbody></table>
@@ -51,7 +51,7 @@ ${overview.rateLimits.map(
 ${overview.recentErrors.length === 0
   ? html`<p class="muted" id="recent-errors">No failed fetches.</p>`
   : html`<table id="recent-errors"><thead><tr><th>when (UTC)</th><th>provider</th><th>URL</th><th>error</th><th>state</th></tr></thead><tbody>
-${overview.recentErrors.map((error) => html`<tr><td>${formatTime(error.at)}</td><td>${error.provider}</td><td class="error">${error.url}</td><td>${error.error}</td><td>${error.state} (${error.attempts} tries)</td></tr>`)}
+${overview.recentErrors.map((error) => html`<tr><td>${formatTime(error.at)}</td><td>${error.provider}</td><td class="url">${breakableUrl(error.url)}</td><td class="error">${error.error}</td><td>${error.state === 'failed' ? `failed after ${formatTries(error.attempts)}` : `${error.state}, ${formatTries(error.attempts)} so far`}</td></tr>`)}
 </tbody></table>`}
 <p class="muted">JSON: <a href="/api/overview">/api/overview</a> · refreshes every 15 s</p>`;
   return page('Overview', 'overview', body, { refreshSeconds: 15 });

@@ -1,0 +1,13 @@
+import { DataCacheProviders, startDashboard } from '../src/index.js';
+const p = new DataCacheProviders({ cacheDir: '/tmp/np-cache' });
+const d = await startDashboard(p, { port: 0 });
+console.log(d.url);
+let r = await fetch(`${d.url}/api/now-playing`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ artist: 'Beyoncé' }) });
+console.log(r.status, await r.text());
+r = await fetch(`${d.url}/api/now-playing`, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'https://evil.example' }, body: JSON.stringify({ artist: 'x' }) });
+console.log(r.status, await r.text());
+r = await fetch(`${d.url}/api/now-playing`);
+console.log(r.status, await r.text());
+r = await fetch(`${d.url}/overlay?artist=Daft%20Punk&name=1`);
+console.log(r.status, r.headers.get('content-security-policy'), (await r.text()).slice(0, 300));
+await d.close(); await p.close();
