@@ -12,6 +12,8 @@ import { listen } from './listen.js';
 import { imageContentType, isHeaderToken, randomServableImage, requireImageType } from './image-answer.js';
 import { artistListPage, artistPage, imagePage } from './pages/artists-page.js';
 import { artistDetails } from './artist-details.js';
+import { newActionToken, runAction } from './actions.js';
+import type { PageContext } from './html.js';
 import { overviewPage } from './pages/overview-page.js';
 import { OVERLAY_SCRIPT_SOURCE, overlayPage, overlaySettings } from './pages/overlay-page.js';
 import { ForbiddenRequest, readJsonBody, requireSameOrigin } from './post-request.js';
@@ -87,16 +89,17 @@ export async function startDashboard(providers: DataCacheProviders, options: Das
     throw new InvalidArgumentError(`host ${host} is reachable from other machines and the dashboard has no login; pass allowRemote: true (--allow-remote) if that is what you want.`);
   }
   const hostAllowed = createHostCheck(!loopback, allowedHosts);
+  const token = newActionToken();
   await providers.initialize();
   const server = createServer((request, response) => {
-    handle(providers, request, response, hostAllowed).catch((error: unknown) => {
+    handle(providers, request, response, hostAllowed, token).catch((error: unknown) => {
       answerError(response, error);
     });
   });
   return listen(server, port, host);
 }
 
-async function handle(providers: DataCacheProviders, request: IncomingMessage, response: ServerResponse, hostAllowed: (host: string | undefined) => boolean): Promise<void> {
+async function handle(providers: DataCacheProviders, request: IncomingMessage, response: ServerResponse, hostAllowed: (host: string | undefined) => boolean, token: string): Promise<void> {
   // First of all: a page on some web site must not reach the dashboard through DNS rebinding.
   if (!hostAllowed(request.headers.host)) {
     send(response, 421, 'text/plain; charset=utf-8', 'This dashboard does not answer requests addressed to that host name (a guard against DNS rebinding); if the name is yours, add it with --allowed-host (allowedHosts).');
@@ -112,23 +115,36 @@ async function handle(providers: DataCacheProviders, request: IncomingMessage, r
     sendJson(response, { nowPlaying: await providers.setNowPlaying(artist) });
     return;
   }
+  if (request.method === 'POST' && path.startsWith('/actions/')) {
+    const done = await runAction(providers, path.slice('/actions/'.length), request, token);
+    // Back to the page the button was on, saying what happened (303: the browser GETs it).
+    const back = new URL(done.back, 'http://dashboard.local');
+    back.searchParams.set('notice', done.message);
+    response.writeHead(303, { ...SECURITY_HEADERS, location: `${back.pathname}${back.search}`, 'content-length': 0 });
+    response.end();
+    return;
+  }
   if (request.method !== 'GET' && request.method !== 'HEAD') {
-    send(response, 405, 'text/plain; charset=utf-8', 'The dashboard reads with GET; the one thing it takes is POST /api/now-playing.', { allow: 'GET, HEAD' });
+    send(response, 405, 'text/plain; charset=utf-8', 'The dashboard reads with GET; it takes POST at /api/now-playing and /actions/….', { allow: 'GET, HEAD' });
     return;
   }
   const query = (name: string): string => url.searchParams.get(name) ?? '';
+  const notice = url.searchParams.get('notice');
+  const shownUrl = new URL(url);
+  shownUrl.searchParams.delete('notice');
+  const context: PageContext = { token, path: `${shownUrl.pathname}${shownUrl.search}`, notice: notice === null ? null : notice.slice(0, 300) };
   if (path === '/') {
-    sendHtml(response, overviewPage(await readOverview(providers, overviewQuery(url))));
+    sendHtml(response, overviewPage(await readOverview(providers, overviewQuery(url)), context));
   } else if (path === '/api/overview') {
     sendJson(response, await readOverview(providers, overviewQuery(url)));
   } else if (path === '/artists') {
-    sendHtml(response, artistListPage(query('q'), await listArtists(providers, query('q'), limitOf(url))));
+    sendHtml(response, artistListPage(query('q'), await listArtists(providers, query('q'), limitOf(url)), context));
   } else if (path === '/api/artists') {
     sendJson(response, await listArtists(providers, query('q'), limitOf(url)));
   } else if (path.startsWith('/artists/')) {
     const details = await artistDetails(providers, requireArtistName(decodePart(path.slice('/artists/'.length))));
     // The Host header passed the host check above: it is how this browser reaches the dashboard.
-    sendHtml(response, artistPage(details, `http://${request.headers.host ?? '127.0.0.1'}`, Date.now()));
+    sendHtml(response, artistPage(details, `http://${request.headers.host ?? '127.0.0.1'}`, Date.now(), context));
   } else if (path.startsWith('/api/artists/')) {
     sendJson(response, await artistDetails(providers, requireArtistName(decodePart(path.slice('/api/artists/'.length)))));
   } else if (path === '/overlay' || path === '/overlay/now') {
@@ -142,7 +158,7 @@ async function handle(providers: DataCacheProviders, request: IncomingMessage, r
     await sendImage(providers, decodePart(path.slice('/image/'.length)), response);
   } else if (path.startsWith('/view/')) {
     const viewed = await findImage(providers, decodePart(path.slice('/view/'.length)));
-    sendHtml(response, imagePage(viewed.identifier, viewed.dataType, viewed.image));
+    sendHtml(response, imagePage(viewed.identifier, viewed.dataType, viewed.image, context));
   } else if (path === '/api/queue') {
     const state = query('state');
     // The queue checks the state and answers InvalidArgumentError (400) for any other.

@@ -73,6 +73,11 @@ const STYLE = `
   .images img { display: block; height: 120px; max-width: 260px; object-fit: contain; }
   .viewer img { max-width: 100%; max-height: 70vh; background: var(--card); }
   a { color: var(--accent); }
+  .actions { margin: .6rem 0 1rem; }
+  form.action { display: inline; margin: 0 .4rem 0 0; }
+  form.action button { font: inherit; font-size: .9em; padding: .25rem .7rem; border-radius: 6px; border: 1px solid var(--line); background: var(--card); cursor: pointer; }
+  form.action button.danger { color: #dc2626; }
+  .notice { background: #3b82f622; border-left: 3px solid var(--accent); padding: .5rem .8rem; border-radius: 4px; }
   /* A phone: tables scroll inside themselves, the page never wider than the screen. */
   @media (max-width: 640px) {
     header { flex-wrap: wrap; gap: .8rem; padding: .6rem .8rem; }
@@ -83,7 +88,7 @@ const STYLE = `
 `;
 
 /** A whole page: the header with the two sections, and the body. */
-export function page(title: string, section: 'overview' | 'artists', body: SafeHtml, options: { refreshSeconds?: number } = {}): string {
+export function page(title: string, section: 'overview' | 'artists', body: SafeHtml, options: { refreshSeconds?: number; notice?: string | null } = {}): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -99,6 +104,7 @@ ${options.refreshSeconds === undefined ? '' : new SafeHtml(`<meta http-equiv="re
 <a href="/artists" class="${section === 'artists' ? 'active' : ''}">Artists</a>
 </header>
 <main>
+${options.notice === undefined || options.notice === null ? '' : html`<p class="notice" id="notice" role="status">${options.notice}</p>`}
 ${body}
 </main>
 </body>
@@ -114,4 +120,23 @@ ${body}
  */
 export function breakableUrl(url: string): SafeHtml {
   return new SafeHtml(escapeHtml(url).replace(/([/?=]|&amp;)/gu, '$1<wbr>'));
+}
+
+/** What a page needs to render its action buttons: this run's token and where to come back to. */
+export interface PageContext {
+  token: string;
+  /** The page's own path and query, where an action's form returns to. */
+  path: string;
+  /** What the last action did, shown at the top. */
+  notice: string | null;
+}
+
+/**
+ * A button that posts one action (`POST /actions/<name>`) with this run's token, as a form of
+ * its own: no script needed.
+ *
+ * @example actionButton(context, 'retry-failed', {}, 'Retry failed jobs')
+ */
+export function actionButton(context: PageContext, action: string, fields: Record<string, string>, label: string, options: { danger?: boolean } = {}): SafeHtml {
+  return html`<form class="action" method="post" action="/actions/${action}"><input type="hidden" name="token" value="${context.token}"><input type="hidden" name="back" value="${context.path}">${Object.entries(fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}<button type="submit" class="${options.danger === true ? 'danger' : ''}" data-action="${action}">${label}</button></form>`;
 }

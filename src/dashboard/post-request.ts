@@ -18,7 +18,9 @@ const BODY_TIMEOUT_MS = 5000;
 export function requireSameOrigin(request: IncomingMessage): void {
   const origin = request.headers.origin;
   const site = request.headers['sec-fetch-site'];
-  if (origin === undefined) {
+  // The dashboard's pages send no referrer, so a browser names their origin "null" on a form
+  // post: then the browser's own Sec-Fetch-Site says whether the form was this site's.
+  if (origin === undefined || origin === 'null') {
     if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new ForbiddenRequest('This request came from another site; the dashboard takes changes only from its own pages and from apps.');
     return;
   }
@@ -38,6 +40,15 @@ export function requireSameOrigin(request: IncomingMessage): void {
 export async function readJsonBody(request: IncomingMessage): Promise<unknown> {
   const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json') throw new InvalidArgumentError('Send the body as JSON, with Content-Type: application/json.');
+  try {
+    return JSON.parse((await readBody(request)).toString('utf8')) as unknown;
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw error;
+    throw new InvalidArgumentError('The body is not valid JSON.');
+  }
+}
+
+async function readBody(request: IncomingMessage): Promise<Buffer> {
   const declared = Number(request.headers['content-length'] ?? 0);
   if (declared > MAX_BODY_BYTES) throw new InvalidArgumentError(`The body is ${declared} bytes; at most ${MAX_BODY_BYTES} are taken.`);
   const chunks: Buffer[] = [];
@@ -52,9 +63,12 @@ export async function readJsonBody(request: IncomingMessage): Promise<unknown> {
   } finally {
     clearTimeout(timer);
   }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-  } catch {
-    throw new InvalidArgumentError('The body is not valid JSON.');
-  }
+  return Buffer.concat(chunks);
+}
+
+/** A form's fields (`application/x-www-form-urlencoded`, at most 4 KiB, within 5 s). */
+export async function readFormBody(request: IncomingMessage): Promise<URLSearchParams> {
+  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') throw new InvalidArgumentError('Send the form as application/x-www-form-urlencoded.');
+  return new URLSearchParams((await readBody(request)).toString('utf8'));
 }

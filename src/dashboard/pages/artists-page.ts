@@ -1,13 +1,13 @@
 import { formatAge, formatBytes, formatTime, formatTries } from '../../format.js';
 import type { ArtistDetails } from '../artist-details.js';
 import type { ArtistSummary, ImageSummary } from '../dashboard-data.js';
-import { breakableUrl, html, page, type SafeHtml } from '../html.js';
+import { actionButton, breakableUrl, html, page, type PageContext, type SafeHtml } from '../html.js';
 
 const artistLink = (identifier: string): string => `/artists/${encodeURIComponent(identifier)}`;
 const imageLink = (cachekey: string): string => `/image/${encodeURIComponent(cachekey)}`;
 
 /** The artist browser: a search box and the cached artists that match. */
-export function artistListPage(search: string, artists: readonly ArtistSummary[]): string {
+export function artistListPage(search: string, artists: readonly ArtistSummary[], context: PageContext): string {
   const body = html`<h1>Artists</h1>
 <form class="search" method="get" action="/artists">
   <input type="search" name="q" value="${search}" placeholder="search cached artists" aria-label="search cached artists" autofocus>
@@ -23,7 +23,7 @@ ${artists.map(
 )}
 </tbody></table>`}
 <p class="muted">JSON: <a href="/api/artists?q=${encodeURIComponent(search)}">/api/artists</a></p>`;
-  return page(search === '' ? 'Artists' : `Artists: ${search}`, 'artists', body);
+  return page(search === '' ? 'Artists' : `Artists: ${search}`, 'artists', body, { notice: context.notice });
 }
 
 /**
@@ -31,11 +31,12 @@ ${artists.map(
  * preview), their images by type, every cached answer with its age and expiry, and what is
  * queued or failed for them. `origin` is the dashboard's own address, for the overlay URLs.
  */
-export function artistPage(details: ArtistDetails, origin: string, now: number): string {
+export function artistPage(details: ArtistDetails, origin: string, now: number, context: PageContext): string {
   const { identifier, displayName } = details;
   const types = Object.entries(details.images);
   const body = html`<h1>${displayName}</h1>
 <p><a href="/artists">← all artists</a>${displayName === identifier ? '' : html` · <span class="muted">filed as “${identifier}”</span>`}</p>
+<div class="actions" id="artist-actions">${actionButton(context, 'refresh-artist', { artist: displayName }, 'Refresh: fetch again')}${actionButton(context, 'purge-artist', { artist: identifier }, 'Remove everything cached for this artist', { danger: true })}</div>
 ${musicBrainzFacts(details)}
 ${details.bio === null ? '' : html`<h2>Bio${details.bio.language === null ? '' : ` (${details.bio.language})`}</h2><p id="bio">${details.bio.text}</p>`}
 ${overlaySection(details, origin)}
@@ -60,7 +61,7 @@ ${details.jobs.length === 0
 ${details.jobs.map((job) => html`<tr><td>${job.state === 'failed' ? `failed after ${formatTries(job.attempts)}` : job.state}</td><td>${job.provider}</td><td class="url">${breakableUrl(job.url)}</td><td class="error">${job.lastError ?? ''}</td></tr>`)}
 </tbody></table>`}
 <p class="muted">JSON: <a href="/api/artists/${encodeURIComponent(identifier)}">/api/artists/…</a></p>`;
-  return page(displayName, 'artists', body);
+  return page(displayName, 'artists', body, { notice: context.notice });
 }
 
 function musicBrainzFacts(details: ArtistDetails): SafeHtml {
@@ -89,9 +90,9 @@ ${rows.map((row) => html`<tr data-type="${row.type}"><td><img src="${row.preview
 }
 
 /** One image, large, with what the cache knows of it. */
-export function imagePage(identifier: string, dataType: string, image: ImageSummary): string {
+export function imagePage(identifier: string, dataType: string, image: ImageSummary, context: PageContext): string {
   const body = html`<h1>${identifier}: ${dataType}</h1>
-<p><a href="${artistLink(identifier)}">← ${identifier}</a></p>
+<div class="actions"><a href="${artistLink(identifier)}">← ${identifier}</a> ${actionButton(context, 'purge-image', { cachekey: image.cachekey }, 'Remove this image', { danger: true })}</div>
 <div class="viewer"><img id="viewed-image" src="${imageLink(image.cachekey)}" alt="${dataType} of ${identifier}"></div>
 <table>
 <tr><th>from</th><td>${image.url}</td></tr>
@@ -99,5 +100,5 @@ export function imagePage(identifier: string, dataType: string, image: ImageSumm
 <tr><th>provider</th><td>${image.provider}</td></tr>
 <tr><th>stored</th><td>${formatTime(image.storedAt)} UTC, fresh until ${formatTime(image.expiresAt)} UTC</td></tr>
 </table>`;
-  return page(`${identifier}: ${dataType}`, 'artists', body);
+  return page(`${identifier}: ${dataType}`, 'artists', body, { notice: context.notice });
 }

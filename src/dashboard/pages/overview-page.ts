@@ -1,10 +1,10 @@
 import { formatBytes, formatMicroseconds, formatRate, formatRatio, formatTime, formatTries } from '../../format.js';
 import type { Overview } from '../dashboard-data.js';
 import { hitRateChart } from '../hit-rate-chart.js';
-import { breakableUrl, html, page, type SafeHtml } from '../html.js';
+import { actionButton, breakableUrl, html, page, type PageContext, type SafeHtml } from '../html.js';
 
 /** The overview: how the cache is doing now, refreshed every 15 s. */
-export function overviewPage(overview: Overview): string {
+export function overviewPage(overview: Overview, context: PageContext): string {
   const { stats } = overview;
   const { storage, analytics } = stats;
   const totals = analytics.totals;
@@ -48,13 +48,14 @@ ${overview.rateLimits.map(
 </tbody></table>
 
 <h2>Recent errors</h2>
+${stats.queue.byState.failed === 0 ? '' : html`<div class="actions">${actionButton(context, 'retry-failed', {}, `Retry the ${stats.queue.byState.failed} failed jobs`)}</div>`}
 ${overview.recentErrors.length === 0
   ? html`<p class="muted" id="recent-errors">No failed fetches.</p>`
   : html`<table id="recent-errors"><thead><tr><th>when (UTC)</th><th>provider</th><th>URL</th><th>error</th><th>state</th></tr></thead><tbody>
 ${overview.recentErrors.map((error) => html`<tr><td>${formatTime(error.at)}</td><td>${error.provider}</td><td class="url">${breakableUrl(error.url)}</td><td class="error">${error.error}</td><td>${error.state === 'failed' ? `failed after ${formatTries(error.attempts)}` : `${error.state}, ${formatTries(error.attempts)} so far`}</td></tr>`)}
 </tbody></table>`}
 <p class="muted">JSON: <a href="/api/overview">/api/overview</a> · refreshes every 15 s</p>`;
-  return page('Overview', 'overview', body, { refreshSeconds: 15 });
+  return page('Overview', 'overview', body, { refreshSeconds: 15, notice: context.notice });
 }
 
 /** The shared tier, when there is one: whether it answers, what it holds, and which machines use it. */

@@ -1,0 +1,87 @@
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startDashboard } from '../../src/dashboard/dashboard-server.js';
+import { CHROMIUM_ARGS } from '../helpers/chromium.js';
+import { cacheWithArtists } from './dashboard-fixture.js';
+
+const found = inject('chromium');
+const executablePath = 'path' in found ? found.path : undefined;
+
+describe.skipIf(executablePath === undefined)('acting from the dashboard in Chromium', () => {
+  let browser: Browser;
+
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
+  });
+
+  afterAll(async () => {
+    await browser.close();
+  });
+
+  it('retries failed jobs, removes an image, refreshes an artist and removes an artist, each saying what it did', async () => {
+    const { providers } = await cacheWithArtists();
+    const dashboard = await startDashboard(providers, { port: 0 });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const failed = async (): Promise<number> => (await providers.client.queue.counts()).filter((row) => row.state === 'failed').reduce((sum, row) => sum + row.jobs, 0);
+      // A job that failed for good (the fixture's broken fetch is still retrying).
+      const { queue } = providers.client;
+      await queue.enqueue({ url: 'https://example.org/gone.json', provider: 'example', request: {} });
+      const [claimed] = await queue.claim('test-worker', 1, ['example']);
+      expect(await queue.fail(claimed!, 'test-worker', 'HTTP 410', { final: true })).toBe('failed');
+      expect(await failed()).toBe(1);
+      await page.goto(dashboard.url);
+      await page.getByRole('button', { name: 'Retry the 1 failed jobs' }).click();
+      await expect.poll(() => page.locator('#notice').textContent(), { timeout: 20_000 }).toBe('1 failed jobs queued again.');
+      expect(await failed()).toBe(0);
+
+      const fanart = async (): Promise<number> => (await providers.storage.retrieveByIdentifier({ identifier: 'björk', dataType: 'fanart' })).length;
+      const before = await fanart();
+      await page.goto(`${dashboard.url}/artists/Bj%C3%B6rk`);
+      await page.locator('.images[data-type="fanart"] a').first().click();
+      await page.waitForURL(/\/view\//);
+      await page.getByRole('button', { name: 'Remove this image' }).click();
+      await page.waitForURL(/\/artists\/bj%C3%B6rk\?notice=/);
+      expect(await page.locator('#notice').textContent()).toBe('Removed the image.');
+      expect(await fanart()).toBe(before - 1);
+      expect(await page.locator('.images[data-type="fanart"] img').count()).toBe(before - 1);
+
+      await page.getByRole('button', { name: 'Refresh: fetch again' }).click();
+      await expect.poll(() => page.locator('#notice').textContent(), { timeout: 20_000 }).toMatch(/^Björk: [1-9]\d* answers marked stale; queued for a worker\.$/);
+      // The answers are stale now (still served), and the artist's chain waits for a worker.
+      expect(await providers.storage.retrieveByIdentifier({ identifier: 'björk', dataType: 'musicbrainz' })).toEqual([]);
+      expect((await providers.storage.retrieveByIdentifier({ identifier: 'björk', dataType: 'fanart' })).length).toBe(before - 1);
+      expect((await providers.client.queue.counts()).some((row) => row.state === 'pending' && row.jobs > 0)).toBe(true);
+
+      await page.getByRole('button', { name: 'Remove everything cached for this artist' }).click();
+      await page.waitForURL(/\/artists\?notice=/);
+      expect(await page.locator('#notice').textContent()).toMatch(/^Removed \d+ entries of björk\.$/);
+      expect(await page.locator('#artists').textContent()).not.toMatch(/Björk/);
+      expect(await providers.storage.retrieveByIdentifier({ identifier: 'björk', dataType: 'logo' })).toEqual([]);
+    } finally {
+      await dashboard.close();
+    }
+  });
+
+  it('refuses an action without this run of the server’s token, or posted by a page of another origin', async () => {
+    const { providers } = await cacheWithArtists();
+    const dashboard = await startDashboard(providers, { port: 0 });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${dashboard.url}/artists/Daft%20Punk`);
+      const token = await page.locator('form.action input[name="token"]').first().inputValue();
+      const post = (body: string, headers: Record<string, string> = {}): Promise<Response> =>
+        fetch(`${dashboard.url}/actions/purge-artist`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
+      expect((await post('artist=Daft+Punk')).status).toBe(403);
+      expect((await post(`artist=Daft+Punk&token=${'x'.repeat(token.length)}`)).status).toBe(403);
+      expect((await post(`artist=Daft+Punk&token=${encodeURIComponent(token)}`, { origin: 'https://evil.example' })).status).toBe(403);
+      // A redirect elsewhere is never what "back" gives.
+      const done = await post(`artist=Daft+Punk&token=${encodeURIComponent(token)}&back=${encodeURIComponent('//evil.example/x')}`);
+      expect(done.status).toBe(303);
+      expect(done.headers.get('location')).toMatch(/^\/artists\?notice=/);
+      expect(await providers.storage.retrieveByIdentifier({ identifier: 'daft punk', dataType: 'fanart' })).toEqual([]);
+    } finally {
+      await dashboard.close();
+    }
+  });
+});
