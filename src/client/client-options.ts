@@ -34,7 +34,7 @@ export function validateClientOptions(options: unknown): asserts options is Data
   }
   for (const [name, methods] of Object.entries(pluggable)) {
     const value = options[name];
-    if (value === undefined) continue;
+    if (value === undefined || (name === 'analytics' && value === false)) continue;
     const holder = value as Record<string, unknown> | null;
     if (typeof value !== 'object' || holder === null || methods.some((method) => typeof holder[method] !== 'function')) {
       throw new InvalidArgumentError(`${name} must be an object with ${methods.map((method) => `${method}()`).join(', ')}, got ${describeValue(value)}.`);

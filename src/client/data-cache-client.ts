@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleepTimer } from 'node:timers/promises';
 import { MAX_TIMER_DELAY_MS, systemClock, type Clock } from '../clock.js';
-import type { AnalyticsSink } from '../analytics/analytics-recorder.js';
+import { AnalyticsRecorder, type AnalyticsSink } from '../analytics/analytics-recorder.js';
+import { analyticsStoreFor } from '../analytics/analytics-store-for.js';
 import { InvalidArgumentError, isDatabaseFault, ProviderCoolingDownError, RateLimitWaitError } from '../errors.js';
 import { HttpClient } from '../http/http-client.js';
 import { DownloadError, DownloadTimeoutError, HttpStatusError, JsonTooDeepError, UnexpectedContentError } from '../http/http-errors.js';
@@ -57,8 +58,12 @@ export interface DataCacheClientOptions {
    */
   jobRetries?: JobRetries;
   logger?: Logger;
-  /** Counts hits, misses, stale answers, fetches and errors, with latencies (DataCacheProviders passes an AnalyticsRecorder). */
-  analytics?: AnalyticsSink;
+  /**
+   * Where hits, misses, stale answers, fetches and errors are counted, with latencies. By
+   * default the cache's own analytics, which `datacache stats` and the dashboard show (shared by
+   * every process, and by every machine with a shared tier); `false` counts nothing.
+   */
+  analytics?: AnalyticsSink | false;
   clock?: Clock;
   /** Backoff sleeps go through this; tests pass one that does not wait. */
   sleep?: Sleep;
@@ -103,6 +108,8 @@ export class DataCacheClient {
   readonly clock: Clock;
   private readonly sleep: Sleep;
   private readonly analytics: AnalyticsSink | undefined;
+  /** The recorder this client made itself (no `analytics` option), closed with it. */
+  private readonly ownAnalytics: AnalyticsRecorder | undefined;
   private readonly owner = `client:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly inFlight = new Map<string, Promise<CachedEntry | null>>();
   private readonly reportedFaults = new Set<string>();
@@ -118,7 +125,12 @@ export class DataCacheClient {
     this.chainSteps = new ChainSteps(this.logger);
     this.clock = options.clock ?? systemClock;
     this.sleep = options.sleep ?? defaultSleep;
-    this.analytics = options.analytics;
+    if (options.analytics === undefined) {
+      this.ownAnalytics = new AnalyticsRecorder(analyticsStoreFor(this.storage), { clock: this.clock, logger: this.logger });
+      this.analytics = this.ownAnalytics;
+    } else {
+      this.analytics = options.analytics === false ? undefined : options.analytics;
+    }
     this.staleIfError = options.staleIfError ?? true;
     this.defaults = { providers: options.providers ?? {}, ttlByDataType: options.ttlByDataType ?? {} };
     ({ watcher: this.watcher, queue: this.queue, limiter: this.limiter } = coordinationFor(this.storage, {
@@ -352,6 +364,17 @@ export class DataCacheClient {
     await Promise.all([...this.workers].map((worker) => worker.stop()));
     this.workers.clear();
     await this.http.close();
+    await this.ownAnalytics?.close();
+  }
+
+  /**
+   * Counts an answer served from the cache outside `getOrFetch` (a random image for an overlay,
+   * say), so the analytics see every read that served someone, once.
+   *
+   * @example client.countHit(entry.provider, entry.dataType, performance.now() - started)
+   */
+  countHit(provider: string, dataType: string, durationMs: number): void {
+    this.analytics?.record('hit', provider, dataType, durationMs);
   }
 
   /** Fetches now in this process, unless another process is fetching the same URL already. */

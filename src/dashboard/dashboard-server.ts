@@ -174,8 +174,12 @@ async function sendRandomImage(providers: DataCacheProviders, url: URL, response
   if (artist === null || artist.trim() === '') throw new InvalidArgumentError('Give the artist: /image/random?artist=Daft%20Punk&type=fanart');
   const type = requireImageType(url.searchParams.get('type') ?? 'fanart');
   const provider = url.searchParams.get('provider');
+  const started = performance.now();
   const image = await randomServableImage(providers, { artistIdentifier: artist, imageType: type, ...(provider === null ? {} : { provider }) });
   if (image === null) throw new NotFound(`No cached ${type} for "${artist}".`);
+  // What an overlay shows is a read that served someone: counted (the dashboard's own
+  // thumbnails, /image/<key>, are the operator looking, and are not).
+  providers.client.countHit(image.entry.provider, image.entry.dataType, performance.now() - started);
   // Each request must get its own pick: an overlay asks the same URL again and again. A key
   // imported from elsewhere may hold anything; one that is no plain token stays out of the headers.
   const { entry, contentType } = image;

@@ -301,3 +301,25 @@ describe('several processes missing one URL at once', () => {
     expect(server.requests).toHaveLength(2);
   });
 });
+
+describe('analytics of a client used on its own', () => {
+  it('count every miss, fetch and hit in the cache, as the overview and `datacache stats` read them; `analytics: false` counts nothing', async () => {
+    const server = await startServer({ '/counted.json': (_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"n":1}') });
+    const { storage, clock, client } = await openClient();
+    const request = { url: server.url('/counted.json'), identifier: 'x', dataType: 'api', provider: 'test' };
+    await client.getOrFetch(request);
+    await client.getOrFetch(request);
+    await client.getOrFetch(request);
+    await client.close(); // flushes what it counted
+    const { analyticsStoreFor } = await import('../../src/analytics/analytics-store-for.js');
+    const { readAnalytics } = await import('../../src/analytics/analytics-report.js');
+    const report = await readAnalytics(analyticsStoreFor(storage), clock.now());
+    expect(report.totals).toMatchObject({ hits: 2, misses: 1, fetches: 1, errors: 0 });
+
+    const quiet = new DataCacheClient({ storage, clock, providers: { test: { ratePerSecond: Infinity } }, analytics: false });
+    clients.push(quiet);
+    await quiet.getOrFetch(request);
+    await quiet.close();
+    expect((await readAnalytics(analyticsStoreFor(storage), clock.now())).totals).toMatchObject({ hits: 2, misses: 1, fetches: 1 });
+  });
+});

@@ -10,6 +10,8 @@ describe('the dashboard server', () => {
   it('answers /image/random with a random cached image and its Content-Type, fresh on every request', async () => {
     const { providers } = await cacheWithArtists();
     const dashboard = await serve(providers, { port: 0 });
+    const hits = async (): Promise<number> => ((await (await fetch(`${dashboard.url}/api/overview`)).json()) as { stats: { analytics: { totals: { hits: number } } } }).stats.analytics.totals.hits;
+    const hitsBefore = await hits();
     const picks = new Set<string>();
     for (let request = 0; request < 20; request += 1) {
       const response = await fetch(`${dashboard.url}/image/random?artist=${encodeURIComponent('DAFT  punk')}&type=fanart`);
@@ -21,6 +23,9 @@ describe('the dashboard server', () => {
     }
     // 20 fanart images cached: 20 draws giving one image every time would be a broken random.
     expect(picks.size).toBeGreaterThan(1);
+    // Each image an overlay showed is a read that served someone: counted once. The overview's
+    // own requests count nothing.
+    expect(await hits()).toBe(hitsBefore + 20);
     const none = await fetch(`${dashboard.url}/image/random?artist=Nobody&type=fanart`);
     expect(none.status).toBe(404);
     expect(await none.json()).toEqual({ error: 'No cached fanart for "Nobody".' });

@@ -131,8 +131,10 @@ export class ImagesProvider {
   /** One cached image of the artist and type, chosen uniformly at random, or null when there is none. */
   async getRandomImage(query: ImageQuery): Promise<RandomImage | null> {
     const client = await this.client();
+    const started = performance.now();
     const entry = await client.storage.retrieveRandom(storageQuery(query));
     if (entry === null) return null;
+    client.countHit(entry.provider, entry.dataType, performance.now() - started);
     return { data: entry.data, metadata: entry.metadata, url: entry.url, cachekey: entry.cachekey, mimeType: entry.mimeType };
   }
 
