@@ -70,9 +70,11 @@ class NotFound extends Error {}
 
 /**
  * A local web page over the cache: an overview (hit rate over time, bytes against the
- * budget, entries, queue, rate limits and cool-downs, recent errors), an artist browser, a
- * random cached image for stream overlays (`/image/random?artist=NAME&type=fanart`) and JSON
- * under `/api/`. It only reads the cache: nothing it serves starts a fetch.
+ * budget, entries, queue, rate limits and cool-downs, recent errors), an artist browser with
+ * each artist's whole cached record, overlays for OBS (`/overlay?artist=NAME&type=fanart`,
+ * `/overlay/now`), random cached images and JSON under `/api/`. Pages only read; the buttons
+ * (refresh, remove, retry) and `POST /api/now-playing` change things, guarded against
+ * cross-site requests.
  *
  * @example
  * const dashboard = await startDashboard(providers, { port: 8787 });

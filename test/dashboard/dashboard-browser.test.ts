@@ -56,7 +56,17 @@ describe.skipIf(executablePath === undefined)('the dashboard in Chromium', () =>
       const errors = await page.locator('#recent-errors').textContent();
       expect(errors).toMatch(/broken\/fanart\.png/);
       expect(errors).not.toMatch(/SECRET-KEY/);
+      // The other charts: fetches and errors over time and by provider, bytes by type, hit latency.
+      expect(Number(await page.locator('#fetches-chart').getAttribute('data-points'))).toBeGreaterThan(0);
+      expect(Number(await page.locator('#bytes-by-type').getAttribute('data-rows'))).toBeGreaterThanOrEqual(5);
+      expect((await page.locator('#fetches-by-provider g[data-label="musicbrainz"]').textContent())?.replace(/\s+/g, ' ')).toMatch(/^musicbrainz \d+ fetched · 0 errors$/);
+      expect(await page.locator('#hit-latency-chart').getAttribute('aria-label')).toMatch(/^hit latency: p50 \d+(\.\d)? (µs|ms), p99 /);
+      // People's numbers: a rate per minute or second, never 0.4166666666666667.
+      expect(await page.locator('#rate-limits').textContent()).not.toMatch(/\d\.\d{4,}/);
       await screenshot(page, 'overview');
+      await page.setViewportSize({ width: 390, height: 844 });
+      expect(await page.locator('body').evaluate((body) => (body as unknown as { scrollWidth: number }).scrollWidth)).toBeLessThanOrEqual(390);
+      await screenshot(page, 'overview-phone');
     } finally {
       await dashboard.close();
     }

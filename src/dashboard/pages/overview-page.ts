@@ -1,5 +1,6 @@
 import { formatBytes, formatMicroseconds, formatRate, formatRatio, formatTime, formatTries } from '../../format.js';
 import type { Overview } from '../dashboard-data.js';
+import { barChart, fetchesChart, latencyChart } from '../charts.js';
 import { hitRateChart } from '../hit-rate-chart.js';
 import { actionButton, breakableUrl, html, page, type PageContext, type SafeHtml } from '../html.js';
 
@@ -31,6 +32,15 @@ ${Object.entries(counts)
 
 <h2>Hit rate (UTC, ${overview.bucketMinutes}-minute points; bars: lookups)</h2>
 ${hitRateChart(analytics, overview.bucketMinutes * 60_000)}
+
+<h2>Fetches and errors (blue: fetches, red: errors)</h2>
+${fetchesChart(analytics, overview.bucketMinutes * 60_000)}
+<div class="tables">
+  <div><h2>By provider</h2>${barChart('fetches-by-provider', 'fetches and errors by provider', Object.entries(analytics.byProvider).filter(([, counts]) => counts.fetches + counts.errors > 0).map(([provider, counts]) => ({ label: provider, value: counts.fetches, second: counts.errors, caption: `${counts.fetches} fetched · ${counts.errors} ${counts.errors === 1 ? 'error' : 'errors'}` })))}</div>
+  <div><h2>Bytes by data type</h2>${barChart('bytes-by-type', 'bytes by data type', Object.entries(storage.byDataType).map(([dataType, counts]) => ({ label: dataType, value: counts.bytes, caption: `${formatBytes(counts.bytes)} · ${counts.entries} entries` })))}</div>
+</div>
+<h2>Hit latency (logarithmic; the band runs from p50 to p99)</h2>
+${latencyChart('hit-latency-chart', analytics.latency.hit)}
 
 <h2>Entries</h2>
 <div class="tables">
