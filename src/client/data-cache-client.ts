@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleepTimer } from 'node:timers/promises';
 import { MAX_TIMER_DELAY_MS, systemClock, type Clock } from '../clock.js';
 import { AnalyticsRecorder, type AnalyticsSink } from '../analytics/analytics-recorder.js';
+import { setWorkersPaused, workersPaused } from './worker-pause.js';
 import { analyticsStoreFor } from '../analytics/analytics-store-for.js';
 import { InvalidArgumentError, isDatabaseFault, ProviderCoolingDownError, RateLimitWaitError } from '../errors.js';
 import { HttpClient } from '../http/http-client.js';
@@ -314,7 +315,12 @@ export class DataCacheClient {
    */
   startWorker(options: { concurrency?: number; providers?: readonly string[]; refreshAhead?: boolean | RefreshAheadOptions } = {}): WorkerHandle {
     const refreshOptions = resolveRefreshAhead(options.refreshAhead);
-    const worker = new QueueWorker(this.queue, this.watcher, (job, signal) => this.runQueuedJob(job, signal), { concurrency: options.concurrency, providers: options.providers, logger: this.logger });
+    const worker = new QueueWorker(this.queue, this.watcher, (job, signal) => this.runQueuedJob(job, signal), {
+      concurrency: options.concurrency,
+      providers: options.providers,
+      logger: this.logger,
+      isPaused: () => workersPaused(this.storage),
+    });
     const refresher = new RefreshAhead(
       this.storage,
       (request) => this.queueFetch(request),
@@ -365,6 +371,23 @@ export class DataCacheClient {
     this.workers.clear();
     await this.http.close();
     await this.ownAnalytics?.close();
+  }
+
+  /**
+   * Pauses (or resumes) every queue worker on this cache directory, in any process: paused
+   * workers finish what they are running and claim nothing more until resumed; live fetches
+   * go on. The pause stays across restarts until lifted.
+   *
+   * @example await client.pauseWorkers(true); // before a show; later: await client.pauseWorkers(false)
+   */
+  async pauseWorkers(paused: boolean): Promise<void> {
+    if (typeof paused !== 'boolean') throw new InvalidArgumentError(`paused must be true or false, got ${describeValue(paused)}.`);
+    await setWorkersPaused(this.storage, paused, this.clock.now());
+  }
+
+  /** Whether the workers on this cache directory are paused (see pauseWorkers). */
+  async workersPaused(): Promise<boolean> {
+    return workersPaused(this.storage);
   }
 
   /**

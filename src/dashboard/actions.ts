@@ -8,7 +8,7 @@ import { ANSWER_TYPES } from './display-name.js';
 import { ForbiddenRequest, readFormBody, requireSameOrigin } from './post-request.js';
 
 /** What the dashboard's buttons do; each is `POST /actions/<name>` from a form of its own pages. */
-export const ACTION_NAMES = ['refresh-artist', 'purge-artist', 'purge-image', 'retry-failed'] as const;
+export const ACTION_NAMES = ['refresh-artist', 'purge-artist', 'purge-image', 'retry-failed', 'pause-workers', 'resume-workers'] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
 
 /**
@@ -65,6 +65,12 @@ export async function runAction(providers: DataCacheProviders, name: string, req
     case 'retry-failed': {
       const retried = await providers.client.queue.retryFailed();
       return { back, message: `${retried} failed jobs queued again.` };
+    }
+    case 'pause-workers':
+    case 'resume-workers': {
+      const paused = name === 'pause-workers';
+      await providers.client.pauseWorkers(paused);
+      return { back, message: paused ? 'Workers paused: they finish what they are running and claim nothing more.' : 'Workers resumed.' };
     }
     default:
       throw new InvalidArgumentError(`No action "${name.slice(0, 40)}"; the actions are ${ACTION_NAMES.join(', ')}.`);

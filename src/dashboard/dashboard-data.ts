@@ -14,6 +14,8 @@ export interface Overview {
   stats: ProvidersStats;
   rateLimits: { provider: string; ratePerSecond: number | 'unlimited'; burst: number; cooldownUntil: number | null; cooldownReason: string | null; queued: number }[];
   recentErrors: RecentError[];
+  /** Whether the queue workers on this cache directory are paused (from the dashboard or `pauseWorkers`). */
+  workersPaused: boolean;
 }
 
 export interface RecentError {
@@ -82,7 +84,7 @@ export async function readOverview(providers: DataCacheProviders, { hours = 24, 
   }));
   // The reasons are free text from failed responses, which may quote a URL with its key.
   const cooldowns = Object.fromEntries(Object.entries(stats.cooldowns).map(([provider, cooldown]) => [provider, { ...cooldown, reason: cooldown.reason === null ? null : redactText(cooldown.reason) }]));
-  return { cacheDir: providers.cacheDir, generatedAt: now, bucketMinutes, stats: { ...stats, cooldowns }, rateLimits, recentErrors };
+  return { cacheDir: providers.cacheDir, generatedAt: now, bucketMinutes, stats: { ...stats, cooldowns }, rateLimits, recentErrors, workersPaused: await client.workersPaused() };
 }
 
 /** The queue's jobs (of one state, or all) in the queue's order (running, pending, failed, done), redacted. */

@@ -17,7 +17,12 @@ export interface QueueWorkerOptions {
   /** How long stop() lets running jobs finish before aborting and handing them back. Default 10 s. */
   stopGraceMs?: number;
   logger?: Logger;
+  /** Asked before each claim: while it answers true the worker claims nothing (running jobs finish). */
+  isPaused?: () => Promise<boolean>;
 }
+
+/** How often a paused worker looks whether it was resumed (a resume also wakes it through the change feed). */
+const PAUSED_RECHECK_MS = 2000;
 
 export interface WorkerCounts {
   completed: number;
@@ -49,6 +54,7 @@ export class QueueWorker {
   private readonly providers: readonly string[] | undefined;
   private readonly stopGraceMs: number;
   private readonly logger: Logger;
+  private readonly isPaused: () => Promise<boolean>;
   private readonly running = new Map<number, RunningJob>();
   private stopping = false;
   private started = false;
@@ -67,6 +73,7 @@ export class QueueWorker {
     this.providers = options.providers;
     this.stopGraceMs = options.stopGraceMs ?? 10_000;
     this.logger = options.logger ?? silentLogger;
+    this.isPaused = options.isPaused ?? (() => Promise.resolve(false));
   }
 
   get runningJobs(): number {
@@ -115,6 +122,10 @@ export class QueueWorker {
     try {
       do {
         this.pumpAgain = false;
+        if (await this.isPaused()) {
+          this.setWakeTimer(PAUSED_RECHECK_MS);
+          return;
+        }
         while (!this.stopping && this.running.size < this.concurrency) {
           const jobs = await this.queue.claim(this.owner, this.concurrency - this.running.size, this.providers);
           if (jobs.length === 0) break;

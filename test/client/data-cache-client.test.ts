@@ -16,7 +16,7 @@ import {
 import { htmlErrorPage, png } from '../helpers/images.js';
 import { lastJsonLine, runTypeScript, startTypeScript } from '../helpers/child-process.js';
 import { startServer } from '../helpers/http-server.js';
-import { closeAfterTest, openTestStorage, TWO_TIER } from '../helpers/storage.js';
+import { closeAfterTest, openTestStorage, sharedForTest, TWO_TIER } from '../helpers/storage.js';
 
 const clients: DataCacheClient[] = [];
 afterEach(async () => {
@@ -321,5 +321,34 @@ describe('analytics of a client used on its own', () => {
     await quiet.getOrFetch(request);
     await quiet.close();
     expect((await readAnalytics(analyticsStoreFor(storage), clock.now())).totals).toMatchObject({ hits: 2, misses: 1, fetches: 1 });
+  });
+});
+
+describe('pausing the workers', () => {
+  it('stops every worker on the cache directory from claiming, from another connection, until resumed; live fetches go on', async () => {
+    const server = await startServer({ '/queued.json': (_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"q":1}'), '/live.json': (_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"l":1}') });
+    // Both connections on the same shared tier in the two-tier run, as two processes of a machine would be.
+    const shared = await sharedForTest();
+    const { client, cacheDir } = await openClient({ sleep: undefined, clock: undefined }, shared);
+    const worker = client.startWorker({ refreshAhead: false });
+    try {
+      // Another process (here: another connection with its own queue owner) pauses them.
+      const other = new DataCacheClient({ storage: closeAfterTest(await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0, ...shared })), providers: { test: { ratePerSecond: Infinity } } });
+      clients.push(other);
+      await other.pauseWorkers(true);
+      expect(await client.workersPaused()).toBe(true);
+      await other.queueFetch({ url: server.url('/queued.json'), identifier: 'q', dataType: 'api', provider: 'test' });
+      // A live fetch is no queued job: it goes on while the workers wait.
+      expect((await other.getOrFetch({ url: server.url('/live.json'), identifier: 'l', dataType: 'api', provider: 'test' }))?.json()).toEqual({ l: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(server.requests.map((request) => request.path)).toEqual(['/live.json']);
+      expect(worker.counts.completed).toBe(0);
+      await other.pauseWorkers(false);
+      await expect.poll(() => worker.counts.completed, { timeout: 20_000 }).toBe(1);
+      expect(server.requests.map((request) => request.path)).toEqual(['/live.json', '/queued.json']);
+      await expect(other.pauseWorkers('yes' as never)).rejects.toThrow(/paused must be true or false/);
+    } finally {
+      await worker.stop();
+    }
   });
 });

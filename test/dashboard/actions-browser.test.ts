@@ -35,6 +35,15 @@ describe.skipIf(executablePath === undefined)('acting from the dashboard in Chro
       await expect.poll(() => page.locator('#notice').textContent(), { timeout: 20_000 }).toBe('1 failed jobs queued again.');
       expect(await failed()).toBe(0);
 
+      // Pause every worker of the cache directory for the show, then resume them.
+      await page.getByRole('button', { name: 'Pause the workers' }).click();
+      await expect.poll(() => page.locator('#notice').textContent(), { timeout: 20_000 }).toMatch(/^Workers paused/);
+      expect(await page.locator('#workers').textContent()).toMatch(/paused/);
+      expect(await providers.client.workersPaused()).toBe(true);
+      await page.getByRole('button', { name: 'Resume the workers' }).click();
+      await expect.poll(() => page.locator('#notice').textContent(), { timeout: 20_000 }).toBe('Workers resumed.');
+      expect(await providers.client.workersPaused()).toBe(false);
+
       const fanart = async (): Promise<number> => (await providers.storage.retrieveByIdentifier({ identifier: 'björk', dataType: 'fanart' })).length;
       const before = await fanart();
       await page.goto(`${dashboard.url}/artists/Bj%C3%B6rk`);

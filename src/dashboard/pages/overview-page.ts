@@ -29,6 +29,9 @@ ${Object.entries(counts)
   <div class="card"><div class="value">${analytics.latency.hit.count === 0 ? '-' : formatMicroseconds(analytics.latency.hit.p50Ms * 1000)}</div><div class="label">hit p50 · p99 ${analytics.latency.hit.count === 0 ? '-' : formatMicroseconds(analytics.latency.hit.p99Ms * 1000)}</div></div>
   <div class="card"><div class="value" id="queue-depth">${stats.queue.byState.pending + stats.queue.byState.running}</div><div class="label">queued · ${stats.queue.byState.failed} failed</div></div>
 </section>
+<div class="actions" id="workers">Workers: ${overview.workersPaused
+  ? html`<strong class="error">paused</strong> ${actionButton(context, 'resume-workers', {}, 'Resume the workers')}`
+  : html`<strong>running</strong> ${actionButton(context, 'pause-workers', {}, 'Pause the workers')}`}</div>
 
 <h2>Hit rate (UTC, ${overview.bucketMinutes}-minute points; bars: lookups)</h2>
 ${hitRateChart(analytics, overview.bucketMinutes * 60_000)}
