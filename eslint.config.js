@@ -4,7 +4,7 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.tmp/', '.bench-scratch/', '.torture-scratch/', 'test-results/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.tmp/', '.bench-scratch/', '.torture-scratch/', 'test-results/', 'scratch-tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
