@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import type { ProvidersStats } from '../../providers/data-cache-providers.js';
 import { DEFAULT_RATE_LIMITS, FALLBACK_RATE_LIMIT } from '../../ratelimit/provider-limits.js';
 import { globalOptions, withProviders, writeJson, type CliContext } from '../cli-context.js';
-import { formatBytes, formatRatio, formatTime } from '../../format.js';
+import { formatBytes, formatRate, formatRatio, formatTime } from '../../format.js';
 import { formatTable } from '../output.js';
 
 /** `datacache stats`: what is cached, the queue, rate limits and cool-downs. */
@@ -40,7 +40,7 @@ export function renderStats(stats: ProvidersStats): string {
       [...providers].map((name) => {
         const limit = DEFAULT_RATE_LIMITS[name] ?? FALLBACK_RATE_LIMIT;
         const cooldown = cooldowns[name];
-        return [name, `${limit.ratePerSecond}/s, burst ${limit.burst}`, cooldown === undefined ? '-' : `until ${formatTime(cooldown.until)} (${cooldown.reason ?? ''})`];
+        return [name, `${formatRate(limit.ratePerSecond)}, burst ${limit.burst}`, cooldown === undefined ? '-' : `until ${formatTime(cooldown.until)} (${cooldown.reason ?? ''})`];
       }),
     ),
   );
