@@ -15,6 +15,7 @@ import { artistDetails } from './artist-details.js';
 import { newActionToken, runAction } from './actions.js';
 import type { PageContext } from './html.js';
 import { overviewPage } from './pages/overview-page.js';
+import { ratesPage } from './pages/rates-page.js';
 import { OVERLAY_SCRIPT_SOURCE, overlayPage, overlaySettings } from './pages/overlay-page.js';
 import { ForbiddenRequest, readJsonBody, requireSameOrigin } from './post-request.js';
 
@@ -139,6 +140,11 @@ async function handle(providers: DataCacheProviders, request: IncomingMessage, r
     sendHtml(response, overviewPage(await readOverview(providers, overviewQuery(url)), context));
   } else if (path === '/api/overview') {
     sendJson(response, await readOverview(providers, overviewQuery(url)));
+  } else if (path === '/rates') {
+    // From the start of the previous minute: analytics count per minute.
+    const now = Date.now();
+    const since = Math.floor((now - 60_000) / 60_000) * 60_000;
+    sendHtml(response, ratesPage(await readOverview(providers, { hours: (now - since) / 3_600_000, bucketMinutes: 1 }), now - since, context));
   } else if (path === '/artists') {
     sendHtml(response, artistListPage(query('q'), await listArtists(providers, query('q'), limitOf(url)), context));
   } else if (path === '/api/artists') {
@@ -166,7 +172,7 @@ async function handle(providers: DataCacheProviders, request: IncomingMessage, r
     // The queue checks the state and answers InvalidArgumentError (400) for any other.
     sendJson(response, await listQueue(providers, state === '' ? undefined : (state as JobState), limitOf(url)));
   } else {
-    throw new NotFound(`Nothing at ${path}. Pages: /, /artists; overlays: /overlay?artist=NAME&type=fanart, /overlay/now; images: /image/random?artist=NAME&type=fanart; JSON: /api/overview, /api/artists, /api/queue, /api/now-playing.`);
+    throw new NotFound(`Nothing at ${path}. Pages: /, /artists, /rates; overlays: /overlay?artist=NAME&type=fanart, /overlay/now; images: /image/random?artist=NAME&type=fanart; JSON: /api/overview, /api/artists, /api/queue, /api/now-playing.`);
   }
 }
 

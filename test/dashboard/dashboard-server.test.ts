@@ -64,6 +64,20 @@ describe('the dashboard server', () => {
     expect(one.headers.get('content-security-policy')).toMatch(/sandbox/);
   });
 
+  it('shows the rate limits live: what each provider was asked in the last minute or two, against its limit', async () => {
+    const { providers } = await cacheWithArtists();
+    const dashboard = await serve(providers, { port: 0 });
+    const response = await fetch(`${dashboard.url}/rates`);
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toContain('<meta http-equiv="refresh" content="2">');
+    // The fixture fetched about 60 images from the CDN stand-in just now: a rate, not "-".
+    const cdn = /<tr data-provider="cdn">([\s\S]*?)<\/tr>/.exec(text)?.[1] ?? '';
+    expect(cdn).toMatch(/<td class="number" title="\d+ requests">\d+(\.\d)?\/(s|min)<\/td>/);
+    expect(cdn).toContain('no limit'); // the test providers are unlimited
+    expect(/<tr data-provider="discogs">[\s\S]*?<\/tr>/.exec(text)?.[0]).toMatch(/<td class="number" title="0 requests">-<\/td>/);
+  });
+
   it('escapes names from the internet in its pages and keeps keys out of them', async () => {
     const { providers } = await cacheWithArtists();
     const dashboard = await serve(providers, { port: 0 });
