@@ -6,9 +6,10 @@ import type { DataCacheProviders } from '../providers/data-cache-providers.js';
 import { normalizeArtistIdentifier } from '../providers/identifiers.js';
 import { ANSWER_TYPES } from './display-name.js';
 import { ForbiddenRequest, readFormBody, requireSameOrigin } from './post-request.js';
+import type { DashboardPrecache } from './precache-run.js';
 
 /** What the dashboard's buttons do; each is `POST /actions/<name>` from a form of its own pages. */
-export const ACTION_NAMES = ['refresh-artist', 'purge-artist', 'purge-image', 'retry-failed', 'pause-workers', 'resume-workers'] as const;
+export const ACTION_NAMES = ['refresh-artist', 'purge-artist', 'purge-image', 'retry-failed', 'pause-workers', 'resume-workers', 'precache'] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
 
 /**
@@ -24,7 +25,7 @@ export function newActionToken(): string {
  * Runs an action posted by a form of the dashboard and says where the browser goes next (the
  * page the form was on). Refuses a form without this run's token or from another origin.
  */
-export async function runAction(providers: DataCacheProviders, name: string, request: IncomingMessage, token: string): Promise<{ back: string; message: string }> {
+export async function runAction(providers: DataCacheProviders, name: string, request: IncomingMessage, token: string, precache: DashboardPrecache): Promise<{ back: string; message: string }> {
   requireSameOrigin(request);
   const form = await readFormBody(request);
   const given = Buffer.from(form.get('token') ?? '');
@@ -71,6 +72,10 @@ export async function runAction(providers: DataCacheProviders, name: string, req
       const paused = name === 'pause-workers';
       await providers.client.pauseWorkers(paused);
       return { back, message: paused ? 'Workers paused: they finish what they are running and claim nothing more.' : 'Workers resumed.' };
+    }
+    case 'precache': {
+      const library = await precache.start(field('library'));
+      return { back: '/precache', message: `Pre-caching the ${library.app} library: its artists are read and queued for the workers.` };
     }
     default:
       throw new InvalidArgumentError(`No action "${name.slice(0, 40)}"; the actions are ${ACTION_NAMES.join(', ')}.`);

@@ -16,6 +16,9 @@ import { newActionToken, runAction } from './actions.js';
 import type { PageContext } from './html.js';
 import { overviewPage } from './pages/overview-page.js';
 import { ratesPage } from './pages/rates-page.js';
+import { precachePage } from './pages/precache-page.js';
+import { DashboardPrecache } from './precache-run.js';
+import type { FindLibrariesOptions } from '../precache/library/library-locations.js';
 import { OVERLAY_SCRIPT_SOURCE, overlayPage, overlaySettings } from './pages/overlay-page.js';
 import { ForbiddenRequest, readJsonBody, requireSameOrigin } from './post-request.js';
 
@@ -32,6 +35,8 @@ export interface DashboardOptions {
    * with 421, so a web page cannot reach the dashboard by DNS rebinding.
    */
   allowedHosts?: string[];
+  /** Whose computer the pre-cache page looks for DJ libraries on. Default: this user's usual places. */
+  libraries?: FindLibrariesOptions;
 }
 
 export interface Dashboard {
@@ -94,15 +99,24 @@ export async function startDashboard(providers: DataCacheProviders, options: Das
   const hostAllowed = createHostCheck(!loopback, allowedHosts);
   const token = newActionToken();
   await providers.initialize();
+  const precache = new DashboardPrecache(providers, requireOptionsObject('libraries', input.libraries));
   const server = createServer((request, response) => {
-    handle(providers, request, response, hostAllowed, token).catch((error: unknown) => {
+    handle(providers, request, response, hostAllowed, token, precache).catch((error: unknown) => {
       answerError(response, error);
     });
   });
-  return listen(server, port, host);
+  const listening = await listen(server, port, host);
+  return {
+    url: listening.url,
+    close: async () => {
+      // What the pre-cache queued stays queued; only this page stops following it.
+      precache.close();
+      await listening.close();
+    },
+  };
 }
 
-async function handle(providers: DataCacheProviders, request: IncomingMessage, response: ServerResponse, hostAllowed: (host: string | undefined) => boolean, token: string): Promise<void> {
+async function handle(providers: DataCacheProviders, request: IncomingMessage, response: ServerResponse, hostAllowed: (host: string | undefined) => boolean, token: string, precache: DashboardPrecache): Promise<void> {
   // First of all: a page on some web site must not reach the dashboard through DNS rebinding.
   if (!hostAllowed(request.headers.host)) {
     send(response, 421, 'text/plain; charset=utf-8', 'This dashboard does not answer requests addressed to that host name (a guard against DNS rebinding); if the name is yours, add it with --allowed-host (allowedHosts).');
@@ -119,7 +133,7 @@ async function handle(providers: DataCacheProviders, request: IncomingMessage, r
     return;
   }
   if (request.method === 'POST' && path.startsWith('/actions/')) {
-    const done = await runAction(providers, path.slice('/actions/'.length), request, token);
+    const done = await runAction(providers, path.slice('/actions/'.length), request, token, precache);
     // Back to the page the button was on, saying what happened (303: the browser GETs it).
     const back = new URL(done.back, 'http://dashboard.local');
     back.searchParams.set('notice', done.message);
@@ -145,6 +159,8 @@ async function handle(providers: DataCacheProviders, request: IncomingMessage, r
     const now = Date.now();
     const since = Math.floor((now - 60_000) / 60_000) * 60_000;
     sendHtml(response, ratesPage(await readOverview(providers, { hours: (now - since) / 3_600_000, bucketMinutes: 1 }), now - since, context));
+  } else if (path === '/precache') {
+    sendHtml(response, precachePage(await precache.libraries(), precache.current, await providers.client.workersPaused(), context));
   } else if (path === '/artists') {
     sendHtml(response, artistListPage(query('q'), await listArtists(providers, query('q'), limitOf(url)), context));
   } else if (path === '/api/artists') {
@@ -172,7 +188,7 @@ async function handle(providers: DataCacheProviders, request: IncomingMessage, r
     // The queue checks the state and answers InvalidArgumentError (400) for any other.
     sendJson(response, await listQueue(providers, state === '' ? undefined : (state as JobState), limitOf(url)));
   } else {
-    throw new NotFound(`Nothing at ${path}. Pages: /, /artists, /rates; overlays: /overlay?artist=NAME&type=fanart, /overlay/now; images: /image/random?artist=NAME&type=fanart; JSON: /api/overview, /api/artists, /api/queue, /api/now-playing.`);
+    throw new NotFound(`Nothing at ${path}. Pages: /, /artists, /rates, /precache; overlays: /overlay?artist=NAME&type=fanart, /overlay/now; images: /image/random?artist=NAME&type=fanart; JSON: /api/overview, /api/artists, /api/queue, /api/now-playing.`);
   }
 }
 

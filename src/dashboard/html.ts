@@ -88,7 +88,7 @@ const STYLE = `
 `;
 
 /** A whole page: the header with the two sections, and the body. */
-export function page(title: string, section: 'overview' | 'artists' | 'rates', body: SafeHtml, options: { refreshSeconds?: number; notice?: string | null } = {}): string {
+export function page(title: string, section: 'overview' | 'artists' | 'rates' | 'precache', body: SafeHtml, options: { refreshSeconds?: number; notice?: string | null } = {}): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -103,6 +103,7 @@ ${options.refreshSeconds === undefined ? '' : new SafeHtml(`<meta http-equiv="re
 <a href="/" class="${section === 'overview' ? 'active' : ''}">Overview</a>
 <a href="/artists" class="${section === 'artists' ? 'active' : ''}">Artists</a>
 <a href="/rates" class="${section === 'rates' ? 'active' : ''}">Rate limits</a>
+<a href="/precache" class="${section === 'precache' ? 'active' : ''}">Pre-cache</a>
 </header>
 <main>
 ${options.notice === undefined || options.notice === null ? '' : html`<p class="notice" id="notice" role="status">${options.notice}</p>`}

@@ -1,7 +1,11 @@
+import { copyFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startDashboard } from '../../src/dashboard/dashboard-server.js';
 import { CHROMIUM_ARGS } from '../helpers/chromium.js';
+import { temporaryDirectory } from '../helpers/temporary-directory.js';
 import { cacheWithArtists } from './dashboard-fixture.js';
 
 const found = inject('chromium');
@@ -90,6 +94,42 @@ describe.skipIf(executablePath === undefined)('acting from the dashboard in Chro
       expect(done.headers.get('location')).toMatch(/^\/artists\?notice=/);
       expect(await providers.storage.retrieveByIdentifier({ identifier: 'daft punk', dataType: 'fanart' })).toEqual([]);
     } finally {
+      await dashboard.close();
+    }
+  });
+});
+
+describe.skipIf(executablePath === undefined)('pre-caching from the dashboard in Chromium', () => {
+  it('lists the libraries found on the computer, pre-caches one with live progress while a worker drains it, and takes no path a form names', async () => {
+    const { providers } = await cacheWithArtists();
+    // A Mac whose VirtualDJ keeps its database in the usual place.
+    const home = await temporaryDirectory();
+    await mkdir(join(home, 'Documents', 'VirtualDJ'), { recursive: true });
+    await copyFile(fileURLToPath(new URL('../fixtures/libraries/database.xml', import.meta.url)), join(home, 'Documents', 'VirtualDJ', 'database.xml'));
+    const dashboard = await startDashboard(providers, { port: 0, libraries: { platform: 'darwin', home } });
+    const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
+    const worker = providers.client.startWorker({ refreshAhead: false });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(`${dashboard.url}/precache`);
+      const row = page.locator('#libraries tbody tr');
+      expect(await row.count()).toBe(1);
+      expect(await row.textContent()).toMatch(/virtualdj.*Documents\/VirtualDJ\/database\.xml/s);
+      await row.getByRole('button', { name: 'Pre-cache' }).click();
+      await expect.poll(() => page.locator('#notice').textContent(), { timeout: 20_000 }).toMatch(/^Pre-caching the virtualdj library/);
+      // The page follows the run (it reloads every 2 s) until the worker has drained it.
+      await expect.poll(async () => { await page.reload(); return page.locator('#precache-progress').getAttribute('data-finished'); }, { timeout: 60_000, interval: 1000 }).toBe('1');
+      expect(await page.locator('#precache-counts').textContent()).toMatch(/^3 of 3 artists done · \d found, \d not found, \d failed · \d+ images queued$/);
+      await page.screenshot({ path: fileURLToPath(new URL('../../test-results/dashboard/precache.png', import.meta.url)), fullPage: true });
+
+      // Only a library the dashboard found itself: a form naming another file is refused.
+      const token = await page.locator('form.action input[name="token"]').first().inputValue();
+      const forged = await fetch(`${dashboard.url}/actions/precache`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${encodeURIComponent(token)}&library=${encodeURIComponent('/etc/passwd')}` });
+      expect(forged.status).toBe(400);
+      expect(await forged.json()).toMatchObject({ error: 'Choose one of the libraries found on this computer.' });
+    } finally {
+      await worker.stop();
+      await browser.close();
       await dashboard.close();
     }
   });
