@@ -26,8 +26,11 @@ export interface AnalyticsReport {
   totals: CountTotals;
   byProvider: Record<string, CountTotals>;
   byDataType: Record<string, CountTotals>;
-  /** One point per `bucketMinutes`, oldest first; minutes with nothing counted are left out. */
-  timeline: ({ at: number } & CountTotals)[];
+  /**
+   * One point per `bucketMinutes`, oldest first; minutes with nothing counted are left out.
+   * `byProvider` splits each point's fetches and errors by provider.
+   */
+  timeline: ({ at: number; byProvider: Record<string, { fetches: number; errors: number }> } & CountTotals)[];
   latency: { hit: LatencyDistribution; fetch: LatencyDistribution };
 }
 
@@ -48,15 +51,20 @@ export async function readAnalytics(source: SqliteConnection | AnalyticsStore, n
   const totals = emptyTotals();
   const byProvider = Object.create(null) as Record<string, CountTotals>;
   const byDataType = Object.create(null) as Record<string, CountTotals>;
-  const timeline = new Map<number, CountTotals>();
+  const timeline = new Map<number, CountTotals & { byProvider: Record<string, { fetches: number; errors: number }> }>();
   for (const row of rows) {
     add(totals, row);
     add((byProvider[row.provider] ??= emptyTotals()), row);
     add((byDataType[row.dataType] ??= emptyTotals()), row);
     const at = Math.floor(row.minute / bucketMs) * bucketMs;
     let point = timeline.get(at);
-    if (point === undefined) timeline.set(at, (point = emptyTotals()));
+    if (point === undefined) timeline.set(at, (point = { ...emptyTotals(), byProvider: Object.create(null) as Record<string, { fetches: number; errors: number }> }));
     add(point, row);
+    if (row.fetches + row.errors > 0) {
+      const provider = (point.byProvider[row.provider] ??= { fetches: 0, errors: 0 });
+      provider.fetches += row.fetches;
+      provider.errors += row.errors;
+    }
   }
   for (const counts of [totals, ...Object.values(byProvider), ...Object.values(byDataType), ...timeline.values()]) computeRates(counts);
   return {

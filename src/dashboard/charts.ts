@@ -46,34 +46,54 @@ ${new SafeHtml(STYLE)}${sorted.length === 0 ? html`<text x="${width / 2}" y="20"
 </svg>`;
 }
 
-/** Fetches (blue) and errors (red) per timeline point, stacked, over the report's period. */
+/** One colour per provider, in the order they first appear; errors are always red. */
+const PROVIDER_COLOURS = ['#3b82f6', '#10b981', '#f59e0b', '#8b5cf6', '#06b6d4', '#ec4899', '#84cc16', '#64748b'];
+
+/**
+ * Fetches per timeline point, stacked by provider (a colour each, with a legend), and the
+ * point's errors in red on top, over the report's period.
+ */
 export function fetchesChart(report: Pick<AnalyticsReport, 'sinceMs' | 'untilMs' | 'timeline'>, bucketMs: number): SafeHtml {
-  const height = 180;
-  const pad = { left: 44, right: 12, top: 10, bottom: 24 };
+  const height = 200;
+  const pad = { left: 44, right: 12, top: 28, bottom: 24 };
   const plotWidth = WIDTH - pad.left - pad.right;
   const plotHeight = height - pad.top - pad.bottom;
   const span = Math.max(1, report.untilMs - report.sinceMs);
   const points = report.timeline.filter((point) => point.fetches + point.errors > 0);
+  const providers = [...new Set(points.flatMap((point) => Object.keys(point.byProvider)))].sort();
+  const colour = (provider: string): string => PROVIDER_COLOURS[providers.indexOf(provider) % PROVIDER_COLOURS.length]!;
   const busiest = Math.max(1, ...points.map((point) => point.fetches + point.errors));
   const barWidth = Math.max(2, (bucketMs / span) * plotWidth - 1);
   const x = (at: number): number => pad.left + ((at - report.sinceMs) / span) * plotWidth;
   const scale = (count: number): number => (count / busiest) * plotHeight;
   const bars = points.map((point) => {
-    const fetches = scale(point.fetches);
-    const errors = scale(point.errors);
-    const base = pad.top + plotHeight;
-    return new SafeHtml(
-      `<g><title>${clock(point.at)}: ${point.fetches} fetches, ${point.errors} errors</title><rect class="fetch" x="${x(point.at).toFixed(1)}" y="${(base - fetches).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${fetches.toFixed(1)}"/>` +
-        `<rect class="error" x="${x(point.at).toFixed(1)}" y="${(base - fetches - errors).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${errors.toFixed(1)}"/></g>`,
-    );
+    let top = pad.top + plotHeight;
+    const segments: string[] = [];
+    for (const provider of providers) {
+      const fetches = point.byProvider[provider]?.fetches ?? 0;
+      if (fetches === 0) continue;
+      top -= scale(fetches);
+      segments.push(`<rect fill="${colour(provider)}" x="${x(point.at).toFixed(1)}" y="${top.toFixed(1)}" width="${barWidth.toFixed(1)}" height="${scale(fetches).toFixed(1)}"/>`);
+    }
+    if (point.errors > 0) segments.push(`<rect class="error" x="${x(point.at).toFixed(1)}" y="${(top - scale(point.errors)).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${scale(point.errors).toFixed(1)}"/>`);
+    const detail = providers.filter((provider) => point.byProvider[provider] !== undefined).map((provider) => `${provider} ${point.byProvider[provider]!.fetches}`).join(', ');
+    return new SafeHtml(`<g><title>${clock(point.at)}: ${point.fetches} fetches (${escapeText(detail)}), ${point.errors} errors</title>${segments.join('')}</g>`);
   });
+  const legend = [...providers.map((provider) => ({ label: provider, fill: colour(provider) })), { label: 'errors', fill: '#dc2626' }].map(
+    (item, index) => html`<g data-legend="${item.label}"><rect x="${pad.left + index * 120}" y="6" width="10" height="10" fill="${item.fill}"/><text x="${pad.left + index * 120 + 14}" y="15">${item.label}</text></g>`,
+  );
   const ticks = [0, 0.5, 1].map((share) => new SafeHtml(`<text x="${x(report.sinceMs + share * span).toFixed(1)}" y="${height - 6}" text-anchor="${share === 0 ? 'start' : share === 1 ? 'end' : 'middle'}">${clock(report.sinceMs + share * span)}</text>`));
-  return html`<svg class="chart" id="fetches-chart" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="fetches and errors over time" data-points="${points.length}">
-${new SafeHtml(STYLE)}<line class="grid" x1="${pad.left}" x2="${WIDTH - pad.right}" y1="${pad.top + plotHeight}" y2="${pad.top + plotHeight}"/>
+  return html`<svg class="chart" id="fetches-chart" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="fetches by provider and errors over time" data-points="${points.length}" data-providers="${providers.join(' ')}">
+${new SafeHtml(STYLE)}${points.length === 0 ? '' : legend}<line class="grid" x1="${pad.left}" x2="${WIDTH - pad.right}" y1="${pad.top + plotHeight}" y2="${pad.top + plotHeight}"/>
 <text x="${pad.left - 6}" y="${pad.top + 10}" text-anchor="end">${busiest}</text><text x="${pad.left - 6}" y="${pad.top + plotHeight}" text-anchor="end">0</text>
 ${bars}${ticks}
 ${points.length === 0 ? html`<text x="${WIDTH / 2}" y="${height / 2}" text-anchor="middle">no fetches in this period</text>` : ''}
 </svg>`;
+}
+
+/** Text for inside an SVG element built as a string: provider names come from settings. */
+function escapeText(text: string): string {
+  return text.replace(/[&<>"']/gu, (character) => `&#${character.charCodeAt(0)};`);
 }
 
 /**

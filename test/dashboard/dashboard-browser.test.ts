@@ -58,6 +58,9 @@ describe.skipIf(executablePath === undefined)('the dashboard in Chromium', () =>
       expect(errors).not.toMatch(/SECRET-KEY/);
       // The other charts: fetches and errors over time and by provider, bytes by type, hit latency.
       expect(Number(await page.locator('#fetches-chart').getAttribute('data-points'))).toBeGreaterThan(0);
+      // Split by provider over time, each with its colour in the legend, errors in red.
+      expect((await page.locator('#fetches-chart').getAttribute('data-providers'))?.split(' ')).toEqual(['cdn', 'fanarttv', 'musicbrainz', 'theaudiodb']);
+      expect(await page.locator('#fetches-chart g[data-legend]').allTextContents()).toEqual(['cdn', 'fanarttv', 'musicbrainz', 'theaudiodb', 'errors']);
       expect(Number(await page.locator('#bytes-by-type').getAttribute('data-rows'))).toBeGreaterThanOrEqual(5);
       expect((await page.locator('#fetches-by-provider g[data-label="musicbrainz"]').textContent())?.replace(/\s+/g, ' ')).toMatch(/^musicbrainz \d+ fetched · 0 errors$/);
       expect(await page.locator('#hit-latency-chart').getAttribute('aria-label')).toMatch(/^hit latency: p50 \d+(\.\d)? (µs|ms), p99 /);

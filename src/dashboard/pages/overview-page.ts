@@ -36,7 +36,7 @@ ${Object.entries(counts)
 <h2>Hit rate (UTC, ${overview.bucketMinutes}-minute points; bars: lookups)</h2>
 ${hitRateChart(analytics, overview.bucketMinutes * 60_000)}
 
-<h2>Fetches and errors (blue: fetches, red: errors)</h2>
+<h2>Fetches by provider, and errors (red), over time</h2>
 ${fetchesChart(analytics, overview.bucketMinutes * 60_000)}
 <div class="tables">
   <div><h2>By provider</h2>${barChart('fetches-by-provider', 'fetches and errors by provider', Object.entries(analytics.byProvider).filter(([, counts]) => counts.fetches + counts.errors > 0).map(([provider, counts]) => ({ label: provider, value: counts.fetches, second: counts.errors, caption: `${counts.fetches} fetched · ${counts.errors} ${counts.errors === 1 ? 'error' : 'errors'}` })))}</div>
