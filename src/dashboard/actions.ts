@@ -4,7 +4,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { PRIORITY } from '../queue/job-queue.js';
 import type { DataCacheProviders } from '../providers/data-cache-providers.js';
 import { normalizeArtistIdentifier } from '../providers/identifiers.js';
-import { ANSWER_TYPES } from './display-name.js';
+import { ANSWER_TYPES } from './cached-answers.js';
 import { ForbiddenRequest, readFormBody, requireSameOrigin } from './post-request.js';
 import type { DashboardPrecache } from './precache-run.js';
 

@@ -1,11 +1,10 @@
-import { artistNamesInAnswer } from '../import/whats-now-playing/wnp-answer-names.js';
 import type { DataCacheProviders } from '../providers/data-cache-providers.js';
 import { normalizeArtistIdentifier } from '../providers/identifiers.js';
 import { shownJob, type ShownJob } from '../queue/shown-job.js';
 import { redactUrl } from '../redaction.js';
 import { isPlainObject, type JsonValue } from '../validation.js';
 import { artistImages, type ImageSummary } from './dashboard-data.js';
-import { ANSWER_TYPES, parseAnswer } from './display-name.js';
+import { cachedAnswers, nameIn } from './cached-answers.js';
 
 /** The most queue rows looked through for an artist's jobs. */
 const JOBS_SCANNED = 1000;
@@ -44,17 +43,12 @@ export async function artistDetails(providers: DataCacheProviders, artist: strin
   let displayName: string | null = null;
   let musicbrainz: ArtistDetails['musicbrainz'] = null;
   let bio: ArtistDetails['bio'] = null;
-  for (const dataType of ANSWER_TYPES) {
-    for (const summary of await providers.storage.retrieveByIdentifier({ identifier, dataType })) {
-      answers.push({ dataType, provider: summary.provider, url: redactUrl(summary.url), statusCode: summary.statusCode, bytes: summary.size, storedAt: summary.storedAt, expiresAt: summary.expiresAt });
-      if (summary.statusCode !== 200) continue;
-      const entry = await providers.storage.retrieveByUrl(summary.url, { allowStale: true });
-      const answer = entry === null ? null : parseAnswer(entry.data);
-      if (answer === null) continue;
-      displayName ??= artistNamesInAnswer(answer).find((name) => normalizeArtistIdentifier(name) === identifier) ?? null;
-      if (dataType === 'musicbrainz') musicbrainz ??= musicBrainzFacts(answer, identifier);
-      if (dataType === 'bio') bio ??= bioText(answer, summary.metadata.language);
-    }
+  for await (const { dataType, summary, answer } of cachedAnswers(providers, identifier)) {
+    answers.push({ dataType, provider: summary.provider, url: redactUrl(summary.url), statusCode: summary.statusCode, bytes: summary.size, storedAt: summary.storedAt, expiresAt: summary.expiresAt });
+    if (answer === null) continue;
+    displayName ??= nameIn(answer, identifier) ?? null;
+    if (dataType === 'musicbrainz') musicbrainz ??= musicBrainzFacts(answer, identifier);
+    if (dataType === 'bio') bio ??= bioText(answer, summary.metadata.language);
   }
   const jobs = (await providers.client.queue.list({ limit: JOBS_SCANNED }))
     .filter((job) => job.state !== 'done' && typeof job.request.identifier === 'string' && normalizeArtistIdentifier(job.request.identifier) === identifier)

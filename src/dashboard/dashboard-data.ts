@@ -4,7 +4,7 @@ import { normalizeArtistIdentifier } from '../providers/identifiers.js';
 import type { JobState } from '../queue/job-queue.js';
 import { shownJob, type ShownJob } from '../queue/shown-job.js';
 import { redactText, redactUrl } from '../redaction.js';
-import { displayNameOf } from './display-name.js';
+import { displayNameOf } from './cached-answers.js';
 
 /** Everything the overview page shows; `GET /api/overview` answers it as JSON. */
 export interface Overview {

@@ -38,8 +38,7 @@ export function requireSameOrigin(request: IncomingMessage): void {
  * site cannot send), at most 4 KiB, within 5 s.
  */
 export async function readJsonBody(request: IncomingMessage): Promise<unknown> {
-  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json') throw new InvalidArgumentError('Send the body as JSON, with Content-Type: application/json.');
+  if (mediaTypeOf(request) !== 'application/json') throw new InvalidArgumentError('Send the body as JSON, with Content-Type: application/json.');
   try {
     return JSON.parse((await readBody(request)).toString('utf8')) as unknown;
   } catch (error) {
@@ -68,7 +67,11 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
 
 /** A form's fields (`application/x-www-form-urlencoded`, at most 4 KiB, within 5 s). */
 export async function readFormBody(request: IncomingMessage): Promise<URLSearchParams> {
-  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') throw new InvalidArgumentError('Send the form as application/x-www-form-urlencoded.');
+  if (mediaTypeOf(request) !== 'application/x-www-form-urlencoded') throw new InvalidArgumentError('Send the form as application/x-www-form-urlencoded.');
   return new URLSearchParams((await readBody(request)).toString('utf8'));
+}
+
+/** The body's media type, without parameters: "application/json; charset=utf-8" → "application/json". */
+function mediaTypeOf(request: IncomingMessage): string {
+  return (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
 }
