@@ -1,32 +1,21 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startDashboard } from '../../src/dashboard/dashboard-server.js';
-import { CHROMIUM_ARGS } from '../helpers/chromium.js';
 import { temporaryDirectory } from '../helpers/temporary-directory.js';
+import { chromiumPath, sharedBrowser } from './browser.js';
 import { cacheWithArtists } from './dashboard-fixture.js';
 
-const found = inject('chromium');
-const executablePath = 'path' in found ? found.path : undefined;
 
-describe.skipIf(executablePath === undefined)('acting from the dashboard in Chromium', () => {
-  let browser: Browser;
-
-  beforeAll(async () => {
-    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
-  });
-
-  afterAll(async () => {
-    await browser.close();
-  });
+describe.skipIf(chromiumPath === undefined)('acting from the dashboard in Chromium', () => {
+  const browser = sharedBrowser();
 
   it('retries failed jobs, removes an image, refreshes an artist and removes an artist, each saying what it did', async () => {
     const { providers } = await cacheWithArtists();
     const dashboard = await startDashboard(providers, { port: 0 });
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
       const failed = async (): Promise<number> => (await providers.client.queue.counts()).filter((row) => row.state === 'failed').reduce((sum, row) => sum + row.jobs, 0);
       // A job that failed for good (the fixture's broken fetch is still retrying).
       const { queue } = providers.client;
@@ -80,7 +69,7 @@ describe.skipIf(executablePath === undefined)('acting from the dashboard in Chro
     const { providers } = await cacheWithArtists();
     const dashboard = await startDashboard(providers, { port: 0 });
     try {
-      const page = await browser.newPage();
+      const page = await browser().newPage();
       await page.goto(`${dashboard.url}/artists/Daft%20Punk`);
       const token = await page.locator('form.action input[name="token"]').first().inputValue();
       const post = (body: string, headers: Record<string, string> = {}): Promise<Response> =>
@@ -99,7 +88,9 @@ describe.skipIf(executablePath === undefined)('acting from the dashboard in Chro
   });
 });
 
-describe.skipIf(executablePath === undefined)('pre-caching from the dashboard in Chromium', () => {
+describe.skipIf(chromiumPath === undefined)('pre-caching from the dashboard in Chromium', () => {
+  const browser = sharedBrowser();
+
   it('lists the libraries found on the computer, pre-caches one with live progress while a worker drains it, and takes no path a form names', async () => {
     const { providers } = await cacheWithArtists();
     // A Mac whose VirtualDJ keeps its database in the usual place.
@@ -107,10 +98,9 @@ describe.skipIf(executablePath === undefined)('pre-caching from the dashboard in
     await mkdir(join(home, 'Documents', 'VirtualDJ'), { recursive: true });
     await copyFile(fileURLToPath(new URL('../fixtures/libraries/database.xml', import.meta.url)), join(home, 'Documents', 'VirtualDJ', 'database.xml'));
     const dashboard = await startDashboard(providers, { port: 0, libraries: { platform: 'darwin', home } });
-    const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
     const worker = providers.client.startWorker({ refreshAhead: false });
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
       await page.goto(`${dashboard.url}/precache`);
       const row = page.locator('#libraries tbody tr');
       expect(await row.count()).toBe(1);
@@ -129,7 +119,6 @@ describe.skipIf(executablePath === undefined)('pre-caching from the dashboard in
       expect(await forged.json()).toMatchObject({ error: 'Choose one of the libraries found on this computer.' });
     } finally {
       await worker.stop();
-      await browser.close();
       await dashboard.close();
     }
   });

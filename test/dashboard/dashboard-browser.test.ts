@@ -2,16 +2,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startDashboard, type Dashboard } from '../../src/dashboard/dashboard-server.js';
-import { CHROMIUM_ARGS } from '../helpers/chromium.js';
+import { chromiumPath, sharedBrowser } from './browser.js';
 import { cacheWithArtists } from './dashboard-fixture.js';
 
-const found = inject('chromium');
-const executablePath = 'path' in found ? found.path : undefined;
-if (executablePath === undefined) console.warn(`dashboard browser tests skipped: ${'missing' in found ? found.missing : ''}`);
 
 const screenshots = fileURLToPath(new URL('../../test-results/dashboard/', import.meta.url));
 
@@ -27,23 +24,15 @@ async function screenshot(page: Page, name: string): Promise<void> {
   expect(variation, `${name}.png is nearly blank`).toBeGreaterThan(5);
 }
 
-describe.skipIf(executablePath === undefined)('the dashboard in Chromium', () => {
-  let browser: Browser;
+describe.skipIf(chromiumPath === undefined)('the dashboard in Chromium', () => {
+  const browser = sharedBrowser();
   let dashboard: Dashboard;
-
-  beforeAll(async () => {
-    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
-  });
-
-  afterAll(async () => {
-    await browser.close();
-  });
 
   it('shows the overview: numbers, the hit-rate chart, providers and the redacted error', async () => {
     const { providers } = await cacheWithArtists();
     dashboard = await startDashboard(providers, { port: 0 });
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
       await page.goto(dashboard.url);
       await expect.poll(() => page.title(), { timeout: 20_000 }).toBe('Overview · datacache');
       expect(await page.locator('#hit-rate').textContent()).toMatch(/^\d+\.\d %$/);
@@ -79,7 +68,7 @@ describe.skipIf(executablePath === undefined)('the dashboard in Chromium', () =>
     const { providers } = await cacheWithArtists();
     dashboard = await startDashboard(providers, { port: 0 });
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
       await page.goto(`${dashboard.url}/artists`);
       await screenshot(page, 'artists');
       // Typed without the accent, as people search; listed with the artist's own spelling.
@@ -136,7 +125,7 @@ describe.skipIf(executablePath === undefined)('the dashboard in Chromium', () =>
     });
     await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
     try {
-      const page = await browser.newPage();
+      const page = await browser().newPage();
       const failures: string[] = [];
       page.on('requestfailed', (request) => {
         failures.push(`${request.url()} ${request.failure()?.errorText ?? ''}`);

@@ -1,13 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { startDashboard } from '../../src/dashboard/dashboard-server.js';
-import { CHROMIUM_ARGS } from '../helpers/chromium.js';
+import { chromiumPath, sharedBrowser } from './browser.js';
 import { cacheWithArtists } from './dashboard-fixture.js';
 
-const found = inject('chromium');
-const executablePath = 'path' in found ? found.path : undefined;
 const screenshots = fileURLToPath(new URL('../../test-results/dashboard/', import.meta.url));
 
 /** What the overlay is showing: the artist it last loaded an image of, and both layers' state. */
@@ -43,22 +41,14 @@ function watchForViolations(page: Page): string[] {
   return problems;
 }
 
-describe.skipIf(executablePath === undefined)('overlays in Chromium (as an OBS browser source shows them)', () => {
-  let browser: Browser;
-
-  beforeAll(async () => {
-    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
-  });
-
-  afterAll(async () => {
-    await browser.close();
-  });
+describe.skipIf(chromiumPath === undefined)('overlays in Chromium (as an OBS browser source shows them)', () => {
+  const browser = sharedBrowser();
 
   it("rotate an artist's images with a cross-fade, the name on top, on a transparent page, under a CSP that allows only their script", async () => {
     const { providers } = await cacheWithArtists();
     const dashboard = await startDashboard(providers, { port: 0 });
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+      const page = await browser().newPage({ viewport: { width: 1280, height: 720 } });
       const problems = watchForViolations(page);
       const images: string[] = [];
       page.on('response', (response) => {
@@ -91,7 +81,7 @@ describe.skipIf(executablePath === undefined)('overlays in Chromium (as an OBS b
     const dashboard = await startDashboard(providers, { port: 0 });
     try {
       await providers.setNowPlaying('Daft Punk', { queue: false });
-      const page = await browser.newPage({ viewport: { width: 960, height: 540 } });
+      const page = await browser().newPage({ viewport: { width: 960, height: 540 } });
       const problems = watchForViolations(page);
       await page.goto(`${dashboard.url}/overlay/now?type=fanart&every=30&name=1`);
       await expect.poll(async () => (await overlayState(page)).shown, { timeout: 20_000 }).toBe('Daft Punk');
@@ -117,7 +107,7 @@ describe.skipIf(executablePath === undefined)('overlays in Chromium (as an OBS b
     let dashboard = await startDashboard(providers, { port: 0 });
     const port = Number(new URL(dashboard.url).port);
     try {
-      const page = await browser.newPage({ viewport: { width: 640, height: 360 } });
+      const page = await browser().newPage({ viewport: { width: 640, height: 360 } });
       let loaded = 0;
       page.on('response', (response) => {
         if (response.url().includes('/image/random') && response.status() === 200) loaded += 1;
