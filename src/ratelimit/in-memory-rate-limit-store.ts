@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '../clock.js';
 import type { Cooldown } from './gcra.js';
-import type { LimitState, RateLimitStore } from './rate-limit-store.js';
+import { GRANT_HISTORY_SECONDS, type GrantCount, type LimitState, type RateLimitStore } from './rate-limit-store.js';
 
 /**
  * Rate limits kept in this process only: the last store a limiter falls back to, when the
@@ -9,6 +9,8 @@ import type { LimitState, RateLimitStore } from './rate-limit-store.js';
  */
 export class InMemoryRateLimitStore implements RateLimitStore {
   private readonly rows = new Map<string, LimitState & { sendDueAt: number }>();
+  /** Grants per provider, by second. */
+  private readonly grants = new Map<string, Map<number, number>>();
 
   constructor(private readonly clock: Clock = systemClock) {}
 
@@ -21,8 +23,12 @@ export class InMemoryRateLimitStore implements RateLimitStore {
 
   passSendGate<T extends { pass: boolean; sendDueAt?: number }>(provider: string, plan: (sendDueAt: number, now: number) => T): Promise<T> {
     const row = this.row(provider);
-    const decision = plan(row.sendDueAt, this.clock.now());
-    if (decision.pass && decision.sendDueAt !== undefined) row.sendDueAt = decision.sendDueAt;
+    const now = this.clock.now();
+    const decision = plan(row.sendDueAt, now);
+    if (decision.pass) {
+      if (decision.sendDueAt !== undefined) row.sendDueAt = decision.sendDueAt;
+      this.countGrant(provider, Math.floor(now / 1000));
+    }
     return Promise.resolve(decision);
   }
 
@@ -51,8 +57,27 @@ export class InMemoryRateLimitStore implements RateLimitStore {
     return Promise.resolve(cooldowns);
   }
 
+  grantsSince(sinceSecond: number): Promise<{ grants: GrantCount[]; now: number }> {
+    const grants: GrantCount[] = [];
+    for (const [provider, seconds] of [...this.grants].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      for (const [second, count] of seconds) if (second >= sinceSecond) grants.push({ provider, second, grants: count });
+    }
+    return Promise.resolve({ grants, now: this.clock.now() });
+  }
+
   now(): Promise<number> {
     return Promise.resolve(this.clock.now());
+  }
+
+  private countGrant(provider: string, second: number): void {
+    let seconds = this.grants.get(provider);
+    if (seconds === undefined) this.grants.set(provider, (seconds = new Map()));
+    seconds.set(second, (seconds.get(second) ?? 0) + 1);
+    // Seconds are added in order, so the oldest come first.
+    for (const old of seconds.keys()) {
+      if (old >= second - GRANT_HISTORY_SECONDS) break;
+      seconds.delete(old);
+    }
   }
 
   private row(provider: string): LimitState & { sendDueAt: number } {

@@ -7,7 +7,7 @@ import { describeValue, optionalFiniteNumber, requireFiniteNumber, requireName, 
 import { planSend, planSlot, spacingMs, type Cooldown, type Decision, type RequestPriority } from './gcra.js';
 import { InMemoryRateLimitStore } from './in-memory-rate-limit-store.js';
 import type { RateLimit } from './provider-limits.js';
-import type { RateLimitStore } from './rate-limit-store.js';
+import { GRANT_HISTORY_SECONDS, type RateLimitStore } from './rate-limit-store.js';
 
 export { spacingMs, type Cooldown, type RequestPriority } from './gcra.js';
 
@@ -202,6 +202,33 @@ export class SharedRateLimiter {
       }
     }
     return local;
+  }
+
+  /**
+   * How many requests each provider's limit let through in each of the last `seconds` whole
+   * seconds, oldest first, counted by every process (and, with a shared tier, every machine):
+   * the live view of the limits. Providers without a limit are not counted (they pass no gate).
+   *
+   * @example
+   * const { musicbrainz } = await limiter.recentGrants(60); // e.g. [1, 1, 0, 1, …], 60 numbers
+   */
+  async recentGrants(seconds = 60): Promise<Record<string, number[]>> {
+    const span = requireFiniteNumber('seconds', seconds, { min: 1, max: GRANT_HISTORY_SECONDS, integer: true });
+    const found = await this.everyReachable(async (store) => {
+      const now = await store.now();
+      const first = Math.floor(now / 1000) - span;
+      return { first, ...(await store.grantsSince(first)) };
+    });
+    // Each grant was counted in exactly one store (the one that passed it), so the stores add up.
+    const bySecond = Object.create(null) as Record<string, number[]>;
+    for (const { first, grants } of found) {
+      for (const { provider, second, grants: count } of grants) {
+        const index = second - first;
+        if (index < 0 || index >= span) continue; // the second under way, not yet whole
+        (bySecond[provider] ??= new Array<number>(span).fill(0))[index]! += count;
+      }
+    }
+    return bySecond;
   }
 
   /**

@@ -6,7 +6,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lastJsonLine, runTypeScript, startTypeScript } from '../helpers/child-process.js';
 import { openTestStorage } from '../helpers/storage.js';
-import { systemClock } from '../../src/clock.js';
+import { ManualClock, systemClock } from '../../src/clock.js';
+import { SqliteRateLimitStore } from '../../src/backends/sqlite/rate-limit-store.js';
 import { busiestWindow } from '../../support/busiest-window.js';
 
 async function limiterFor(limits: Parameters<typeof resolveRateLimits>[0], cacheDir?: string): Promise<{ limiter: SharedRateLimiter; cacheDir: string }> {
@@ -100,6 +101,31 @@ describe('SharedRateLimiter', () => {
     expect((await limiter.cooldownOf('theaudiodb'))?.until).toBe(until);
     await limiter.clearCooldown('theaudiodb');
     await expect(limiter.acquire('theaudiodb')).resolves.toMatchObject({ provider: 'theaudiodb' });
+  });
+
+  it('counts the requests it lets through per second, and shows the last whole seconds oldest first', async () => {
+    const opened = await openTestStorage();
+    const clock = new ManualClock(1_800_000_000_000);
+    // A limit that never makes this test wait: the counting is what is tested.
+    const limiter = new SharedRateLimiter(opened.storage.sharedConnection(), resolveRateLimits({ test: { ratePerSecond: 1000, burst: 1000 }, free: { ratePerSecond: Infinity } }), clock);
+    await limiter.acquire('test');
+    await limiter.acquire('test');
+    await limiter.acquire('free');
+    clock.advance(2000);
+    await limiter.acquire('test');
+    clock.advance(1000);
+    await limiter.acquire('test'); // in the second under way: not shown yet
+    expect(await limiter.recentGrants(5)).toEqual({ test: [0, 0, 2, 0, 1] });
+    clock.advance(1000);
+    expect((await limiter.recentGrants(2)).test).toEqual([1, 1]);
+
+    // Ten minutes are kept: a grant that late drops the provider's older seconds.
+    const store = new SqliteRateLimitStore(opened.storage.sharedConnection(), clock);
+    clock.advance(601_000);
+    await limiter.acquire('test');
+    expect((await store.grantsSince(0)).grants).toEqual([{ provider: 'test', second: Math.floor(clock.now() / 1000), grants: 1 }]);
+
+    for (const seconds of [0, 601, 1.5, '60']) await expect(limiter.recentGrants(seconds as number)).rejects.toMatchObject({ code: 'ERR_DATACACHE_INVALID_ARGUMENT' });
   });
 
   it('rejects bad arguments with typed errors', async () => {

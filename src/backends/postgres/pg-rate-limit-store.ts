@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import { systemClock, type Clock } from '../../clock.js';
 import type { Cooldown } from '../../ratelimit/gcra.js';
-import type { LimitState, RateLimitStore } from '../../ratelimit/rate-limit-store.js';
+import { GRANT_HISTORY_SECONDS, type GrantCount, type LimitState, type RateLimitStore } from '../../ratelimit/rate-limit-store.js';
 import type { PostgresTier } from './postgres-tier.js';
 import { SERVER_NOW_MS } from './schema.js';
 
@@ -23,6 +23,17 @@ const LOCK_ROW = `
   SELECT locked.next_due_at AS "nextDueAt", locked.send_due_at AS "sendDueAt",
          locked.cooldown_until AS "cooldownUntil", locked.cooldown_reason AS "cooldownReason", ${SERVER_NOW_MS} AS now
   FROM (SELECT next_due_at, send_due_at, cooldown_until, cooldown_reason FROM rate_limits WHERE provider = $1 FOR UPDATE) AS locked`;
+
+/**
+ * A pass of the send gate in one round trip: the new send-due time, the grant counted in its
+ * second, and that provider's grants older than the history dropped. $1 provider, $2 send-due
+ * time, $3 the second, $4 the oldest second kept.
+ */
+const PASS_GATE = `
+  WITH gate AS (UPDATE rate_limits SET send_due_at = $2 WHERE provider = $1),
+       counted AS (INSERT INTO rate_grants AS counts (provider, second, grants) VALUES ($1, $3, 1)
+                   ON CONFLICT (provider, second) DO UPDATE SET grants = counts.grants + 1)
+  DELETE FROM rate_grants WHERE provider = $1 AND second < $4`;
 
 /** A provider seen for the first time: its row, locked by this insert, and the server's time. */
 const INSERT_ROW = `INSERT INTO rate_limits (provider) VALUES ($1) ON CONFLICT (provider) DO NOTHING RETURNING ${SERVER_NOW_MS} AS now`;
@@ -61,7 +72,10 @@ export class PgRateLimitStore implements RateLimitStore {
     return this.tier.transaction(async (client) => {
       const { state, now } = await lockRow(client, provider);
       const decision = plan(state?.sendDueAt ?? 0, now);
-      if (decision.pass && decision.sendDueAt !== undefined) await client.query('UPDATE rate_limits SET send_due_at = $2 WHERE provider = $1', [provider, decision.sendDueAt]);
+      if (decision.pass) {
+        const second = Math.floor(now / 1000);
+        await client.query(PASS_GATE, [provider, decision.sendDueAt ?? state?.sendDueAt ?? 0, second, second - GRANT_HISTORY_SECONDS]);
+      }
       return decision;
     });
   }
@@ -98,6 +112,14 @@ export class PgRateLimitStore implements RateLimitStore {
     const cooldowns = Object.create(null) as Record<string, Cooldown>;
     for (const row of rows) cooldowns[row.provider] = { until: row.until, reason: row.reason };
     return cooldowns;
+  }
+
+  async grantsSince(sinceSecond: number): Promise<{ grants: GrantCount[]; now: number }> {
+    const [grants, now] = await Promise.all([
+      this.tier.query<GrantCount>('SELECT provider, second, grants FROM rate_grants WHERE second >= $1 ORDER BY provider, second', [sinceSecond]),
+      this.tier.now(),
+    ]);
+    return { grants: grants.rows, now };
   }
 
   now(): Promise<number> {

@@ -1,13 +1,15 @@
 import type { PoolClient } from 'pg';
 import { COORDINATION_DDL } from './schema/coordination.js';
+import { DASHBOARD_HISTORY_DDL } from './schema/dashboard-history.js';
 import { ENTRIES_DDL } from './schema/entries.js';
 import { QUEUE_DDL } from './schema/queue.js';
 
 /** The version of the shared tier's tables this datacache writes; a newer one is refused. */
-export const SHARED_SCHEMA_VERSION = 1;
+export const SHARED_SCHEMA_VERSION = 2;
 
 const MIGRATIONS: { toVersion: number; description: string; sql: string }[] = [
   { toVersion: 1, description: 'entries, the queue, rate limits, analytics, machines', sql: ENTRIES_DDL + QUEUE_DDL + COORDINATION_DDL },
+  { toVersion: 2, description: 'rate-limit grants per second; the queue depth per minute', sql: DASHBOARD_HISTORY_DDL },
 ];
 
 /** The server's clock in milliseconds since the epoch, as SQL: every machine reads the same one. */

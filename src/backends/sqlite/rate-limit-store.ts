@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '../../clock.js';
 import type { Cooldown } from '../../ratelimit/gcra.js';
-import type { LimitState, RateLimitStore } from '../../ratelimit/rate-limit-store.js';
+import { GRANT_HISTORY_SECONDS, type GrantCount, type LimitState, type RateLimitStore } from '../../ratelimit/rate-limit-store.js';
 import type { SqliteConnection } from './connection.js';
 
 /**
@@ -33,6 +33,11 @@ export class SqliteRateLimitStore implements RateLimitStore {
         INSERT INTO rate_limits (provider, next_due_at, cooldown_until, cooldown_reason) VALUES (?, 0, ?, ?)
         ON CONFLICT (provider) DO UPDATE SET cooldown_until = excluded.cooldown_until, cooldown_reason = excluded.cooldown_reason
         WHERE rate_limits.cooldown_until < ?`),
+      countGrant: database.prepare<[string, number]>(
+        'INSERT INTO rate_grants (provider, second, grants) VALUES (?, ?, 1) ON CONFLICT (provider, second) DO UPDATE SET grants = grants + 1',
+      ),
+      forgetGrants: database.prepare<[string, number]>('DELETE FROM rate_grants WHERE provider = ? AND second < ?'),
+      grantsSince: database.prepare<[number], GrantCount>('SELECT provider, second, grants FROM rate_grants WHERE second >= ? ORDER BY provider, second'),
       clearCooldown: database.prepare<[string]>('UPDATE rate_limits SET cooldown_until = 0, cooldown_reason = NULL WHERE provider = ?'),
     };
   }
@@ -48,8 +53,14 @@ export class SqliteRateLimitStore implements RateLimitStore {
 
   passSendGate<T extends { pass: boolean; sendDueAt?: number }>(provider: string, plan: (sendDueAt: number, now: number) => T): Promise<T> {
     return this.connection.write('passing the send gate', () => {
-      const decision = plan(this.statements.sendDueAt.get(provider) ?? 0, this.clock.now());
-      if (decision.pass && decision.sendDueAt !== undefined) this.statements.setSendDue.run(decision.sendDueAt, provider);
+      const now = this.clock.now();
+      const decision = plan(this.statements.sendDueAt.get(provider) ?? 0, now);
+      if (decision.pass) {
+        if (decision.sendDueAt !== undefined) this.statements.setSendDue.run(decision.sendDueAt, provider);
+        const second = Math.floor(now / 1000);
+        this.statements.countGrant.run(provider, second);
+        this.statements.forgetGrants.run(provider, second - GRANT_HISTORY_SECONDS);
+      }
       return decision;
     });
   }
@@ -71,6 +82,11 @@ export class SqliteRateLimitStore implements RateLimitStore {
     const cooldowns = Object.create(null) as Record<string, Cooldown>;
     for (const row of rows) cooldowns[row.provider] = { until: row.cooldownUntil, reason: row.cooldownReason };
     return cooldowns;
+  }
+
+  async grantsSince(sinceSecond: number): Promise<{ grants: GrantCount[]; now: number }> {
+    const grants = await this.connection.read('reading rate-limit grants', () => this.statements.grantsSince.all(sinceSecond));
+    return { grants, now: this.clock.now() };
   }
 
   now(): Promise<number> {

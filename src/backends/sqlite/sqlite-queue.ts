@@ -129,7 +129,8 @@ export class RequestQueue implements JobQueue {
       nextAvailable: database
         .prepare<[], number | null>("SELECT min(CASE WHEN state = 'pending' THEN available_at ELSE lease_until END) FROM queue_jobs WHERE state IN ('pending', 'running')")
         .pluck(),
-      counts: database.prepare('SELECT state, priority, provider, count(*) AS jobs FROM queue_jobs GROUP BY state, priority, provider'),
+      // Kept by triggers (schema version 12): a count that does not grow with the queue.
+      counts: database.prepare('SELECT state, priority, provider, jobs FROM queue_totals WHERE jobs > 0 ORDER BY state, priority, provider'),
       removeFinished: database.prepare('DELETE FROM queue_jobs WHERE id IN (SELECT id FROM queue_jobs WHERE state = ? AND updated_at <= ? LIMIT ?)'),
       retryFailed: database.prepare("UPDATE queue_jobs SET state = 'pending', attempts = 0, abandoned = 0, available_at = ?, updated_at = ? WHERE state = 'failed'"),
       clear: database.prepare("DELETE FROM queue_jobs WHERE state != 'running'"),

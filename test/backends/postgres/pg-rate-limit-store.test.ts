@@ -102,6 +102,9 @@ describe.skipIf(postgres === undefined)('PgRateLimitStore', () => {
     expect(seen[0]).toBe(0);
     expect(seen[1]).toBeGreaterThan(0);
     expect((await rowOf(schema, 'discogs'))?.send_due_at).toBe(seen[1]);
+    // Only the pass is counted, in the server's second it happened (its send-due time is that moment + 500 ms).
+    const { grants } = await store.grantsSince(0);
+    expect(grants).toEqual([{ provider: 'discogs', second: Math.floor((seen[1]! - 500) / 1000), grants: 1 }]);
   });
 
   it('spaces the limiter\'s slots by the GCRA interval, in the server\'s time', async () => {
@@ -259,6 +262,12 @@ describe.skipIf(postgres === undefined)('four processes on two machines sharing 
     expect(grants.length).toBeLessThanOrEqual(rate * seconds + 1);
     expect(grants.length).toBeGreaterThanOrEqual(Math.floor((0.9 * seconds * 1000) / spacingMs({ ratePerSecond: rate, burst: 1 })));
     for (const share of shares) expect(share).toBeGreaterThanOrEqual(0.15);
+    // The live view sees every machine's grants, each counted once.
+    await sleep(1100); // the last grant's second is whole
+    const view = new SharedRateLimiter([new PgRateLimitStore(await connectTier(schema))], resolveRateLimits({}), systemClock);
+    const perSecond = (await view.recentGrants(60)).musicbrainz ?? [];
+    expect(perSecond.reduce((sum, count) => sum + count, 0)).toBe(grants.length);
+    expect(Math.max(...perSecond)).toBeLessThanOrEqual(rate + 1); // a second of the view may straddle two of the limit's windows
   }, 180_000);
 });
 
@@ -294,5 +303,8 @@ describe.skipIf(postgres === undefined)('when the shared tier goes away', () => 
     await limiter.acquire('test');
     expect((await rowOf(schema, 'test'))?.next_due_at).toBeGreaterThan(before!);
     expect(sqliteRow()).toBe(sqliteBefore);
+    // Grants were counted where they passed (1 + 1 on the server, 4 in the machine's store); the live view adds both.
+    await sleep(1100);
+    expect((await limiter.recentGrants(60)).test?.reduce((sum, count) => sum + count, 0)).toBe(6);
   }, 120_000);
 });

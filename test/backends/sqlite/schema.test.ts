@@ -67,6 +67,33 @@ describe('schema versions', () => {
     migrated.close();
   });
 
+  it('migrates a version-11 queue to totals kept by triggers, counting the jobs already there', async () => {
+    const cacheDir = await temporaryDirectory();
+    const databasePath = join(cacheDir, 'datacache.sqlite');
+    const database = new Database(databasePath);
+    database.pragma('auto_vacuum = INCREMENTAL');
+    database.pragma('journal_mode = WAL');
+    database.transaction(() => migrate(database, databasePath, 11)).immediate();
+    const insert = database.prepare("INSERT INTO queue_jobs (url, provider, priority, request, state, available_at, created_at, updated_at) VALUES (?, ?, ?, '{}', ?, 0, 0, 0)");
+    for (const [url, provider, priority, state] of [['a', 'cdn', 1, 'pending'], ['b', 'cdn', 1, 'pending'], ['c', 'cdn', 2, 'failed'], ['d', 'musicbrainz', 0, 'done']] as const) insert.run(url, provider, priority, state);
+    database.close();
+
+    const storage = closeAfterTest(await DataStorage.open({ cacheDir, maintenanceIntervalSeconds: 0 }));
+    const totals = (): unknown[] => storage.sharedConnection().database.prepare('SELECT state, priority, provider, jobs FROM queue_totals WHERE jobs > 0 ORDER BY 1, 2, 3').all();
+    expect(totals()).toEqual([
+      { state: 'done', priority: 0, provider: 'musicbrainz', jobs: 1 },
+      { state: 'failed', priority: 2, provider: 'cdn', jobs: 1 },
+      { state: 'pending', priority: 1, provider: 'cdn', jobs: 2 },
+    ]);
+    storage.sharedConnection().database.prepare("UPDATE queue_jobs SET state = 'running' WHERE url = 'a'").run();
+    storage.sharedConnection().database.prepare("DELETE FROM queue_jobs WHERE url = 'd'").run();
+    expect(totals()).toEqual([
+      { state: 'failed', priority: 2, provider: 'cdn', jobs: 1 },
+      { state: 'pending', priority: 1, provider: 'cdn', jobs: 1 },
+      { state: 'running', priority: 1, provider: 'cdn', jobs: 1 },
+    ]);
+  });
+
   it('refuses a database from a newer datacache with a clear error, and leaves it untouched', async () => {
     const cacheDir = await temporaryDirectory();
     const database = new Database(join(cacheDir, 'datacache.sqlite'));

@@ -1,3 +1,5 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RequestQueue } from '../../../src/backends/sqlite/sqlite-queue.js';
 import { PRIORITY } from '../../../src/queue/job-queue.js';
@@ -168,6 +170,41 @@ describe('RequestQueue', () => {
     await queue.claim('w2', 1); // the lease ran out: w2 runs it now
     expect(await queue.completeAll(late, 'w1')).toBe(0);
     expect((await queue.get('https://i/3'))!.leaseOwner).toBe('w2');
+  });
+
+  it('answers counts from totals its triggers keep, which match a count of the rows after every kind of change', async () => {
+    const { queue, clock, cacheDir } = await openQueue({ maxAttempts: 2 });
+    const counted = (): unknown[] => {
+      const database = new Database(join(cacheDir, 'datacache.sqlite'), { readonly: true });
+      try {
+        return database.prepare('SELECT state, priority, provider, count(*) AS jobs FROM queue_jobs GROUP BY state, priority, provider ORDER BY state, priority, provider').all();
+      } finally {
+        database.close();
+      }
+    };
+    const check = async (): Promise<void> => {
+      expect(await queue.counts()).toEqual(counted());
+    };
+    for (let index = 0; index < 12; index++) await queue.enqueue(job(`https://i/${index}`, index % 3, index % 2 === 0 ? 'cdn' : 'musicbrainz'));
+    await check();
+    await queue.enqueue(job('https://i/1', PRIORITY.live, 'musicbrainz')); // a more urgent priority moves the job
+    await check();
+    const claimed = await queue.claim('w1', 6);
+    await check();
+    await queue.complete(claimed[0]!, 'w1');
+    await queue.fail(claimed[1]!, 'w1', 'boom', { final: true });
+    await queue.fail(claimed[2]!, 'w1', 'again later');
+    await queue.release(claimed[3]!, 'w1');
+    await queue.completeAll(claimed.slice(4), 'w1');
+    await check();
+    await queue.retryFailed();
+    await check();
+    clock.advance(30 * 86_400_000);
+    await queue.removeFinished();
+    await check();
+    await queue.clear();
+    await check();
+    expect((await queue.counts()).every((row) => row.jobs > 0)).toBe(true);
   });
 
   it('rejects bad arguments with typed errors', async () => {
