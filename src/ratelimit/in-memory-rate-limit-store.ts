@@ -71,7 +71,7 @@ export class InMemoryRateLimitStore implements RateLimitStore {
 
   private countGrant(provider: string, second: number): void {
     let seconds = this.grants.get(provider);
-    if (seconds === undefined) this.grants.set(provider, (seconds = new Map()));
+    if (seconds === undefined) this.grants.set(provider, (seconds = new Map<number, number>()));
     seconds.set(second, (seconds.get(second) ?? 0) + 1);
     // Seconds are added in order, so the oldest come first.
     for (const old of seconds.keys()) {
