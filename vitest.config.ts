@@ -23,7 +23,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'two-tier',
-          include: ['test/storage/**/*.test.ts', 'test/client/**/*.test.ts', 'test/providers/**/*.test.ts'],
+          include: ['test/storage/**/*.test.ts', 'test/client/**/*.test.ts', 'test/providers/**/*.test.ts', 'test/analytics/queue-depth-sampler.test.ts'],
           // Already about several machines on one shared tier: once is enough.
           exclude: ['test/storage/two-tier-storage.test.ts', 'test/client/several-machines.test.ts'],
           env: { DATACACHE_TEST_TWO_TIER: '1' },

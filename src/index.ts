@@ -28,7 +28,7 @@ export {
 } from './providers/data-cache-providers.js';
 export type { NowPlaying } from './providers/now-playing.js';
 export { AnalyticsRecorder, type AnalyticsSink, type CountedEvent } from './analytics/analytics-recorder.js';
-export { readAnalytics, type AnalyticsQuery, type AnalyticsReport, type CountTotals, type LatencyDistribution } from './analytics/analytics-report.js';
+export { readAnalytics, type AnalyticsQuery, type AnalyticsReport, type CountTotals, type DepthCounts, type LatencyDistribution, type QueueDepthPoint } from './analytics/analytics-report.js';
 export type { DataCacheProvidersOptions, ProviderConfig } from './providers/provider-options.js';
 export { ApiProvider, type ApiRequest, type BioRequest } from './providers/api/api-provider.js';
 export { API_PRESETS, type ApiKeyPlacement, type ApiPreset } from './providers/api/presets.js';

@@ -1,6 +1,6 @@
 import { SqliteAnalyticsStore } from '../backends/sqlite/analytics-store.js';
 import { SqliteConnection } from '../backends/sqlite/connection.js';
-import type { AnalyticsStore } from './analytics-store.js';
+import type { AnalyticsStore, QueueDepthSample } from './analytics-store.js';
 import type { EventCounts, MinuteCounts } from './analytics-recorder.js';
 
 export interface CountTotals extends EventCounts {
@@ -32,6 +32,25 @@ export interface AnalyticsReport {
    */
   timeline: ({ at: number; byProvider: Record<string, { fetches: number; errors: number }> } & CountTotals)[];
   latency: { hit: LatencyDistribution; fetch: LatencyDistribution };
+  /**
+   * The queue's depth over time: one point per `bucketMinutes` that has a sample (the bucket's
+   * latest minute: depth is a level, not a sum), oldest first. Minutes no process sampled (none
+   * was running) are left out.
+   */
+  queueDepth: QueueDepthPoint[];
+}
+
+/** Jobs waiting, running and failed. */
+export interface DepthCounts {
+  pending: number;
+  running: number;
+  failed: number;
+}
+
+/** The queue at one point of the timeline: the whole queue, and by provider (providers with no jobs left out). */
+export interface QueueDepthPoint extends DepthCounts {
+  at: number;
+  byProvider: Record<string, DepthCounts>;
 }
 
 export interface AnalyticsQuery {
@@ -47,7 +66,7 @@ export async function readAnalytics(source: SqliteConnection | AnalyticsStore, n
   const sinceMs = query.sinceMs ?? now - 86_400_000;
   const bucketMs = (query.bucketMinutes ?? 1) * 60_000;
   const store = source instanceof SqliteConnection ? new SqliteAnalyticsStore(source) : source;
-  const { rows, latencies } = await store.read(sinceMs);
+  const { rows, latencies, queueDepth } = await store.read(sinceMs);
   const totals = emptyTotals();
   const byProvider = Object.create(null) as Record<string, CountTotals>;
   const byDataType = Object.create(null) as Record<string, CountTotals>;
@@ -78,7 +97,26 @@ export async function readAnalytics(source: SqliteConnection | AnalyticsStore, n
       hit: distribution(latencies.filter((row) => row.kind === 'hit')),
       fetch: distribution(latencies.filter((row) => row.kind === 'fetch')),
     },
+    queueDepth: depthPoints(queueDepth, bucketMs),
   };
+}
+
+/** The samples (oldest first) as points, each bucket's latest minute. */
+function depthPoints(samples: readonly QueueDepthSample[], bucketMs: number): QueueDepthPoint[] {
+  const points = new Map<number, { minute: number; point: QueueDepthPoint }>();
+  for (const sample of samples) {
+    const at = Math.floor(sample.minute / bucketMs) * bucketMs;
+    let entry = points.get(at);
+    // A later minute of the bucket replaces what an earlier one left.
+    if (entry === undefined || entry.minute < sample.minute) {
+      entry = { minute: sample.minute, point: { at, pending: 0, running: 0, failed: 0, byProvider: Object.create(null) as Record<string, DepthCounts> } };
+      points.set(at, entry);
+    }
+    const counts = { pending: sample.pending, running: sample.running, failed: sample.failed };
+    if (sample.provider === '') Object.assign(entry.point, counts);
+    else entry.point.byProvider[sample.provider] = counts;
+  }
+  return [...points.values()].map((entry) => entry.point);
 }
 
 function emptyTotals(): CountTotals {

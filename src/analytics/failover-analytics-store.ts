@@ -1,6 +1,6 @@
 import { isDatabaseFault } from '../errors.js';
 import type { MinuteCounts } from './analytics-recorder.js';
-import type { AnalyticsStore, LatencyCount } from './analytics-store.js';
+import type { AnalyticsRows, AnalyticsStore, LatencyCount, QueueDepth } from './analytics-store.js';
 
 /**
  * The shared tier's analytics, with the machine's own behind them: counts go to the shared
@@ -15,26 +15,31 @@ export class FailoverAnalyticsStore implements AnalyticsStore {
     private readonly sharedAvailable: () => boolean,
   ) {}
 
-  async add(counts: readonly MinuteCounts[], latencies: readonly LatencyCount[], pruneBefore: number | null): Promise<void> {
-    if (this.sharedAvailable()) {
-      try {
-        await this.shared.add(counts, latencies, pruneBefore);
-        return;
-      } catch (error) {
-        if (!isDatabaseFault(error)) throw error;
-      }
-    }
-    await this.local.add(counts, latencies, pruneBefore);
+  add(counts: readonly MinuteCounts[], latencies: readonly LatencyCount[], pruneBefore: number | null): Promise<void> {
+    return this.either((store) => store.add(counts, latencies, pruneBefore));
   }
 
-  async read(sinceMs: number): Promise<{ rows: MinuteCounts[]; latencies: Omit<LatencyCount, 'minute'>[] }> {
+  hasQueueDepth(minute: number): Promise<boolean> {
+    return this.either((store) => store.hasQueueDepth(minute));
+  }
+
+  addQueueDepth(minute: number, depth: readonly QueueDepth[]): Promise<void> {
+    return this.either((store) => store.addQueueDepth(minute, depth));
+  }
+
+  read(sinceMs: number): Promise<AnalyticsRows> {
+    return this.either((store) => store.read(sinceMs));
+  }
+
+  /** The shared tier's answer while it answers, else the machine's. */
+  private async either<T>(work: (store: AnalyticsStore) => Promise<T>): Promise<T> {
     if (this.sharedAvailable()) {
       try {
-        return await this.shared.read(sinceMs);
+        return await work(this.shared);
       } catch (error) {
         if (!isDatabaseFault(error)) throw error;
       }
     }
-    return this.local.read(sinceMs);
+    return work(this.local);
   }
 }

@@ -3,6 +3,8 @@ import { setTimeout as sleepTimer } from 'node:timers/promises';
 import { MAX_TIMER_DELAY_MS, systemClock, type Clock } from '../clock.js';
 import { AnalyticsRecorder, type AnalyticsSink } from '../analytics/analytics-recorder.js';
 import { setWorkersPaused, workersPaused } from './worker-pause.js';
+import { queueDepthSamplerFor } from './queue-depth.js';
+import type { QueueDepthSampler } from '../analytics/queue-depth-sampler.js';
 import { analyticsStoreFor } from '../analytics/analytics-store-for.js';
 import { InvalidArgumentError, isDatabaseFault, ProviderCoolingDownError, RateLimitWaitError } from '../errors.js';
 import { HttpClient } from '../http/http-client.js';
@@ -111,6 +113,8 @@ export class DataCacheClient {
   private readonly analytics: AnalyticsSink | undefined;
   /** The recorder this client made itself (no `analytics` option), closed with it. */
   private readonly ownAnalytics: AnalyticsRecorder | undefined;
+  /** Samples the queue's depth once a minute, unless analytics are off. */
+  private readonly depthSampler: QueueDepthSampler | undefined;
   private readonly owner = `client:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly inFlight = new Map<string, Promise<CachedEntry | null>>();
   private readonly reportedFaults = new Set<string>();
@@ -148,6 +152,7 @@ export class DataCacheClient {
       clock: this.clock,
     }));
     this.http = new HttpClient({ userAgent: options.userAgent, clock: this.clock });
+    this.depthSampler = options.analytics === false ? undefined : queueDepthSamplerFor(this.storage, this.queue, this.clock, this.logger);
     // Every fetch leaves its queue row (it is also the cross-process lock on the URL): done and
     // failed rows go after their retention periods, checked every minute, worker or not.
     this.retentionTimer = setInterval(() => {
@@ -371,6 +376,16 @@ export class DataCacheClient {
     this.workers.clear();
     await this.http.close();
     await this.ownAnalytics?.close();
+    await this.depthSampler?.close();
+  }
+
+  /**
+   * Samples the queue's depth for the analytics' "queue over time", unless a process already
+   * has this minute. Clients do it by themselves every 10 s; call it before reading the
+   * analytics to include the minute under way. Does nothing with `analytics: false`.
+   */
+  async sampleQueueDepth(): Promise<void> {
+    await this.depthSampler?.sample();
   }
 
   /**

@@ -342,8 +342,8 @@ export class DataCacheProviders {
     const sinceMs = input.sinceMs === undefined ? undefined : optionalFiniteNumber('sinceMs', input.sinceMs, 0, { min: 0 });
     const bucketMinutes = optionalFiniteNumber('bucketMinutes', input.bucketMinutes, 1, { min: 1, max: 1440, integer: true });
     const { storage, client, analytics } = await this.#open();
-    // This process's latest counts first, so the report includes them.
-    await analytics.flush();
+    // This process's latest counts and the queue's depth now first, so the report includes them.
+    await Promise.all([analytics.flush(), client.sampleQueueDepth()]);
     const [storageStats, rows] = await Promise.all([storage.stats(), client.queue.counts()]);
     const byState: Record<JobState, number> = { pending: 0, running: 0, done: 0, failed: 0 };
     const byProvider = Object.create(null) as ProvidersStats['queue']['byProvider'];

@@ -1,5 +1,5 @@
 import type { MinuteCounts } from '../../analytics/analytics-recorder.js';
-import type { AnalyticsStore, LatencyCount } from '../../analytics/analytics-store.js';
+import type { AnalyticsRows, AnalyticsStore, LatencyCount, QueueDepth, QueueDepthSample } from '../../analytics/analytics-store.js';
 import type { PostgresTier } from './postgres-tier.js';
 
 /**
@@ -61,6 +61,7 @@ export class PgAnalyticsStore implements AnalyticsStore {
           if (pruneBefore !== null) {
             await client.query('DELETE FROM analytics_counts WHERE minute < $1', [pruneBefore]);
             await client.query('DELETE FROM analytics_latency WHERE minute < $1', [pruneBefore]);
+            await client.query('DELETE FROM analytics_queue_depth WHERE minute < $1', [pruneBefore]);
           }
         });
         return;
@@ -70,8 +71,31 @@ export class PgAnalyticsStore implements AnalyticsStore {
     }
   }
 
-  async read(sinceMs: number): Promise<{ rows: MinuteCounts[]; latencies: Omit<LatencyCount, 'minute'>[] }> {
-    const [rows, latencies] = await Promise.all([
+  async hasQueueDepth(minute: number): Promise<boolean> {
+    return (await this.tier.query('SELECT 1 FROM analytics_queue_depth WHERE minute = $1 LIMIT 1', [minute])).rows.length > 0;
+  }
+
+  /**
+   * One statement. The whole-queue row (provider '') goes in first and decides: a machine
+   * sampling the same minute at once waits on its key, finds it taken and adds nothing, so the
+   * minute holds one machine's whole sample, never a mix of two.
+   */
+  async addQueueDepth(minute: number, depth: readonly QueueDepth[]): Promise<void> {
+    await this.tier.query(
+      `WITH sample (provider, pending, running, failed) AS (SELECT * FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[])),
+            claimed AS (
+              INSERT INTO analytics_queue_depth (minute, provider, pending, running, failed)
+              SELECT $1, provider, pending, running, failed FROM sample WHERE provider = ''
+              ON CONFLICT DO NOTHING RETURNING minute)
+       INSERT INTO analytics_queue_depth (minute, provider, pending, running, failed)
+       SELECT $1, provider, pending, running, failed FROM sample WHERE provider <> '' AND EXISTS (SELECT 1 FROM claimed)
+       ON CONFLICT DO NOTHING`,
+      [minute, depth.map((row) => row.provider), depth.map((row) => row.pending), depth.map((row) => row.running), depth.map((row) => row.failed)],
+    );
+  }
+
+  async read(sinceMs: number): Promise<AnalyticsRows> {
+    const [rows, latencies, queueDepth] = await Promise.all([
       this.tier.query<MinuteCounts>(
         `SELECT minute, provider, data_type AS "dataType", hits, misses, stale, fetches, errors, bytes_fetched AS "bytesFetched"
          FROM analytics_counts WHERE minute >= $1 ORDER BY minute, provider, data_type`,
@@ -82,7 +106,8 @@ export class PgAnalyticsStore implements AnalyticsStore {
         'SELECT kind, bucket, sum(count)::bigint AS count FROM analytics_latency WHERE minute >= $1 GROUP BY kind, bucket ORDER BY kind, bucket',
         [sinceMs],
       ),
+      this.tier.query<QueueDepthSample>('SELECT minute, provider, pending, running, failed FROM analytics_queue_depth WHERE minute >= $1 ORDER BY minute, provider', [sinceMs]),
     ]);
-    return { rows: rows.rows, latencies: latencies.rows };
+    return { rows: rows.rows, latencies: latencies.rows, queueDepth: queueDepth.rows };
   }
 }

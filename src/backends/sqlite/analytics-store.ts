@@ -1,5 +1,5 @@
 import type { MinuteCounts } from '../../analytics/analytics-recorder.js';
-import type { AnalyticsStore, LatencyCount } from '../../analytics/analytics-store.js';
+import type { AnalyticsRows, AnalyticsStore, LatencyCount, QueueDepth, QueueDepthSample } from '../../analytics/analytics-store.js';
 import type { SqliteConnection } from './connection.js';
 
 /**
@@ -23,6 +23,12 @@ export class SqliteAnalyticsStore implements AnalyticsStore {
         ON CONFLICT (minute, kind, bucket) DO UPDATE SET count = count + excluded.count`),
       pruneCounts: database.prepare<[number]>('DELETE FROM analytics_counts WHERE minute < ?'),
       pruneLatency: database.prepare<[number]>('DELETE FROM analytics_latency WHERE minute < ?'),
+      pruneQueueDepth: database.prepare<[number]>('DELETE FROM analytics_queue_depth WHERE minute < ?'),
+      hasQueueDepth: database.prepare<[number], number>('SELECT 1 FROM analytics_queue_depth WHERE minute = ? LIMIT 1').pluck(),
+      addQueueDepth: database.prepare<[QueueDepthSample]>(
+        'INSERT INTO analytics_queue_depth (minute, provider, pending, running, failed) VALUES (@minute, @provider, @pending, @running, @failed) ON CONFLICT DO NOTHING',
+      ),
+      queueDepth: database.prepare<[number], QueueDepthSample>('SELECT minute, provider, pending, running, failed FROM analytics_queue_depth WHERE minute >= ? ORDER BY minute, provider'),
       rows: database.prepare<[number], MinuteCounts>(
         `SELECT minute, provider, data_type AS dataType, hits, misses, stale, fetches, errors, bytes_fetched AS bytesFetched
          FROM analytics_counts WHERE minute >= ? ORDER BY minute`,
@@ -40,11 +46,28 @@ export class SqliteAnalyticsStore implements AnalyticsStore {
       if (pruneBefore !== null) {
         this.statements.pruneCounts.run(pruneBefore);
         this.statements.pruneLatency.run(pruneBefore);
+        this.statements.pruneQueueDepth.run(pruneBefore);
       }
     });
   }
 
-  async read(sinceMs: number): Promise<{ rows: MinuteCounts[]; latencies: Omit<LatencyCount, 'minute'>[] }> {
-    return this.connection.read('reading analytics', () => ({ rows: this.statements.rows.all(sinceMs), latencies: this.statements.latencies.all(sinceMs) }));
+  async hasQueueDepth(minute: number): Promise<boolean> {
+    return (await this.connection.read('reading the queue depth', () => this.statements.hasQueueDepth.get(minute))) !== undefined;
+  }
+
+  async addQueueDepth(minute: number, depth: readonly QueueDepth[]): Promise<void> {
+    await this.connection.write('recording the queue depth', () => {
+      // Another process may have sampled the minute since this one looked: the first sample stays whole.
+      if (this.statements.hasQueueDepth.get(minute) !== undefined) return;
+      for (const row of depth) this.statements.addQueueDepth.run({ minute, ...row });
+    });
+  }
+
+  async read(sinceMs: number): Promise<AnalyticsRows> {
+    return this.connection.read('reading analytics', () => ({
+      rows: this.statements.rows.all(sinceMs),
+      latencies: this.statements.latencies.all(sinceMs),
+      queueDepth: this.statements.queueDepth.all(sinceMs),
+    }));
   }
 }

@@ -113,6 +113,25 @@ describe.skipIf(postgres === undefined)('PgAnalyticsStore', () => {
     expect((await store.read(0)).rows).toEqual([]);
   });
 
+  it("keeps a minute's first queue-depth sample whole when two machines sample at once, and drops old samples with the minutes", async () => {
+    const schema = await freshSchema();
+    const [a, b] = [await storeOn(schema), await storeOn(schema)];
+    const sample = (provider: string, pending: number) => [{ provider: '', pending, running: 1, failed: 0 }, { provider, pending, running: 1, failed: 0 }];
+    expect(await a.hasQueueDepth(T0)).toBe(false);
+    await Promise.all([a.addQueueDepth(T0, sample('musicbrainz', 5)), b.addQueueDepth(T0, sample('cdn', 7))]);
+    const { queueDepth } = await a.read(0);
+    expect(queueDepth).toHaveLength(2); // one machine's whole sample, not a mix of both
+    expect(queueDepth[0]!.pending).toBe(queueDepth[1]!.pending);
+    expect(await b.hasQueueDepth(T0)).toBe(true);
+    await a.addQueueDepth(T0 + MINUTE, sample('cdn', 2));
+    expect((await a.read(T0 + MINUTE)).queueDepth).toEqual([
+      { minute: T0 + MINUTE, provider: '', pending: 2, running: 1, failed: 0 },
+      { minute: T0 + MINUTE, provider: 'cdn', pending: 2, running: 1, failed: 0 },
+    ]);
+    await a.add([], [], T0 + MINUTE);
+    expect((await a.read(0)).queueDepth.map((row) => row.minute)).toEqual([T0 + MINUTE, T0 + MINUTE]);
+  });
+
   it('loses nothing and does not deadlock when machines add overlapping minutes at once, in opposite orders', async () => {
     const schema = await freshSchema();
     const stores = await Promise.all([storeOn(schema), storeOn(schema)]);
