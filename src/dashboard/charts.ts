@@ -1,11 +1,11 @@
 import type { AnalyticsReport, LatencyDistribution } from '../analytics/analytics-report.js';
-import { formatMicroseconds } from '../format.js';
+import { formatMicroseconds, formatRate } from '../format.js';
 import { html, SafeHtml } from './html.js';
 
 /** Server-drawn SVG charts for the overview: the pages run no script. */
 
 const WIDTH = 960;
-const STYLE = '<style>.grid{stroke:#8884;stroke-width:1}.fetch{fill:#3b82f6}.error{fill:#dc2626}.bar{fill:#3b82f6}.bar2{fill:#dc2626}.mark{stroke:#3b82f6;stroke-width:3}text{fill:#888;font:12px system-ui,sans-serif}text.label{fill:currentColor}</style>';
+const STYLE = '<style>.grid{stroke:#8884;stroke-width:1}.fetch{fill:#3b82f6}.error{fill:#dc2626}.bar{fill:#3b82f6}.bar2{fill:#dc2626}.mark{stroke:#3b82f6;stroke-width:3}.limit{stroke:#dc2626;stroke-width:1.5;stroke-dasharray:4 3}text{fill:#888;font:12px system-ui,sans-serif}text.label{fill:currentColor}</style>';
 
 export interface BarRow {
   label: string;
@@ -49,45 +49,112 @@ ${new SafeHtml(STYLE)}${sorted.length === 0 ? html`<text x="${width / 2}" y="20"
 /** One colour per provider, in the order they first appear; errors are always red. */
 const PROVIDER_COLOURS = ['#3b82f6', '#10b981', '#f59e0b', '#8b5cf6', '#06b6d4', '#ec4899', '#84cc16', '#64748b'];
 
+/** One bar of a stacked chart: a segment per provider, and an optional red part on top. */
+interface StackedBar {
+  at: number;
+  byProvider: Record<string, number>;
+  red: number;
+  /** What the bar's tooltip says, after its time. */
+  detail: string;
+}
+
 /**
- * Fetches per timeline point, stacked by provider (a colour each, with a legend), and the
- * point's errors in red on top, over the report's period.
+ * Bars over the report's period, one per point, stacked by provider (a colour each, with a
+ * legend) with a red part on top: the fetches and errors chart, the queue-depth chart.
  */
-export function fetchesChart(report: Pick<AnalyticsReport, 'sinceMs' | 'untilMs' | 'timeline'>, bucketMs: number): SafeHtml {
+function stackedChart(id: string, label: string, period: { sinceMs: number; untilMs: number }, bucketMs: number, bars: readonly StackedBar[], names: { red: string; empty: string }): SafeHtml {
   const height = 200;
   const pad = { left: 44, right: 12, top: 28, bottom: 24 };
   const plotWidth = WIDTH - pad.left - pad.right;
   const plotHeight = height - pad.top - pad.bottom;
-  const span = Math.max(1, report.untilMs - report.sinceMs);
-  const points = report.timeline.filter((point) => point.fetches + point.errors > 0);
-  const providers = [...new Set(points.flatMap((point) => Object.keys(point.byProvider)))].sort();
+  const span = Math.max(1, period.untilMs - period.sinceMs);
+  const providers = [...new Set(bars.flatMap((bar) => Object.keys(bar.byProvider)))].sort();
   const colour = (provider: string): string => PROVIDER_COLOURS[providers.indexOf(provider) % PROVIDER_COLOURS.length]!;
-  const busiest = Math.max(1, ...points.map((point) => point.fetches + point.errors));
+  const total = (bar: StackedBar): number => Object.values(bar.byProvider).reduce((sum, value) => sum + value, 0) + bar.red;
+  const tallest = Math.max(1, ...bars.map(total));
   const barWidth = Math.max(2, (bucketMs / span) * plotWidth - 1);
-  const x = (at: number): number => pad.left + ((at - report.sinceMs) / span) * plotWidth;
-  const scale = (count: number): number => (count / busiest) * plotHeight;
-  const bars = points.map((point) => {
+  const x = (at: number): number => pad.left + ((at - period.sinceMs) / span) * plotWidth;
+  const scale = (count: number): number => (count / tallest) * plotHeight;
+  const drawn = bars.map((bar) => {
     let top = pad.top + plotHeight;
     const segments: string[] = [];
     for (const provider of providers) {
-      const fetches = point.byProvider[provider]?.fetches ?? 0;
-      if (fetches === 0) continue;
-      top -= scale(fetches);
-      segments.push(`<rect fill="${colour(provider)}" x="${x(point.at).toFixed(1)}" y="${top.toFixed(1)}" width="${barWidth.toFixed(1)}" height="${scale(fetches).toFixed(1)}"/>`);
+      const value = bar.byProvider[provider] ?? 0;
+      if (value === 0) continue;
+      top -= scale(value);
+      segments.push(`<rect fill="${colour(provider)}" x="${x(bar.at).toFixed(1)}" y="${top.toFixed(1)}" width="${barWidth.toFixed(1)}" height="${scale(value).toFixed(1)}"/>`);
     }
-    if (point.errors > 0) segments.push(`<rect class="error" x="${x(point.at).toFixed(1)}" y="${(top - scale(point.errors)).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${scale(point.errors).toFixed(1)}"/>`);
-    const detail = providers.filter((provider) => point.byProvider[provider] !== undefined).map((provider) => `${provider} ${point.byProvider[provider]!.fetches}`).join(', ');
-    return new SafeHtml(`<g><title>${clock(point.at)}: ${point.fetches} fetches (${escapeText(detail)}), ${point.errors} errors</title>${segments.join('')}</g>`);
+    if (bar.red > 0) segments.push(`<rect class="error" x="${x(bar.at).toFixed(1)}" y="${(top - scale(bar.red)).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${scale(bar.red).toFixed(1)}"/>`);
+    return new SafeHtml(`<g><title>${clock(bar.at)}: ${escapeText(bar.detail)}</title>${segments.join('')}</g>`);
   });
-  const legend = [...providers.map((provider) => ({ label: provider, fill: colour(provider) })), { label: 'errors', fill: '#dc2626' }].map(
+  const legend = [...providers.map((provider) => ({ label: provider, fill: colour(provider) })), { label: names.red, fill: '#dc2626' }].map(
     (item, index) => html`<g data-legend="${item.label}"><rect x="${pad.left + index * 120}" y="6" width="10" height="10" fill="${item.fill}"/><text x="${pad.left + index * 120 + 14}" y="15">${item.label}</text></g>`,
   );
-  const ticks = [0, 0.5, 1].map((share) => new SafeHtml(`<text x="${x(report.sinceMs + share * span).toFixed(1)}" y="${height - 6}" text-anchor="${share === 0 ? 'start' : share === 1 ? 'end' : 'middle'}">${clock(report.sinceMs + share * span)}</text>`));
-  return html`<svg class="chart" id="fetches-chart" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="fetches by provider and errors over time" data-points="${points.length}" data-providers="${providers.join(' ')}">
-${new SafeHtml(STYLE)}${points.length === 0 ? '' : legend}<line class="grid" x1="${pad.left}" x2="${WIDTH - pad.right}" y1="${pad.top + plotHeight}" y2="${pad.top + plotHeight}"/>
-<text x="${pad.left - 6}" y="${pad.top + 10}" text-anchor="end">${busiest}</text><text x="${pad.left - 6}" y="${pad.top + plotHeight}" text-anchor="end">0</text>
-${bars}${ticks}
-${points.length === 0 ? html`<text x="${WIDTH / 2}" y="${height / 2}" text-anchor="middle">no fetches in this period</text>` : ''}
+  const ticks = [0, 0.5, 1].map((share) => new SafeHtml(`<text x="${x(period.sinceMs + share * span).toFixed(1)}" y="${height - 6}" text-anchor="${share === 0 ? 'start' : share === 1 ? 'end' : 'middle'}">${clock(period.sinceMs + share * span)}</text>`));
+  return html`<svg class="chart" id="${id}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="${label}" data-points="${bars.length}" data-providers="${providers.join(' ')}">
+${new SafeHtml(STYLE)}${bars.length === 0 ? '' : legend}<line class="grid" x1="${pad.left}" x2="${WIDTH - pad.right}" y1="${pad.top + plotHeight}" y2="${pad.top + plotHeight}"/>
+<text x="${pad.left - 6}" y="${pad.top + 10}" text-anchor="end">${tallest}</text><text x="${pad.left - 6}" y="${pad.top + plotHeight}" text-anchor="end">0</text>
+${drawn}${ticks}
+${bars.length === 0 ? html`<text x="${WIDTH / 2}" y="${height / 2}" text-anchor="middle">${names.empty}</text>` : ''}
+</svg>`;
+}
+
+/** Fetches per timeline point, stacked by provider, and the point's errors in red on top. */
+export function fetchesChart(report: Pick<AnalyticsReport, 'sinceMs' | 'untilMs' | 'timeline'>, bucketMs: number): SafeHtml {
+  const bars = report.timeline
+    .filter((point) => point.fetches + point.errors > 0)
+    .map((point) => {
+      const providers = Object.keys(point.byProvider).sort();
+      return {
+        at: point.at,
+        byProvider: Object.fromEntries(providers.map((provider) => [provider, point.byProvider[provider]!.fetches])),
+        red: point.errors,
+        detail: `${point.fetches} fetches (${providers.map((provider) => `${provider} ${point.byProvider[provider]!.fetches}`).join(', ')}), ${point.errors} errors`,
+      };
+    });
+  return stackedChart('fetches-chart', 'fetches by provider and errors over time', report, bucketMs, bars, { red: 'errors', empty: 'no fetches in this period' });
+}
+
+/**
+ * The queue's depth over time: jobs waiting or running, stacked by provider, and the failed
+ * ones in red on top. A point per sampled bucket; gaps are minutes no process was running.
+ */
+export function queueDepthChart(report: Pick<AnalyticsReport, 'sinceMs' | 'untilMs' | 'queueDepth'>, bucketMs: number): SafeHtml {
+  const bars = report.queueDepth.map((point) => {
+    const providers = Object.keys(point.byProvider).sort();
+    const queued = (provider: string): number => point.byProvider[provider]!.pending + point.byProvider[provider]!.running;
+    return {
+      at: point.at,
+      byProvider: Object.fromEntries(providers.map((provider) => [provider, queued(provider)])),
+      red: point.failed,
+      detail: `${point.pending} waiting, ${point.running} running (${providers.map((provider) => `${provider} ${queued(provider)}`).join(', ')}), ${point.failed} failed`,
+    };
+  });
+  return stackedChart('queue-depth-chart', 'queued jobs by provider, and failed jobs, over time', report, bucketMs, bars, { red: 'failed', empty: 'no samples of the queue in this period' });
+}
+
+/**
+ * A provider's grants per second over the last minute, oldest on the left, with its limit as a
+ * dashed line: small enough for a table cell, so a precache can be watched against the limits.
+ *
+ * @example grantsChart('musicbrainz', [1, 1, 0, 1], 1) // four bars, the line at 1/s
+ */
+export function grantsChart(provider: string, perSecond: readonly number[], ratePerSecond: number): SafeHtml {
+  const width = 240;
+  const height = 44;
+  const top = 4;
+  const plot = height - top - 2;
+  const ceiling = Math.max(1, ratePerSecond, ...perSecond) * 1.25;
+  const step = width / Math.max(1, perSecond.length);
+  const y = (value: number): number => top + plot - (value / ceiling) * plot;
+  const bars = perSecond.map((count, index) =>
+    count === 0 ? '' : `<rect class="bar" x="${(index * step).toFixed(1)}" y="${y(count).toFixed(1)}" width="${Math.max(1, step - 1).toFixed(1)}" height="${(top + plot - y(count)).toFixed(1)}"/>`,
+  );
+  const total = perSecond.reduce((sum, count) => sum + count, 0);
+  return html`<svg class="sparkline" viewBox="0 0 ${width} ${height}" role="img" aria-label="${provider}: ${total} requests in the last ${perSecond.length} s" data-provider="${provider}" data-grants="${total}">
+${new SafeHtml(STYLE)}<title>${total} requests in the last ${perSecond.length} s; limit ${formatRate(ratePerSecond)} (dashed)</title>
+<line class="grid" x1="0" x2="${width}" y1="${top + plot}" y2="${top + plot}"/>${new SafeHtml(bars.join(''))}
+<line class="limit" x1="0" x2="${width}" y1="${y(ratePerSecond).toFixed(1)}" y2="${y(ratePerSecond).toFixed(1)}"/>
 </svg>`;
 }
 

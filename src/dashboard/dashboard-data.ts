@@ -52,7 +52,8 @@ export interface ImageSummary {
   expiresAt: number;
 }
 
-const KNOWN_PROVIDERS = ['musicbrainz', 'theaudiodb', 'fanarttv', 'discogs', 'lastfm', 'wikimedia', 'cdn'];
+/** The providers the pages list even before they have been used. */
+export const KNOWN_PROVIDERS = ['musicbrainz', 'theaudiodb', 'fanarttv', 'discogs', 'lastfm', 'wikimedia', 'cdn'];
 
 /** The overview: storage against the budget, analytics, the queue, rate limits and recent errors. */
 export async function readOverview(providers: DataCacheProviders, { hours = 24, bucketMinutes = 15 }: { hours?: number; bucketMinutes?: number } = {}): Promise<Overview> {

@@ -16,6 +16,7 @@ import { newActionToken, runAction } from './actions.js';
 import type { PageContext } from './html.js';
 import { overviewPage } from './pages/overview-page.js';
 import { ratesPage } from './pages/rates-page.js';
+import { readRates } from './rates-data.js';
 import { precachePage } from './pages/precache-page.js';
 import { DashboardPrecache } from './precache-run.js';
 import type { FindLibrariesOptions } from '../precache/library/library-locations.js';
@@ -155,10 +156,9 @@ async function handle(providers: DataCacheProviders, request: IncomingMessage, r
   } else if (path === '/api/overview') {
     sendJson(response, await readOverview(providers, overviewQuery(url)));
   } else if (path === '/rates') {
-    // From the start of the previous minute: analytics count per minute.
-    const now = Date.now();
-    const since = Math.floor((now - 60_000) / 60_000) * 60_000;
-    sendHtml(response, ratesPage(await readOverview(providers, { hours: (now - since) / 3_600_000, bucketMinutes: 1 }), now - since, context));
+    sendHtml(response, ratesPage(await readRates(providers), context));
+  } else if (path === '/api/rates') {
+    sendJson(response, await readRates(providers));
   } else if (path === '/precache') {
     sendHtml(response, precachePage(await precache.libraries(), precache.current, await providers.client.workersPaused(), context));
   } else if (path === '/artists') {
@@ -188,7 +188,7 @@ async function handle(providers: DataCacheProviders, request: IncomingMessage, r
     // The queue checks the state and answers InvalidArgumentError (400) for any other.
     sendJson(response, await listQueue(providers, state === '' ? undefined : (state as JobState), limitOf(url)));
   } else {
-    throw new NotFound(`Nothing at ${path}. Pages: /, /artists, /rates, /precache; overlays: /overlay?artist=NAME&type=fanart, /overlay/now; images: /image/random?artist=NAME&type=fanart; JSON: /api/overview, /api/artists, /api/queue, /api/now-playing.`);
+    throw new NotFound(`Nothing at ${path}. Pages: /, /artists, /rates, /precache; overlays: /overlay?artist=NAME&type=fanart, /overlay/now; images: /image/random?artist=NAME&type=fanart; JSON: /api/overview, /api/rates, /api/artists, /api/queue, /api/now-playing.`);
   }
 }
 

@@ -66,6 +66,7 @@ const STYLE = `
   dl.facts dt { color: var(--muted); }
   dl.facts dd { margin: 0; }
   .chart { width: 100%; height: auto; background: var(--card); border-radius: 8px; }
+  .sparkline { width: 240px; min-width: 180px; height: 44px; display: block; }
   form.search { display: flex; gap: .5rem; margin-bottom: 1rem; }
   form.search input { flex: 1; max-width: 420px; padding: .4rem .6rem; font: inherit; }
   .images { display: flex; flex-wrap: wrap; gap: .6rem; }

@@ -336,15 +336,10 @@ export class DataCacheProviders {
     return client.processQueue({ providers: providers as string[] | undefined, limit: input.limit as number | undefined });
   }
 
-  /** Entries and bytes (in total, by provider and data type, against the budget), the queue, and cool-downs. */
+  /** Entries and bytes (in total, by provider and data type, against the budget), the queue, cool-downs and the analytics. */
   async stats(options: StatsOptions = {}): Promise<ProvidersStats> {
-    const input = requireOptionsObject('stats options', options);
-    const sinceMs = input.sinceMs === undefined ? undefined : optionalFiniteNumber('sinceMs', input.sinceMs, 0, { min: 0 });
-    const bucketMinutes = optionalFiniteNumber('bucketMinutes', input.bucketMinutes, 1, { min: 1, max: 1440, integer: true });
-    const { storage, client, analytics } = await this.#open();
-    // This process's latest counts and the queue's depth now first, so the report includes them.
-    await Promise.all([analytics.flush(), client.sampleQueueDepth()]);
-    const [storageStats, rows] = await Promise.all([storage.stats(), client.queue.counts()]);
+    const { storage, client } = await this.#open();
+    const [report, storageStats, rows, cooldowns] = await Promise.all([this.analytics(options), storage.stats(), client.queue.counts(), client.limiter.activeCooldowns()]);
     const byState: Record<JobState, number> = { pending: 0, running: 0, done: 0, failed: 0 };
     const byProvider = Object.create(null) as ProvidersStats['queue']['byProvider'];
     for (const row of rows) {
@@ -352,9 +347,24 @@ export class DataCacheProviders {
       const provider = (byProvider[row.provider] ??= {});
       provider[row.state] = (provider[row.state] ?? 0) + row.jobs;
     }
-    const cooldowns = await client.limiter.activeCooldowns();
-    const report = await readAnalytics(analyticsStoreFor(storage), this.#clock.now(), { sinceMs, bucketMinutes });
     return { storage: storageStats, queue: { byState, byProvider }, cooldowns, analytics: report };
+  }
+
+  /**
+   * The analytics every process (and, with a shared tier, every machine) recorded: hits,
+   * misses, fetches, errors and bytes by provider and data type, a timeline, latencies and the
+   * queue's depth over time. This process's latest counts and the queue's depth now are
+   * recorded first, so the report includes them.
+   *
+   * @example const { totals } = await providers.analytics({ sinceMs: Date.now() - 3_600_000 }); // the last hour
+   */
+  async analytics(options: StatsOptions = {}): Promise<AnalyticsReport> {
+    const input = requireOptionsObject('analytics options', options);
+    const sinceMs = input.sinceMs === undefined ? undefined : optionalFiniteNumber('sinceMs', input.sinceMs, 0, { min: 0 });
+    const bucketMinutes = optionalFiniteNumber('bucketMinutes', input.bucketMinutes, 1, { min: 1, max: 1440, integer: true });
+    const { storage, client, analytics } = await this.#open();
+    await Promise.all([analytics.flush(), client.sampleQueueDepth()]);
+    return readAnalytics(analyticsStoreFor(storage), this.#clock.now(), { sinceMs, bucketMinutes });
   }
 
   /** Stops workers, closes connections and the database. getProviders() opens a fresh one afterwards. */

@@ -53,12 +53,44 @@ describe.skipIf(chromiumPath === undefined)('the dashboard in Chromium', () => {
       expect(Number(await page.locator('#bytes-by-type').getAttribute('data-rows'))).toBeGreaterThanOrEqual(5);
       expect((await page.locator('#fetches-by-provider g[data-label="musicbrainz"]').textContent())?.replace(/\s+/g, ' ')).toMatch(/^musicbrainz \d+ fetched · 0 errors$/);
       expect(await page.locator('#hit-latency-chart').getAttribute('aria-label')).toMatch(/^hit latency: p50 \d+(\.\d)? (µs|ms), p99 /);
+      // The queue over time: sampled when the page was read; the broken image's job waits to be tried again.
+      const depth = page.locator('#queue-depth-chart');
+      expect(Number(await depth.getAttribute('data-points'))).toBeGreaterThanOrEqual(1);
+      expect(await depth.locator('g[data-legend]').allTextContents()).toEqual(['cdn', 'failed']);
+      expect(await depth.locator('g > title').first().textContent()).toMatch(/^\d\d:\d\d: 1 waiting, 0 running \(cdn 1\), 0 failed$/);
       // People's numbers: a rate per minute or second, never 0.4166666666666667.
       expect(await page.locator('#rate-limits').textContent()).not.toMatch(/\d\.\d{4,}/);
       await screenshot(page, 'overview');
       await page.setViewportSize({ width: 390, height: 844 });
       expect(await page.locator('body').evaluate((body) => (body as unknown as { scrollWidth: number }).scrollWidth)).toBeLessThanOrEqual(390);
       await screenshot(page, 'overview-phone');
+    } finally {
+      await dashboard.close();
+    }
+  });
+
+  it('shows the rate limits live after a precache: grants per second against each limit, on a desktop and a phone', async () => {
+    // MusicBrainz limited as it is in life (slower, so the chain waits on it); the others free.
+    const { providers } = await cacheWithArtists({ musicbrainz: { ratePerSecond: 4, burst: 1 } });
+    // A DJ's searches after it, a couple of seconds' worth at the limit.
+    for (let search = 1; search <= 8; search++) await providers.musicbrainz.searchArtists(`Somebody ${search}`);
+    dashboard = await startDashboard(providers, { port: 0 });
+    try {
+      const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(`${dashboard.url}/rates`);
+      expect(await page.title()).toBe('Rate limits · datacache');
+      const row = page.locator('#rates tr[data-provider="musicbrainz"]');
+      expect(await row.locator('td').nth(1).textContent()).toBe('4/s');
+      // Every MusicBrainz request of the precache went through the limit and shows, once whole seconds have passed.
+      await expect.poll(async () => { await page.reload(); return Number(await row.locator('svg.sparkline').getAttribute('data-grants')); }, { timeout: 20_000, interval: 500 }).toBeGreaterThanOrEqual(11);
+      expect(await row.locator('svg.sparkline rect.bar').count()).toBeGreaterThanOrEqual(2);
+      expect(await row.locator('svg.sparkline line.limit').count()).toBe(1);
+      expect(await page.locator('#rates tr[data-provider="cdn"]').textContent()).toMatch(/no limit/);
+      expect(await page.locator('#rates').textContent()).not.toMatch(/\d\.\d{4,}/);
+      await screenshot(page, 'rates');
+      await page.setViewportSize({ width: 390, height: 844 });
+      expect(await page.locator('body').evaluate((body) => (body as unknown as { scrollWidth: number }).scrollWidth)).toBeLessThanOrEqual(390);
+      await screenshot(page, 'rates-phone');
     } finally {
       await dashboard.close();
     }

@@ -10,11 +10,15 @@ export const SECRET = 'SECRET-KEY-0123456789';
 /**
  * A cache with something to show: three artists pre-cached from the fake services (images of
  * every type), lookups that hit and miss for the analytics, a hostile artist name, and a
- * failed background fetch whose URL carries a key.
+ * failed background fetch whose URL carries a key. Providers have no rate limit unless `limits`
+ * gives them one (a precache then waits on it, as a real one does).
  */
-export async function cacheWithArtists(): Promise<{ services: FakeMusicServices; providers: DataCacheProviders }> {
+export async function cacheWithArtists(limits: Record<string, { ratePerSecond: number; burst?: number }> = {}): Promise<{ services: FakeMusicServices; providers: DataCacheProviders }> {
   const services = await startFakeMusicServices();
-  const { providers } = await makeTestProviders({ providers: services.providers({ fanartTvKey: 'fanart-key-0123456789' }), storage: { clock: undefined } });
+  const settings = services.providers({ fanartTvKey: 'fanart-key-0123456789' });
+  for (const [name, limit] of Object.entries(limits)) settings[name] = { ...settings[name], ...limit };
+  const unlimited = ['cdn', 'musicbrainz', 'theaudiodb', 'fanarttv', 'discogs', 'lastfm', 'wikimedia', 'example'].filter((name) => !Object.hasOwn(limits, name));
+  const { providers } = await makeTestProviders({ providers: settings, storage: { clock: undefined } }, unlimited);
   const artists = new ArtistSet();
   for (const name of ['Daft Punk', 'Björk', 'Röyksopp']) artists.addField(name);
   await precacheArtists(providers, artists, { work: true, pollIntervalMs: 10 });

@@ -4,6 +4,9 @@ import { InvalidArgumentError } from '../../src/errors.js';
 import { cacheWithArtists, HOSTILE_ARTIST, SECRET } from './dashboard-fixture.js';
 import { getWithHost } from './raw-request.js';
 import { serve } from './serve-dashboard.js';
+import type { RatesView } from '../../src/dashboard/rates-data.js';
+import { startServer } from '../helpers/http-server.js';
+import { makeTestProviders } from '../helpers/providers.js';
 
 
 describe('the dashboard server', () => {
@@ -64,18 +67,43 @@ describe('the dashboard server', () => {
     expect(one.headers.get('content-security-policy')).toMatch(/sandbox/);
   });
 
-  it('shows the rate limits live: what each provider was asked in the last minute or two, against its limit', async () => {
-    const { providers } = await cacheWithArtists();
+  it('shows the rate limits live: what each limit let through in each of the last 60 seconds, and the rate now', async () => {
+    const origin = await startServer({});
+    origin.fallback = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    };
+    // 'example' has a limit (one that never makes this test wait); 'cdn' has none.
+    const { providers, clock } = await makeTestProviders({ providers: { example: { ratePerSecond: 50, burst: 50 } } }, ['cdn']);
+    const get = (provider: string, index: number) => providers.client.getOrFetch({ url: origin.url(`/${provider}/${index}`), identifier: 'x', provider, dataType: 'api' });
+    for (let index = 0; index < 3; index++) await get('example', index);
+    clock.advance(1000);
+    for (let index = 3; index < 5; index++) await get('example', index);
+    for (let index = 0; index < 4; index++) await get('cdn', index);
+    clock.advance(1000); // both seconds are whole now
     const dashboard = await serve(providers, { port: 0 });
+
+    const view = (await (await fetch(`${dashboard.url}/api/rates`)).json()) as RatesView;
+    expect(view.seconds).toBe(60);
+    const example = view.providers.find((row) => row.provider === 'example')!;
+    expect(example).toMatchObject({ ratePerSecond: 50, burst: 50, recentRate: 0.5, queued: 0, cooldownUntil: null });
+    expect(example.grantsPerSecond).toHaveLength(60);
+    expect(example.grantsPerSecond!.slice(-2)).toEqual([3, 2]);
+    expect(example.grantsPerSecond!.reduce((sum, count) => sum + count, 0)).toBe(5);
+    const cdn = view.providers.find((row) => row.provider === 'cdn')!;
+    expect(cdn).toMatchObject({ ratePerSecond: 'unlimited', grantsPerSecond: null });
+    expect(cdn.recentRate).toBeGreaterThan(0); // from the 4 fetches the analytics counted
+    expect(view.providers.find((row) => row.provider === 'discogs')?.recentRate).toBe(0);
+
     const response = await fetch(`${dashboard.url}/rates`);
     expect(response.status).toBe(200);
     const text = await response.text();
     expect(text).toContain('<meta http-equiv="refresh" content="2">');
-    // The fixture fetched about 60 images from the CDN stand-in just now: a rate, not "-".
-    const cdn = /<tr data-provider="cdn">([\s\S]*?)<\/tr>/.exec(text)?.[1] ?? '';
-    expect(cdn).toMatch(/<td class="number" title="\d+ requests">\d+(\.\d)?\/(s|min)<\/td>/);
-    expect(cdn).toContain('no limit'); // the test providers are unlimited
-    expect(/<tr data-provider="discogs">[\s\S]*?<\/tr>/.exec(text)?.[0]).toMatch(/<td class="number" title="0 requests">-<\/td>/);
+    const exampleRow = /<tr data-provider="example">([\s\S]*?)<\/tr>/.exec(text)?.[1] ?? '';
+    expect(exampleRow).toContain('<td class="number now" title="1 % of the limit">30/min</td>');
+    expect(exampleRow).toMatch(/<svg class="sparkline"[^>]*data-provider="example" data-grants="5">/);
+    expect(exampleRow.match(/<rect class="bar"/g)).toHaveLength(2);
+    expect(/<tr data-provider="cdn">[\s\S]*?<\/tr>/.exec(text)?.[0]).toContain('>no limit</span>');
+    expect(/<tr data-provider="discogs">[\s\S]*?<\/tr>/.exec(text)?.[0]).toMatch(/<td class="number now"[^>]*>-<\/td>/);
   });
 
   it('escapes names from the internet in its pages and keeps keys out of them', async () => {

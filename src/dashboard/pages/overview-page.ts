@@ -1,6 +1,6 @@
 import { formatBytes, formatMicroseconds, formatRate, formatRatio, formatTime, formatTries } from '../../format.js';
 import type { Overview } from '../dashboard-data.js';
-import { barChart, fetchesChart, latencyChart } from '../charts.js';
+import { barChart, fetchesChart, latencyChart, queueDepthChart } from '../charts.js';
 import { hitRateChart } from '../hit-rate-chart.js';
 import { actionButton, breakableUrl, html, page, type PageContext, type SafeHtml } from '../html.js';
 
@@ -38,6 +38,9 @@ ${hitRateChart(analytics, overview.bucketMinutes * 60_000)}
 
 <h2>Fetches by provider, and errors (red), over time</h2>
 ${fetchesChart(analytics, overview.bucketMinutes * 60_000)}
+
+<h2>Queue by provider, and failed jobs (red), over time</h2>
+${queueDepthChart(analytics, overview.bucketMinutes * 60_000)}
 <div class="tables">
   <div><h2>By provider</h2>${barChart('fetches-by-provider', 'fetches and errors by provider', Object.entries(analytics.byProvider).filter(([, counts]) => counts.fetches + counts.errors > 0).map(([provider, counts]) => ({ label: provider, value: counts.fetches, second: counts.errors, caption: `${counts.fetches} fetched · ${counts.errors} ${counts.errors === 1 ? 'error' : 'errors'}` })))}</div>
   <div><h2>Bytes by data type</h2>${barChart('bytes-by-type', 'bytes by data type', Object.entries(storage.byDataType).map(([dataType, counts]) => ({ label: dataType, value: counts.bytes, caption: `${formatBytes(counts.bytes)} · ${counts.entries} entries` })))}</div>
