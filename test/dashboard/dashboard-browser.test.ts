@@ -12,6 +12,11 @@ import { cacheWithArtists } from './dashboard-fixture.js';
 
 const screenshots = fileURLToPath(new URL('../../test-results/dashboard/', import.meta.url));
 
+/** How wide the page's content is, to catch a layout that makes a phone scroll sideways. */
+async function pageWidth(page: Page): Promise<number> {
+  return page.locator('body').evaluate((body) => (body as unknown as { scrollWidth: number }).scrollWidth);
+}
+
 /** Saves the page's screenshot (for a person to look at) and checks it is not one flat colour. */
 async function screenshot(page: Page, name: string): Promise<void> {
   const png = await page.screenshot({ fullPage: true });
@@ -62,7 +67,7 @@ describe.skipIf(chromiumPath === undefined)('the dashboard in Chromium', () => {
       expect(await page.locator('#rate-limits').textContent()).not.toMatch(/\d\.\d{4,}/);
       await screenshot(page, 'overview');
       await page.setViewportSize({ width: 390, height: 844 });
-      expect(await page.locator('body').evaluate((body) => (body as unknown as { scrollWidth: number }).scrollWidth)).toBeLessThanOrEqual(390);
+      expect(await pageWidth(page)).toBeLessThanOrEqual(390);
       await screenshot(page, 'overview-phone');
     } finally {
       await dashboard.close();
@@ -89,7 +94,7 @@ describe.skipIf(chromiumPath === undefined)('the dashboard in Chromium', () => {
       expect(await page.locator('#rates').textContent()).not.toMatch(/\d\.\d{4,}/);
       await screenshot(page, 'rates');
       await page.setViewportSize({ width: 390, height: 844 });
-      expect(await page.locator('body').evaluate((body) => (body as unknown as { scrollWidth: number }).scrollWidth)).toBeLessThanOrEqual(390);
+      expect(await pageWidth(page)).toBeLessThanOrEqual(390);
       await screenshot(page, 'rates-phone');
     } finally {
       await dashboard.close();
@@ -129,7 +134,7 @@ describe.skipIf(chromiumPath === undefined)('the dashboard in Chromium', () => {
       await screenshot(page, 'artist');
       // On a phone: the same page, nothing wider than the screen.
       await page.setViewportSize({ width: 390, height: 844 });
-      const overflow = await page.locator('body').evaluate((body) => (body as unknown as { scrollWidth: number }).scrollWidth);
+      const overflow = await pageWidth(page);
       expect(overflow).toBeLessThanOrEqual(390);
       await screenshot(page, 'artist-phone');
       await page.setViewportSize({ width: 1280, height: 900 });

@@ -81,6 +81,31 @@ const createVersion1 = `
   ) WITHOUT ROWID;
 `;
 
+/**
+ * The three triggers that keep a totals table in step with `table`: `add` runs for each new
+ * row, `take` for each deleted one, and both for an update of `columns` (only when one of them
+ * really changed, if `onlyOnChange`).
+ */
+function totalsTriggers(options: {
+  prefix: string; table: string; columns: string[]; add: string; take: string; onlyOnChange?: boolean;
+}): string {
+  const { prefix, table, columns, add, take } = options;
+  const changed = options.onlyOnChange
+    ? `\n    WHEN ${columns.map((column) => `OLD.${column} IS NOT NEW.${column}`).join(' OR ')}`
+    : '';
+  return `
+  CREATE TRIGGER ${prefix}_insert AFTER INSERT ON ${table} BEGIN
+    ${add}
+  END;
+  CREATE TRIGGER ${prefix}_delete AFTER DELETE ON ${table} BEGIN
+    ${take}
+  END;
+  CREATE TRIGGER ${prefix}_update AFTER UPDATE OF ${columns.join(', ')} ON ${table}${changed} BEGIN
+    ${take}
+    ${add}
+  END;`;
+}
+
 // Version 2: totals per provider and data type instead of one grand total, so that stats()
 // reads a few dozen rows instead of grouping every entry (1.5-1.9 s, synchronously, at a
 // million entries); and an expiry index that covers `size`, so counting expired bytes never
@@ -122,14 +147,10 @@ const moveToGroupTotals = `
            total(CASE WHEN status_code = 200 THEN 0 ELSE 1 END)
     FROM entries GROUP BY provider, data_type;
 
-  CREATE TRIGGER entries_count_insert AFTER INSERT ON entries BEGIN ${addToGroup('NEW')}
-  END;
-  CREATE TRIGGER entries_count_delete AFTER DELETE ON entries BEGIN ${takeFromGroup('OLD')}
-  END;
-  CREATE TRIGGER entries_count_update AFTER UPDATE OF provider, data_type, size, file_path, status_code ON entries BEGIN
-    ${takeFromGroup('OLD')}
-    ${addToGroup('NEW')}
-  END;
+  ${totalsTriggers({
+    prefix: 'entries_count', table: 'entries', columns: ['provider', 'data_type', 'size', 'file_path', 'status_code'],
+    add: addToGroup('NEW'), take: takeFromGroup('OLD'),
+  })}
 
   DROP INDEX entries_by_expiry;
   CREATE INDEX entries_by_expiry ON entries (expires_at, size);
@@ -238,16 +259,11 @@ const addCompression = `
   DROP TRIGGER entries_count_insert;
   DROP TRIGGER entries_count_delete;
   DROP TRIGGER entries_count_update;
-  CREATE TRIGGER entries_count_insert AFTER INSERT ON entries BEGIN
-    ${addToGroupWithValue}
-  END;
-  CREATE TRIGGER entries_count_delete AFTER DELETE ON entries BEGIN
-    ${takeFromGroupWithValue}
-  END;
-  CREATE TRIGGER entries_count_update AFTER UPDATE OF provider, data_type, size, file_path, status_code, value_size ON entries BEGIN
-    ${takeFromGroupWithValue}
-    ${addToGroupWithValue}
-  END;
+  ${totalsTriggers({
+    prefix: 'entries_count', table: 'entries',
+    columns: ['provider', 'data_type', 'size', 'file_path', 'status_code', 'value_size'],
+    add: addToGroupWithValue, take: takeFromGroupWithValue,
+  })}
 `;
 
 // Version 12: what the dashboard draws over time, and queue counts that cost nothing to read.
@@ -268,17 +284,10 @@ const addDashboardHistory = `
     PRIMARY KEY (state, priority, provider)
   ) WITHOUT ROWID;
   INSERT INTO queue_totals (state, priority, provider, jobs) SELECT state, priority, provider, count(*) FROM queue_jobs GROUP BY state, priority, provider;
-  CREATE TRIGGER queue_totals_insert AFTER INSERT ON queue_jobs BEGIN
-    ${addToQueueTotals}
-  END;
-  CREATE TRIGGER queue_totals_delete AFTER DELETE ON queue_jobs BEGIN
-    ${takeFromQueueTotals}
-  END;
-  CREATE TRIGGER queue_totals_update AFTER UPDATE OF state, priority, provider ON queue_jobs
-    WHEN OLD.state IS NOT NEW.state OR OLD.priority IS NOT NEW.priority OR OLD.provider IS NOT NEW.provider BEGIN
-    ${takeFromQueueTotals}
-    ${addToQueueTotals}
-  END;
+  ${totalsTriggers({
+    prefix: 'queue_totals', table: 'queue_jobs', columns: ['state', 'priority', 'provider'], onlyOnChange: true,
+    add: addToQueueTotals, take: takeFromQueueTotals,
+  })}
 
   -- Requests let through the rate limits' send gate, per provider and second (the store's
   -- clock), for the live view of the limits; the last ten minutes are kept.

@@ -8,6 +8,17 @@ import { CURRENT_SCHEMA_VERSION, migrate } from '../../../src/backends/sqlite/sc
 import { closeAfterTest, openTestStorage, request } from '../../helpers/storage.js';
 import { temporaryDirectory } from '../../helpers/temporary-directory.js';
 
+/** A new database file migrated only as far as `version`, as an older datacache left it. */
+async function databaseAtVersion(version: number): Promise<{ cacheDir: string; database: Database.Database }> {
+  const cacheDir = await temporaryDirectory();
+  const databasePath = join(cacheDir, 'datacache.sqlite');
+  const database = new Database(databasePath);
+  database.pragma('auto_vacuum = INCREMENTAL');
+  database.pragma('journal_mode = WAL');
+  database.transaction(() => migrate(database, databasePath, version)).immediate();
+  return { cacheDir, database };
+}
+
 describe('schema versions', () => {
   it('creates a new database at the current version with incremental auto-vacuum', async () => {
     const { storage } = await openTestStorage();
@@ -37,12 +48,7 @@ describe('schema versions', () => {
   });
 
   it('migrates a version-1 database to totals per provider and data type, keeping every count', async () => {
-    const cacheDir = await temporaryDirectory();
-    const databasePath = join(cacheDir, 'datacache.sqlite');
-    const database = new Database(databasePath);
-    database.pragma('auto_vacuum = INCREMENTAL');
-    database.pragma('journal_mode = WAL');
-    database.transaction(() => migrate(database, databasePath, 1)).immediate();
+    const { cacheDir, database } = await databaseAtVersion(1);
     const insert = database.prepare(`INSERT INTO entries (url, cachekey, identifier, data_type, provider, status_code, value_type,
       inline_data, file_path, size, checksum, created_at, stored_at, expires_at, last_accessed)
       VALUES (?, ?, 'air', ?, ?, ?, 'bytes', ?, NULL, ?, 'x', 0, 0, ?, 0)`);
@@ -62,18 +68,13 @@ describe('schema versions', () => {
     const after = await storage.stats();
     expect({ ...after.byProvider }).toEqual({ musicbrainz: { entries: 1, bytes: 0, valueBytes: 0 }, cdn: { entries: 2, bytes: 20_030, valueBytes: 20_030 } });
     expect(after.fileBytes).toBe(20_000);
-    const migrated = new Database(databasePath, { readonly: true });
+    const migrated = new Database(join(cacheDir, 'datacache.sqlite'), { readonly: true });
     expect(migrated.pragma('user_version', { simple: true })).toBe(CURRENT_SCHEMA_VERSION);
     migrated.close();
   });
 
   it('migrates a version-11 queue to totals kept by triggers, counting the jobs already there', async () => {
-    const cacheDir = await temporaryDirectory();
-    const databasePath = join(cacheDir, 'datacache.sqlite');
-    const database = new Database(databasePath);
-    database.pragma('auto_vacuum = INCREMENTAL');
-    database.pragma('journal_mode = WAL');
-    database.transaction(() => migrate(database, databasePath, 11)).immediate();
+    const { cacheDir, database } = await databaseAtVersion(11);
     const insert = database.prepare("INSERT INTO queue_jobs (url, provider, priority, request, state, available_at, created_at, updated_at) VALUES (?, ?, ?, '{}', ?, 0, 0, 0)");
     for (const [url, provider, priority, state] of [['a', 'cdn', 1, 'pending'], ['b', 'cdn', 1, 'pending'], ['c', 'cdn', 2, 'failed'], ['d', 'musicbrainz', 0, 'done']] as const) insert.run(url, provider, priority, state);
     database.close();
