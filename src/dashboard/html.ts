@@ -57,8 +57,10 @@ const STYLE = `
   td.number, th.number { text-align: right; }
   .muted { color: var(--muted); }
   .error { color: #dc2626; }
-  /* Long URLs break after a slash, ?, & or = (the <wbr> the pages put there), not mid-word. */
-  .url { overflow-wrap: anywhere; font-size: .9em; }
+  /* Long URLs break after a slash, ?, & or = (the <wbr> the pages put there); mid-word only
+     when one part alone is wider than the column (break-word, unlike anywhere, keeps the column
+     at least as wide as the longest part). */
+  .url { overflow-wrap: break-word; font-size: .9em; }
   input.copy { width: 100%; font: .85em ui-monospace, monospace; padding: .3rem .4rem; }
   .overlays td { vertical-align: middle; }
   .overlays img { height: 54px; max-width: 96px; object-fit: cover; border-radius: 4px; display: block; }
@@ -84,6 +86,14 @@ const STYLE = `
     header { flex-wrap: wrap; gap: .8rem; padding: .6rem .8rem; }
     main { padding: .8rem .8rem 2rem; }
     table { display: block; overflow-x: auto; }
+    /* Tables with URLs and messages: each row a block of labelled lines, the label above its
+       value, so a URL gets the screen's width instead of a squeezed column. */
+    table.stack thead { display: none; }
+    table.stack, table.stack tbody, table.stack tr, table.stack td { display: block; }
+    table.stack tr { padding: .4rem 0; border-bottom: 1px solid var(--line); }
+    table.stack td { border: 0; padding: .1rem 0; text-align: left; }
+    table.stack td::before { content: attr(data-label); display: block; font-size: .8em; color: var(--muted); }
+    table.stack td:empty { display: none; }
     .images img { height: 90px; max-width: 160px; }
   }
 `;
@@ -116,13 +126,38 @@ ${body}
 }
 
 /**
- * A URL that may break across lines after its separators (`/`, `?`, `&`, `=`), so a long one
- * wraps where a reader expects instead of in the middle of a word.
+ * A URL (or a path, or a message holding a URL) that may break across lines after its
+ * separators (`/`, `?`, `&`, `=`), so a long one wraps where a reader expects instead of in the
+ * middle of a word.
  *
  * @example breakableUrl('https://a.org/x?y=1') // "https:/<wbr>/<wbr>a.org/<wbr>x?<wbr>y=<wbr>1"
  */
 export function breakableUrl(url: string): SafeHtml {
   return new SafeHtml(escapeHtml(url).replace(/([/?=]|&amp;)/gu, '$1<wbr>'));
+}
+
+/** One column of a `stackedTable`: its heading and how to render its cell for a row. */
+export interface StackedColumn<Row> {
+  label: string;
+  /** The cells' class, `url` or `error` (the heading keeps the plain style). */
+  className?: string;
+  cell: (row: Row) => unknown;
+  /** A tooltip for the cell, such as the exact time behind "5 min ago". */
+  title?: (row: Row) => string;
+}
+
+/**
+ * A table that is a table on a desktop and, on a phone, a list of rows each shown as labelled
+ * lines (`data-label` on every cell, read by the stylesheet), for tables whose URLs and error
+ * messages would otherwise be squeezed into a column a few letters wide.
+ *
+ * @example stackedTable('jobs', [{ label: 'URL', className: 'url', cell: (job) => breakableUrl(job.url) }], jobs)
+ */
+export function stackedTable<Row>(id: string, columns: readonly StackedColumn<Row>[], rows: readonly Row[]): SafeHtml {
+  const classAttribute = (column: StackedColumn<Row>): SafeHtml => (column.className === undefined ? html`` : html` class="${column.className}"`);
+  return html`<table id="${id}" class="stack"><thead><tr>${columns.map((column) => html`<th>${column.label}</th>`)}</tr></thead><tbody>
+${rows.map((row) => html`<tr>${columns.map((column) => html`<td data-label="${column.label}"${classAttribute(column)}${column.title === undefined ? '' : html` title="${column.title(row)}"`}>${column.cell(row)}</td>`)}</tr>
+`)}</tbody></table>`;
 }
 
 /** What a page needs to render its action buttons: this run's token and where to come back to. */

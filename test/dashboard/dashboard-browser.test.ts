@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { startDashboard, type Dashboard } from '../../src/dashboard/dashboard-server.js';
-import { chromiumPath, sharedBrowser } from './browser.js';
+import { chromiumPath, lineBreaksIn, sharedBrowser } from './browser.js';
 import { cacheWithArtists } from './dashboard-fixture.js';
 
 
@@ -66,8 +66,17 @@ describe.skipIf(chromiumPath === undefined)('the dashboard in Chromium', () => {
       // People's numbers: a rate per minute or second, never 0.4166666666666667.
       expect(await page.locator('#rate-limits').textContent()).not.toMatch(/\d\.\d{4,}/);
       await screenshot(page, 'overview');
+      // The error's long URL wraps only after its separators, on a desktop and on a phone, where
+      // each error is a block of labelled lines rather than a row of squeezed columns.
+      const errorUrl = page.locator('#recent-errors td[data-label="URL"]');
+      for (const character of await lineBreaksIn(errorUrl)) expect('/?&=').toContain(character);
       await page.setViewportSize({ width: 390, height: 844 });
       expect(await pageWidth(page)).toBeLessThanOrEqual(390);
+      const phoneBreaks = await lineBreaksIn(errorUrl);
+      expect(phoneBreaks.length).toBeGreaterThan(0);
+      for (const character of phoneBreaks) expect('/?&=').toContain(character);
+      expect(await page.locator('#recent-errors thead').isVisible()).toBe(false);
+      expect(await page.locator('#recent-errors td[data-label="error"]').evaluate((cell) => (cell as unknown as { scrollWidth: number; clientWidth: number }).scrollWidth <= (cell as unknown as { clientWidth: number }).clientWidth)).toBe(true);
       await screenshot(page, 'overview-phone');
     } finally {
       await dashboard.close();
@@ -136,6 +145,10 @@ describe.skipIf(chromiumPath === undefined)('the dashboard in Chromium', () => {
       await page.setViewportSize({ width: 390, height: 844 });
       const overflow = await pageWidth(page);
       expect(overflow).toBeLessThanOrEqual(390);
+      // The cached answers' URLs wrap at separators (a MusicBrainz ID's hyphens among them), not letter by letter.
+      for (const url of await page.locator('#answers td[data-label="URL"]').all()) {
+        for (const character of await lineBreaksIn(url)) expect('/?&=-').toContain(character);
+      }
       await screenshot(page, 'artist-phone');
       await page.setViewportSize({ width: 1280, height: 900 });
       await page.locator('.images[data-type="fanart"] a').first().click();

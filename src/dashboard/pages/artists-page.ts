@@ -1,7 +1,7 @@
 import { formatAge, formatBytes, formatTime, formatTries } from '../../format.js';
 import type { ArtistDetails } from '../artist-details.js';
 import type { ArtistSummary, ImageSummary } from '../dashboard-data.js';
-import { actionButton, breakableUrl, html, page, type PageContext, type SafeHtml } from '../html.js';
+import { actionButton, breakableUrl, html, page, stackedTable, type PageContext, type SafeHtml } from '../html.js';
 
 const artistLink = (identifier: string): string => `/artists/${encodeURIComponent(identifier)}`;
 const imageLink = (cachekey: string): string => `/image/${encodeURIComponent(cachekey)}`;
@@ -50,16 +50,22 @@ ${list.map((image) => html`<a href="/view/${encodeURIComponent(image.cachekey)}"
 <h2>Cached answers</h2>
 ${details.answers.length === 0
   ? html`<p class="muted">No answers about this artist are cached.</p>`
-  : html`<table id="answers"><thead><tr><th>type</th><th>provider</th><th>URL</th><th>stored</th><th>fresh for</th></tr></thead><tbody>
-${details.answers.map((answer) => html`<tr><td>${answer.dataType}${answer.statusCode === 200 ? '' : html` <span class="muted">(${answer.statusCode}: remembered as missing)</span>`}</td><td>${answer.provider}</td><td class="url">${breakableUrl(answer.url)}</td>
-<td title="${formatTime(answer.storedAt)} UTC">${formatAge(now - answer.storedAt)} ago</td><td title="${formatTime(answer.expiresAt)} UTC">${answer.expiresAt > now ? formatAge(answer.expiresAt - now) : html`<span class="error">expired ${formatAge(now - answer.expiresAt)} ago</span>`}</td></tr>`)}
-</tbody></table>`}
+  : stackedTable('answers', [
+      { label: 'type', cell: (answer) => html`${answer.dataType}${answer.statusCode === 200 ? '' : html` <span class="muted">(${answer.statusCode}: remembered as missing)</span>`}` },
+      { label: 'provider', cell: (answer) => answer.provider },
+      { label: 'URL', className: 'url', cell: (answer) => breakableUrl(answer.url) },
+      { label: 'stored', title: (answer) => `${formatTime(answer.storedAt)} UTC`, cell: (answer) => `${formatAge(now - answer.storedAt)} ago` },
+      { label: 'fresh for', title: (answer) => `${formatTime(answer.expiresAt)} UTC`, cell: (answer) => (answer.expiresAt > now ? formatAge(answer.expiresAt - now) : html`<span class="error">expired ${formatAge(now - answer.expiresAt)} ago</span>`) },
+    ], details.answers)}
 <h2>Queued and failed</h2>
 ${details.jobs.length === 0
   ? html`<p class="muted" id="jobs">Nothing queued or failed for this artist.</p>`
-  : html`<table id="jobs"><thead><tr><th>state</th><th>provider</th><th>URL</th><th>last error</th></tr></thead><tbody>
-${details.jobs.map((job) => html`<tr><td>${job.state === 'failed' ? `failed after ${formatTries(job.attempts)}` : job.state}</td><td>${job.provider}</td><td class="url">${breakableUrl(job.url)}</td><td class="error">${job.lastError ?? ''}</td></tr>`)}
-</tbody></table>`}
+  : stackedTable('jobs', [
+      { label: 'state', cell: (job) => (job.state === 'failed' ? `failed after ${formatTries(job.attempts)}` : job.state) },
+      { label: 'provider', cell: (job) => job.provider },
+      { label: 'URL', className: 'url', cell: (job) => breakableUrl(job.url) },
+      { label: 'last error', className: 'url error', cell: (job) => (job.lastError === null ? '' : breakableUrl(job.lastError)) },
+    ], details.jobs)}
 <p class="muted">JSON: <a href="/api/artists/${encodeURIComponent(identifier)}">/api/artists/…</a></p>`;
   return page(displayName, 'artists', body, { notice: context.notice });
 }

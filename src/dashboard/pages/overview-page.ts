@@ -2,7 +2,7 @@ import { formatBytes, formatMicroseconds, formatRate, formatRatio, formatTime, f
 import type { Overview } from '../dashboard-data.js';
 import { barChart, fetchesChart, latencyChart, queueDepthChart } from '../charts.js';
 import { hitRateChart } from '../hit-rate-chart.js';
-import { actionButton, breakableUrl, html, page, type PageContext, type SafeHtml } from '../html.js';
+import { actionButton, breakableUrl, html, page, stackedTable, type PageContext, type SafeHtml } from '../html.js';
 
 /** The overview: how the cache is doing now, refreshed every 15 s. */
 export function overviewPage(overview: Overview, context: PageContext): string {
@@ -67,9 +67,14 @@ ${overview.rateLimits.map(
 ${stats.queue.byState.failed === 0 ? '' : html`<div class="actions">${actionButton(context, 'retry-failed', {}, `Retry the ${stats.queue.byState.failed} failed jobs`)}</div>`}
 ${overview.recentErrors.length === 0
   ? html`<p class="muted" id="recent-errors">No failed fetches.</p>`
-  : html`<table id="recent-errors"><thead><tr><th>when (UTC)</th><th>provider</th><th>URL</th><th>error</th><th>state</th></tr></thead><tbody>
-${overview.recentErrors.map((error) => html`<tr><td>${formatTime(error.at)}</td><td>${error.provider}</td><td class="url">${breakableUrl(error.url)}</td><td class="error">${error.error}</td><td>${error.state === 'failed' ? `failed after ${formatTries(error.attempts)}` : `${error.state}, ${formatTries(error.attempts)} so far`}</td></tr>`)}
-</tbody></table>`}
+  : stackedTable('recent-errors', [
+      { label: 'when (UTC)', cell: (error) => formatTime(error.at) },
+      { label: 'provider', cell: (error) => error.provider },
+      { label: 'URL', className: 'url', cell: (error) => breakableUrl(error.url) },
+      // Messages often hold the URL again: the same break points.
+      { label: 'error', className: 'url error', cell: (error) => breakableUrl(error.error) },
+      { label: 'state', cell: (error) => (error.state === 'failed' ? `failed after ${formatTries(error.attempts)}` : `${error.state}, ${formatTries(error.attempts)} so far`) },
+    ], overview.recentErrors)}
 <p class="muted">JSON: <a href="/api/overview">/api/overview</a> · refreshes every 15 s</p>`;
   return page('Overview', 'overview', body, { refreshSeconds: 15, notice: context.notice });
 }

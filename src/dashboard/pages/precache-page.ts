@@ -1,6 +1,6 @@
 import { formatBytes, formatDuration, formatTime } from '../../format.js';
 import type { FoundLibrary } from '../../precache/library/library-locations.js';
-import { actionButton, html, page, type PageContext, type SafeHtml } from '../html.js';
+import { actionButton, breakableUrl, html, page, type PageContext, type SafeHtml } from '../html.js';
 import type { PrecacheRunState } from '../precache-run.js';
 
 /**
@@ -16,7 +16,7 @@ ${run === null ? '' : progressSection(run, workersPaused)}
 ${libraries.length === 0
   ? html`<p class="muted" id="no-libraries">No DJ library was found in the usual places. Run <code>datacache precache FILE</code> with the file instead.</p>`
   : html`<table id="libraries"><thead><tr><th>application</th><th>file</th><th class="number">size</th><th>changed (UTC)</th><th></th></tr></thead><tbody>
-${libraries.map((library) => html`<tr><td>${library.app}${library.kind === 'history' ? ' (history)' : ''}</td><td class="url">${library.path}${library.note === undefined ? '' : html`<br><span class="muted">${library.note}</span>`}</td><td class="number">${formatBytes(library.bytes)}</td><td>${formatTime(library.modifiedAt)}</td>
+${libraries.map((library) => html`<tr><td>${library.app}${library.kind === 'history' ? ' (history)' : ''}</td><td class="url">${breakableUrl(library.path)}${library.note === undefined ? '' : html`<br><span class="muted">${library.note}</span>`}</td><td class="number">${formatBytes(library.bytes)}</td><td>${formatTime(library.modifiedAt)}</td>
 <td>${running ? '' : actionButton(context, 'precache', { library: library.path }, 'Pre-cache')}</td></tr>`)}
 </tbody></table>`}`;
   return page('Pre-cache', 'precache', body, { notice: context.notice, ...(running ? { refreshSeconds: 2 } : {}) });
