@@ -86,14 +86,15 @@ const STYLE = `
     header { flex-wrap: wrap; gap: .8rem; padding: .6rem .8rem; }
     main { padding: .8rem .8rem 2rem; }
     table { display: block; overflow-x: auto; }
-    /* Tables with URLs and messages: each row a block of labelled lines, the label above its
-       value, so a URL gets the screen's width instead of a squeezed column. */
+    /* Tables with URLs, messages or charts: each row a small card, the short cells side by side
+       under their labels, then the wide ones (URLs, messages, charts) on lines of their own. */
     table.stack thead { display: none; }
-    table.stack, table.stack tbody, table.stack tr, table.stack td { display: block; }
-    table.stack tr { padding: .4rem 0; border-bottom: 1px solid var(--line); }
-    table.stack td { border: 0; padding: .1rem 0; text-align: left; }
+    table.stack, table.stack tbody, table.stack td { display: block; }
+    table.stack tr { display: flex; flex-wrap: wrap; gap: .3rem 1rem; padding: .5rem 0; border-bottom: 1px solid var(--line); }
+    table.stack td { border: 0; padding: 0; text-align: left; }
+    table.stack td.url, table.stack td.wide { flex-basis: 100%; order: 1; }
     table.stack td::before { content: attr(data-label); display: block; font-size: .8em; color: var(--muted); }
-    table.stack td:empty { display: none; }
+    table.stack td:empty, table.stack td:has(> .phone-hidden) { display: none; }
     .images img { height: 90px; max-width: 160px; }
   }
 `;
@@ -139,7 +140,12 @@ export function breakableUrl(url: string): SafeHtml {
 /** One column of a `stackedTable`: its heading and how to render its cell for a row. */
 export interface StackedColumn<Row> {
   label: string;
-  /** The cells' class, `url` or `error` (the heading keeps the plain style). */
+  /**
+   * `number`: right-aligned, heading too. `url` or `wide`: on a phone the cell takes a line of
+   * its own, after the short ones. `error`: red.
+   */
+  kind?: 'number' | 'url' | 'url error' | 'wide';
+  /** More classes for the cells, for tests and styles. */
   className?: string;
   cell: (row: Row) => unknown;
   /** A tooltip for the cell, such as the exact time behind "5 min ago". */
@@ -147,16 +153,21 @@ export interface StackedColumn<Row> {
 }
 
 /**
- * A table that is a table on a desktop and, on a phone, a list of rows each shown as labelled
- * lines (`data-label` on every cell, read by the stylesheet), for tables whose URLs and error
- * messages would otherwise be squeezed into a column a few letters wide.
+ * A table on a desktop; on a phone each row becomes a small card: the short cells side by side,
+ * each under its label (`data-label`, read by the stylesheet), then the URLs, messages and
+ * charts on lines of their own. For tables that would otherwise squeeze a URL into a column a
+ * few letters wide, or push a chart off the screen.
  *
- * @example stackedTable('jobs', [{ label: 'URL', className: 'url', cell: (job) => breakableUrl(job.url) }], jobs)
+ * @example stackedTable('jobs', [{ label: 'URL', kind: 'url', cell: (job) => breakableUrl(job.url) }], jobs)
  */
-export function stackedTable<Row>(id: string, columns: readonly StackedColumn<Row>[], rows: readonly Row[]): SafeHtml {
-  const classAttribute = (column: StackedColumn<Row>): SafeHtml => (column.className === undefined ? html`` : html` class="${column.className}"`);
-  return html`<table id="${id}" class="stack"><thead><tr>${columns.map((column) => html`<th>${column.label}</th>`)}</tr></thead><tbody>
-${rows.map((row) => html`<tr>${columns.map((column) => html`<td data-label="${column.label}"${classAttribute(column)}${column.title === undefined ? '' : html` title="${column.title(row)}"`}>${column.cell(row)}</td>`)}</tr>
+export function stackedTable<Row>(id: string, columns: readonly StackedColumn<Row>[], rows: readonly Row[], rowAttributes?: (row: Row) => Record<string, string>): SafeHtml {
+  const classes = (column: StackedColumn<Row>, cell: boolean): SafeHtml => {
+    const names = [cell || column.kind === 'number' ? column.kind : undefined, cell ? column.className : undefined].filter((name) => name !== undefined);
+    return names.length === 0 ? html`` : html` class="${names.join(' ')}"`;
+  };
+  const attributes = (row: Row): SafeHtml[] => Object.entries(rowAttributes?.(row) ?? {}).map(([name, value]) => html` ${name}="${value}"`);
+  return html`<table id="${id}" class="stack"><thead><tr>${columns.map((column) => html`<th${classes(column, false)}>${column.label}</th>`)}</tr></thead><tbody>
+${rows.map((row) => html`<tr${attributes(row)}>${columns.map((column) => html`<td data-label="${column.label}"${classes(column, true)}${column.title === undefined ? '' : html` title="${column.title(row)}"`}>${column.cell(row)}</td>`)}</tr>
 `)}</tbody></table>`;
 }
 

@@ -76,6 +76,11 @@ describe.skipIf(chromiumPath === undefined)('the dashboard in Chromium', () => {
       expect(phoneBreaks.length).toBeGreaterThan(0);
       for (const character of phoneBreaks) expect('/?&=').toContain(character);
       expect(await page.locator('#recent-errors thead').isVisible()).toBe(false);
+      // The providers' table too: every cell on the screen, none scrolled out of sight to the right.
+      for (const cell of await page.locator('#rate-limits td').all()) {
+        const box = await cell.boundingBox();
+        expect(box !== null && box.x + box.width <= 390).toBe(true);
+      }
       expect(await page.locator('#recent-errors td[data-label="error"]').evaluate((cell) => (cell as unknown as { scrollWidth: number; clientWidth: number }).scrollWidth <= (cell as unknown as { clientWidth: number }).clientWidth)).toBe(true);
       await screenshot(page, 'overview-phone');
     } finally {
@@ -104,6 +109,12 @@ describe.skipIf(chromiumPath === undefined)('the dashboard in Chromium', () => {
       await screenshot(page, 'rates');
       await page.setViewportSize({ width: 390, height: 844 });
       expect(await pageWidth(page)).toBeLessThanOrEqual(390);
+      // On a phone the chart has a line of its own, whole on the screen, not scrolled out of a squeezed table.
+      const sparkline = await row.locator('svg.sparkline').boundingBox();
+      expect(sparkline).not.toBeNull();
+      expect(sparkline!.x).toBeGreaterThanOrEqual(0);
+      expect(sparkline!.x + sparkline!.width).toBeLessThanOrEqual(390);
+      expect(await page.locator('#rates thead').isVisible()).toBe(false);
       await screenshot(page, 'rates-phone');
     } finally {
       await dashboard.close();

@@ -99,11 +99,11 @@ describe('the dashboard server', () => {
     const text = await response.text();
     expect(text).toContain('<meta http-equiv="refresh" content="2">');
     const exampleRow = /<tr data-provider="example">([\s\S]*?)<\/tr>/.exec(text)?.[1] ?? '';
-    expect(exampleRow).toContain('<td class="number now" title="1 % of the limit">30/min</td>');
+    expect(exampleRow).toContain('<td data-label="now" class="number now" title="1 % of the limit">30/min</td>');
     expect(exampleRow).toMatch(/<svg class="sparkline"[^>]*data-provider="example" data-grants="5">/);
     expect(exampleRow.match(/<rect class="bar"/g)).toHaveLength(2);
     expect(/<tr data-provider="cdn">[\s\S]*?<\/tr>/.exec(text)?.[0]).toContain('>no limit</span>');
-    expect(/<tr data-provider="discogs">[\s\S]*?<\/tr>/.exec(text)?.[0]).toMatch(/<td class="number now"[^>]*>-<\/td>/);
+    expect(/<tr data-provider="discogs">[\s\S]*?<\/tr>/.exec(text)?.[0]).toMatch(/<td data-label="now" class="number now"[^>]*>-<\/td>/);
   });
 
   it('escapes names from the internet in its pages and keeps keys out of them', async () => {

@@ -53,7 +53,7 @@ ${details.answers.length === 0
   : stackedTable('answers', [
       { label: 'type', cell: (answer) => html`${answer.dataType}${answer.statusCode === 200 ? '' : html` <span class="muted">(${answer.statusCode}: remembered as missing)</span>`}` },
       { label: 'provider', cell: (answer) => answer.provider },
-      { label: 'URL', className: 'url', cell: (answer) => breakableUrl(answer.url) },
+      { label: 'URL', kind: 'url', cell: (answer) => breakableUrl(answer.url) },
       { label: 'stored', title: (answer) => `${formatTime(answer.storedAt)} UTC`, cell: (answer) => `${formatAge(now - answer.storedAt)} ago` },
       { label: 'fresh for', title: (answer) => `${formatTime(answer.expiresAt)} UTC`, cell: (answer) => (answer.expiresAt > now ? formatAge(answer.expiresAt - now) : html`<span class="error">expired ${formatAge(now - answer.expiresAt)} ago</span>`) },
     ], details.answers)}
@@ -63,8 +63,8 @@ ${details.jobs.length === 0
   : stackedTable('jobs', [
       { label: 'state', cell: (job) => (job.state === 'failed' ? `failed after ${formatTries(job.attempts)}` : job.state) },
       { label: 'provider', cell: (job) => job.provider },
-      { label: 'URL', className: 'url', cell: (job) => breakableUrl(job.url) },
-      { label: 'last error', className: 'url error', cell: (job) => (job.lastError === null ? '' : breakableUrl(job.lastError)) },
+      { label: 'URL', kind: 'url', cell: (job) => breakableUrl(job.url) },
+      { label: 'last error', kind: 'url error', cell: (job) => (job.lastError === null ? '' : breakableUrl(job.lastError)) },
     ], details.jobs)}
 <p class="muted">JSON: <a href="/api/artists/${encodeURIComponent(identifier)}">/api/artists/…</a></p>`;
   return page(displayName, 'artists', body, { notice: context.notice });

@@ -3,6 +3,7 @@ import type { Overview } from '../dashboard-data.js';
 import { barChart, fetchesChart, latencyChart, queueDepthChart } from '../charts.js';
 import { hitRateChart } from '../hit-rate-chart.js';
 import { actionButton, breakableUrl, html, page, stackedTable, type PageContext, type SafeHtml } from '../html.js';
+import { cooldownCell } from './cooldown.js';
 
 /** The overview: how the cache is doing now, refreshed every 15 s. */
 export function overviewPage(overview: Overview, context: PageContext): string {
@@ -56,12 +57,13 @@ ${latencyChart('hit-latency-chart', analytics.latency.hit)}
 
 ${sharedTierSection(storage.shared)}
 <h2>Providers: rate limits, cool-downs and queue</h2>
-<table id="rate-limits"><thead><tr><th>provider</th><th class="number">rate</th><th class="number">burst</th><th class="number">queued</th><th>cool-down</th></tr></thead><tbody>
-${overview.rateLimits.map(
-  (limit) => html`<tr><td>${limit.provider}</td><td class="number">${limit.ratePerSecond === 'unlimited' ? 'unlimited' : formatRate(limit.ratePerSecond)}</td><td class="number">${limit.burst}</td><td class="number">${limit.queued}</td>
-<td>${limit.cooldownUntil === null ? html`<span class="muted">none</span>` : html`<span class="error">until ${formatTime(limit.cooldownUntil)} UTC${limit.cooldownReason === null ? '' : `: ${limit.cooldownReason}`}</span>`}</td></tr>`,
-)}
-</tbody></table>
+${stackedTable('rate-limits', [
+  { label: 'provider', cell: (limit) => limit.provider },
+  { label: 'rate', kind: 'number', cell: (limit) => (limit.ratePerSecond === 'unlimited' ? 'unlimited' : formatRate(limit.ratePerSecond)) },
+  { label: 'burst', kind: 'number', cell: (limit) => limit.burst },
+  { label: 'queued', kind: 'number', cell: (limit) => limit.queued },
+  { label: 'cool-down', cell: (limit) => cooldownCell(limit.cooldownUntil, limit.cooldownReason) },
+], overview.rateLimits)}
 
 <h2>Recent errors</h2>
 ${stats.queue.byState.failed === 0 ? '' : html`<div class="actions">${actionButton(context, 'retry-failed', {}, `Retry the ${stats.queue.byState.failed} failed jobs`)}</div>`}
@@ -70,9 +72,9 @@ ${overview.recentErrors.length === 0
   : stackedTable('recent-errors', [
       { label: 'when (UTC)', cell: (error) => formatTime(error.at) },
       { label: 'provider', cell: (error) => error.provider },
-      { label: 'URL', className: 'url', cell: (error) => breakableUrl(error.url) },
+      { label: 'URL', kind: 'url', cell: (error) => breakableUrl(error.url) },
       // Messages often hold the URL again: the same break points.
-      { label: 'error', className: 'url error', cell: (error) => breakableUrl(error.error) },
+      { label: 'error', kind: 'url error', cell: (error) => breakableUrl(error.error) },
       { label: 'state', cell: (error) => (error.state === 'failed' ? `failed after ${formatTries(error.attempts)}` : `${error.state}, ${formatTries(error.attempts)} so far`) },
     ], overview.recentErrors)}
 <p class="muted">JSON: <a href="/api/overview">/api/overview</a> · refreshes every 15 s</p>`;

@@ -1,7 +1,10 @@
 import { formatRate, formatTime } from '../../format.js';
 import { grantsChart } from '../charts.js';
-import { html, page, type PageContext } from '../html.js';
+import { html, page, stackedTable, type PageContext } from '../html.js';
 import { RATE_NOW_SECONDS, type RatesView } from '../rates-data.js';
+import { cooldownCell } from './cooldown.js';
+
+type RateRow = RatesView['providers'][number];
 
 /**
  * The rate limits live, refreshed every 2 s to watch a precache or a worker draining: for each
@@ -12,17 +15,23 @@ import { RATE_NOW_SECONDS, type RatesView } from '../rates-data.js';
 export function ratesPage(view: RatesView, context: PageContext): string {
   const body = html`<h1>Rate limits, live</h1>
 <p class="muted">Requests each provider's limit let through, per second, over the last ${view.seconds} s (every process on this machine, and every machine of a shared tier); the dashed line is the limit. "Now" is the last ${RATE_NOW_SECONDS} s. Refreshes every 2 s. ${formatTime(view.generatedAt)} UTC</p>
-<table id="rates"><thead><tr><th>provider</th><th class="number">limit</th><th class="number">now</th><th>last ${view.seconds} s</th><th class="number">queued</th><th>cool-down</th></tr></thead><tbody>
-${view.providers.map((row) => {
-  const limited = row.ratePerSecond !== 'unlimited' && row.grantsPerSecond !== null;
-  const share = row.ratePerSecond === 'unlimited' ? null : Math.min(1, row.recentRate / row.ratePerSecond);
-  return html`<tr data-provider="${row.provider}"><td>${row.provider}</td><td class="number">${row.ratePerSecond === 'unlimited' ? 'unlimited' : formatRate(row.ratePerSecond)}</td>
-<td class="number now" title="${share === null ? 'from the fetches counted in the last minute or two' : `${Math.round(share * 100)} % of the limit`}">${row.recentRate === 0 ? '-' : formatRate(row.recentRate)}</td>
-<td>${limited ? grantsChart(row.provider, row.grantsPerSecond!, row.ratePerSecond as number) : html`<span class="muted" title="providers without a limit pass no gate, so are not counted per second">no limit</span>`}</td>
-<td class="number">${row.queued}</td>
-<td>${row.cooldownUntil === null ? html`<span class="muted">none</span>` : html`<span class="error">until ${formatTime(row.cooldownUntil)} UTC${row.cooldownReason === null ? '' : `: ${row.cooldownReason}`}</span>`}</td></tr>`;
-})}
-</tbody></table>
+${stackedTable('rates', [
+  { label: 'provider', cell: (row) => row.provider },
+  { label: 'limit', kind: 'number', cell: (row) => (row.ratePerSecond === 'unlimited' ? 'unlimited' : formatRate(row.ratePerSecond)) },
+  { label: 'now', kind: 'number', className: 'now', title: nowTitle, cell: (row) => (row.recentRate === 0 ? '-' : formatRate(row.recentRate)) },
+  { label: `last ${view.seconds} s`, kind: 'wide', cell: (row) => (row.ratePerSecond !== 'unlimited' && row.grantsPerSecond !== null
+    ? grantsChart(row.provider, row.grantsPerSecond, row.ratePerSecond)
+    // On a phone, where "unlimited" is already on the card, the line is left out.
+    : html`<span class="muted phone-hidden" title="providers without a limit pass no gate, so are not counted per second">no limit</span>`) },
+  { label: 'queued', kind: 'number', cell: (row) => row.queued },
+  { label: 'cool-down', cell: (row) => cooldownCell(row.cooldownUntil, row.cooldownReason) },
+], view.providers, (row) => ({ 'data-provider': row.provider }))}
 <p class="muted">JSON: <a href="/api/rates">/api/rates</a></p>`;
   return page('Rate limits', 'rates', body, { refreshSeconds: 2, notice: context.notice });
+}
+
+/** The "now" cell's tooltip: how close to its limit a provider runs, or where an unlimited one's rate comes from. */
+function nowTitle(row: RateRow): string {
+  if (row.ratePerSecond === 'unlimited') return 'from the fetches counted in the last minute or two';
+  return `${Math.round(Math.min(1, row.recentRate / row.ratePerSecond) * 100)} % of the limit`;
 }
